@@ -1,0 +1,431 @@
+//! Errors of the core, in words a caller can act on.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::ids::{QuestionId, WorkspaceId};
+use crate::results::State;
+
+/// The most bytes of a server body kept in an error, as an excerpt.
+pub const EXCERPT_LIMIT: usize = 512;
+
+/// Everything that can go wrong in an operation.
+///
+/// Each variant says what the caller can do next; see its doc.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The credentials were refused (401/403 on the token exchange), or an
+    /// authenticated call still got 401 after one fresh token. Check
+    /// `CONNECTY_CLIENT_ID` / `CONNECTY_CLIENT_SECRET`.
+    Authentication {
+        /// The HTTP status the server answered with.
+        status: StatusCode,
+        /// The server's own message, if it sent one.
+        message: Option<String>,
+    },
+    /// The workspace or question does not exist (404).
+    NotFound {
+        /// What was not found.
+        resource: Resource,
+        /// The server's own message, if it sent one.
+        message: Option<String>,
+    },
+    /// The server kept answering 429 until the retries ran out.
+    RateLimited {
+        /// Requests made, the first included.
+        attempts: u32,
+        /// The last `Retry-After` the server asked for.
+        retry_after: Option<Duration>,
+        /// The server's own message, if it sent one.
+        message: Option<String>,
+    },
+    /// The server kept answering 5xx until the retries ran out, or answered a
+    /// 5xx that is not retried (for example 502/504 to `POST /questions`).
+    Server {
+        /// The last status.
+        status: StatusCode,
+        /// Requests made, the first included.
+        attempts: u32,
+        /// The server's own message, if it sent one.
+        message: Option<String>,
+    },
+    /// Any other non-2xx answer, with the server's message.
+    Api {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The server's own message, if it sent one.
+        message: Option<String>,
+    },
+    /// A 2xx body that is not what the API reference describes.
+    Decode(DecodeError),
+    /// The question ended in state `FAILED`.
+    QuestionFailed {
+        /// The question that failed.
+        question_id: QuestionId,
+        /// The server's reason, when it gave one.
+        reason: Option<String>,
+    },
+    /// The overall deadline was reached. The question goes on server-side:
+    /// wait on `question_id` again to resume.
+    Timeout {
+        /// The question, when it had been asked.
+        question_id: Option<QuestionId>,
+        /// The last state seen, when a poll had answered.
+        last_state: Option<State>,
+        /// How long the operation ran.
+        elapsed: Duration,
+    },
+    /// The request could not be carried (connect, TLS, I/O, body limit).
+    Transport(TransportError),
+    /// The caller's input was refused before any request was sent.
+    InvalidInput(InvalidInput),
+}
+
+/// What a [`Error::NotFound`] refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resource {
+    /// The data workspace of `POST /v1/dw/{dw_id}/questions`.
+    Workspace(WorkspaceId),
+    /// The question (or its workspace) of a results call.
+    Question(WorkspaceId, QuestionId),
+    /// Any other path, such as the health or token endpoint behind a wrong
+    /// base URL.
+    Endpoint,
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resource::Workspace(dw) => write!(f, "data workspace {dw}"),
+            Resource::Question(dw, q) => write!(f, "question {q} in data workspace {dw}"),
+            Resource::Endpoint => f.write_str("endpoint (check the base URL)"),
+        }
+    }
+}
+
+/// A 2xx body that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// JSON path of the offending value, such as `$.results.dataframe[3]`.
+    pub path: String,
+    /// What was wrong.
+    pub message: String,
+    /// The start of the body (at most [`EXCERPT_LIMIT`] bytes, cut on a
+    /// character boundary).
+    pub excerpt: String,
+}
+
+impl DecodeError {
+    /// A decode error at `path` over `body`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>, body: &[u8]) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+            excerpt: excerpt(body),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unexpected response at {}: {}", self.path, self.message)?;
+        if !self.excerpt.is_empty() {
+            write!(f, " (body starts: {:?})", self.excerpt)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// How a transport failed. Retry decisions look only at this kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made (DNS, refused, connect timeout,
+    /// proxy refused). The request certainly never reached the server.
+    Connect,
+    /// The request or its response took longer than its timeout; the server
+    /// may have received it.
+    Timeout,
+    /// The connection broke after the request may have been written.
+    Io,
+    /// TLS failed: an untrusted certificate, a wrong host name, a protocol
+    /// error. Not retried.
+    Tls,
+    /// The response body was larger than the configured limit. Not retried.
+    BodyTooLarge,
+    /// A redirect was answered; redirects are never followed.
+    Redirect,
+    /// Anything else, such as an invalid gzip body.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Connect => "connect failed",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Io => "connection broke",
+            TransportErrorKind::Tls => "TLS failed",
+            TransportErrorKind::BodyTooLarge => "response body too large",
+            TransportErrorKind::Redirect => "redirect refused",
+            TransportErrorKind::Other => "transport failed",
+        })
+    }
+}
+
+/// A transport failure: its kind and a message without secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// What kind of failure, for retry decisions.
+    pub kind: TransportErrorKind,
+    /// A description for humans. Transports never put headers or bodies
+    /// here.
+    pub message: String,
+    /// Requests made, the first included, when the core gave up.
+    pub attempts: u32,
+}
+
+impl TransportError {
+    /// A new transport error.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            attempts: 1,
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// Caller input refused before any request was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    /// Which input: `question`, `max_rows`, `base_url`, `client_id`, ...
+    pub field: &'static str,
+    /// What is wrong with it. Never contains a secret.
+    pub message: String,
+}
+
+impl InvalidInput {
+    /// A new invalid-input error.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
+impl From<InvalidInput> for Error {
+    fn from(e: InvalidInput) -> Self {
+        Error::InvalidInput(e)
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(e)
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport(e)
+    }
+}
+
+fn with_message(f: &mut fmt::Formatter<'_>, message: &Option<String>) -> fmt::Result {
+    match message {
+        Some(m) => write!(f, ": {m}"),
+        None => Ok(()),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Authentication { status, message } => {
+                write!(f, "authentication failed ({status})")?;
+                with_message(f, message)?;
+                f.write_str("; check CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET")
+            }
+            Error::NotFound { resource, message } => {
+                write!(f, "{resource} was not found")?;
+                with_message(f, message)
+            }
+            Error::RateLimited {
+                attempts, message, ..
+            } => {
+                write!(f, "rate limited (429) after {attempts} attempts")?;
+                with_message(f, message)?;
+                f.write_str("; try again later")
+            }
+            Error::Server {
+                status,
+                attempts,
+                message,
+            } => {
+                write!(f, "server error {status} after {attempts} attempt(s)")?;
+                with_message(f, message)
+            }
+            Error::Api { status, message } => {
+                write!(f, "the API answered {status}")?;
+                with_message(f, message)
+            }
+            Error::Decode(e) => e.fmt(f),
+            Error::QuestionFailed {
+                question_id,
+                reason,
+            } => {
+                write!(f, "question {question_id} failed")?;
+                with_message(f, reason)
+            }
+            Error::Timeout {
+                question_id,
+                last_state,
+                elapsed,
+            } => {
+                write!(f, "deadline reached after {:.1}s", elapsed.as_secs_f64())?;
+                if let Some(q) = question_id {
+                    write!(f, " waiting for question {q}")?;
+                }
+                if let Some(s) = last_state {
+                    write!(f, " (last state {s})")?;
+                }
+                if question_id.is_some() {
+                    f.write_str("; it goes on server-side, wait on its id to resume")?;
+                }
+                Ok(())
+            }
+            Error::Transport(e) => e.fmt(f),
+            Error::InvalidInput(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Decode(e) => Some(e),
+            Error::Transport(e) => Some(e),
+            Error::InvalidInput(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The start of a body, at most [`EXCERPT_LIMIT`] bytes, cut on a character
+/// boundary, with invalid UTF-8 replaced.
+pub fn excerpt(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(EXCERPT_LIMIT)];
+    let text = String::from_utf8_lossy(cut);
+    let mut s = text.into_owned();
+    if body.len() > EXCERPT_LIMIT {
+        // from_utf8_lossy may have turned a cut multi-byte char into U+FFFD;
+        // drop a trailing replacement to avoid a misleading character.
+        if s.ends_with('\u{FFFD}') {
+            s.pop();
+        }
+        while s.len() > EXCERPT_LIMIT {
+            s.pop();
+        }
+    }
+    s
+}
+
+/// The server's own message in an error body: a JSON `error`, `message`,
+/// `detail` or `title` field (a string, or an object carrying one of those),
+/// else a short excerpt of the raw body; `None` for an empty body.
+pub fn server_message(body: &[u8]) -> Option<String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(m) = message_field(&map) {
+            return Some(m);
+        }
+    }
+    Some(excerpt(body))
+}
+
+/// The first of the conventional message fields of a JSON object.
+pub(crate) fn message_field(map: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    for key in [
+        "error",
+        "message",
+        "detail",
+        "title",
+        "reason",
+        "error_description",
+    ] {
+        match map.get(key) {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => {
+                return Some(excerpt(s.as_bytes()));
+            }
+            Some(serde_json::Value::Object(inner)) => {
+                if let Some(m) = message_field(inner) {
+                    return Some(m);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_fields_in_order() {
+        assert_eq!(
+            server_message(br#"{"error":"bad"}"#).as_deref(),
+            Some("bad")
+        );
+        assert_eq!(server_message(br#"{"detail":"no"}"#).as_deref(), Some("no"));
+        assert_eq!(
+            server_message(br#"{"error":{"message":"nested"}}"#).as_deref(),
+            Some("nested")
+        );
+        assert_eq!(
+            server_message(b"<html>oops</html>").as_deref(),
+            Some("<html>oops</html>")
+        );
+        assert_eq!(server_message(b"  "), None);
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_on_char_boundary() {
+        let body = "é".repeat(400);
+        let e = excerpt(body.as_bytes());
+        assert!(e.len() <= EXCERPT_LIMIT);
+        assert!(e.chars().all(|c| c == 'é'));
+        assert_eq!(excerpt(&[0xff, b'a']), "\u{FFFD}a");
+    }
+}
