@@ -456,7 +456,10 @@ pub fn validate_question(question: &str) -> Result<(), InvalidInput> {
 ///
 /// Default: the first poll 250 ms after the question was asked, then each
 /// delay 1.5 times the last, capped at 5 s; no jitter (polls of one question
-/// are already spread by when it was asked).
+/// are already spread by when it was asked). Each delay is also held to at
+/// most a quarter of the time waited so far (but never below `first`), so
+/// the client learns of a completed question within 25% of the question's
+/// own time: a 10 s question is seen within 2.5 s, a 2 s one within 0.5 s.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PollSchedule {
     /// Delay before the first poll.
@@ -465,6 +468,9 @@ pub struct PollSchedule {
     pub factor: f64,
     /// The longest delay between two polls.
     pub cap: Duration,
+    /// The longest delay as a fraction of the time waited so far (0.25);
+    /// 1.0 or more disables this bound.
+    pub max_fraction: f64,
 }
 
 impl Default for PollSchedule {
@@ -473,11 +479,23 @@ impl Default for PollSchedule {
             first: Duration::from_millis(250),
             factor: 1.5,
             cap: Duration::from_secs(5),
+            max_fraction: 0.25,
         }
     }
 }
 
 impl PollSchedule {
+    /// The delay before poll number `n` when `waited` has passed since the
+    /// question was asked (or the wait began): [`delay`](Self::delay) held
+    /// to `max(first, max_fraction * waited)`.
+    pub fn delay_after(&self, n: u32, waited: Duration) -> Duration {
+        let d = self.delay(n);
+        if !(self.max_fraction.is_finite() && self.max_fraction > 0.0 && self.max_fraction < 1.0) {
+            return d;
+        }
+        d.min(waited.mul_f64(self.max_fraction).max(self.first))
+    }
+
     /// The delay before poll number `n` (0 is the first poll).
     pub fn delay(&self, n: u32) -> Duration {
         let factor = if self.factor.is_finite() && self.factor >= 1.0 {
@@ -732,6 +750,18 @@ mod tests {
         assert_eq!(p.delay(0), Duration::from_millis(250));
         assert_eq!(p.delay(1), Duration::from_millis(375));
         assert_eq!(p.delay(100), Duration::from_secs(5));
+        assert_eq!(
+            p.delay_after(100, Duration::from_secs(4)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            p.delay_after(1, Duration::from_millis(300)),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            p.delay_after(100, Duration::from_secs(600)),
+            Duration::from_secs(5)
+        );
         let r = RetryPolicy::default();
         assert_eq!(r.ceiling(1), Duration::from_secs(1));
         assert_eq!(r.ceiling(2), Duration::from_secs(2));

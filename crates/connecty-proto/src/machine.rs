@@ -182,6 +182,8 @@ pub struct Operation {
     question_id: Option<QuestionId>,
     last_state: Option<State>,
     polls: u32,
+    /// When the question was asked (or the wait began).
+    waiting_since: Instant,
 
     token: Option<AccessToken>,
     fresh_token: bool,
@@ -222,6 +224,7 @@ impl Operation {
             question_id,
             last_state: None,
             polls: 0,
+            waiting_since: now,
             token: None,
             fresh_token: false,
             reauthenticated: false,
@@ -651,6 +654,7 @@ impl Operation {
                     self.events.push_back(Event::Asked { question_id: q });
                     if let Call::AskAndWait { .. } = self.call {
                         self.step = Step::Poll;
+                        self.waiting_since = now;
                         self.phase = Phase::Idle {
                             at: now + self.config.poll.delay(0),
                         };
@@ -705,7 +709,11 @@ impl Operation {
                 };
                 self.polls += 1;
                 self.phase = Phase::Idle {
-                    at: now + self.config.poll.delay(n),
+                    at: now
+                        + self
+                            .config
+                            .poll
+                            .delay_after(n, now.saturating_duration_since(self.waiting_since)),
                 };
             }
         }

@@ -1,0 +1,107 @@
+//! Collects tables and renders docs/benchmarks.md.
+
+/// One measurement's table.
+pub struct Table {
+    pub title: String,
+    pub command: String,
+    pub notes: Vec<String>,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The whole report.
+pub struct Report {
+    quick: bool,
+    tables: Vec<Table>,
+    targets: Vec<(String, bool, String)>,
+}
+
+impl Report {
+    pub fn new(quick: bool) -> Self {
+        Self {
+            quick,
+            tables: Vec::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    pub fn table(&mut self, t: Table) {
+        eprintln!("== {}", t.title);
+        eprintln!("{}", t.header.join(" | "));
+        for r in &t.rows {
+            eprintln!("{}", r.join(" | "));
+        }
+        self.tables.push(t);
+    }
+
+    /// Records a target as met or missed, with the figure.
+    pub fn target(&mut self, name: impl Into<String>, met: bool, figure: impl Into<String>) {
+        self.targets.push((name.into(), met, figure.into()));
+    }
+
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        s.push_str("# Benchmarks\n\n");
+        s.push_str("Written by `cargo xtask bench`");
+        if self.quick {
+            s.push_str(" --quick (few repetitions: figures are indicative only)");
+        }
+        s.push_str(". Every speed figure is a ratio against a baseline measured in the same run; absolute times on a shared machine are noise.\n\n");
+        s.push_str(&format!(
+            "- date: {}\n",
+            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
+        ));
+        s.push_str(&format!("- machine: {}\n", machine()));
+        s.push_str("- build: release profile\n\n");
+        s.push_str("## Targets\n\n| target | figure | met |\n|---|---|---|\n");
+        for (name, met, figure) in &self.targets {
+            s.push_str(&format!(
+                "| {name} | {figure} | {} |\n",
+                if *met { "met" } else { "**missed**" }
+            ));
+        }
+        for t in &self.tables {
+            s.push_str(&format!("\n## {}\n\nCommand: `{}`\n\n", t.title, t.command));
+            for n in &t.notes {
+                s.push_str(n);
+                s.push_str("\n\n");
+            }
+            s.push_str(&format!("| {} |\n", t.header.join(" | ")));
+            s.push_str(&format!("|{}\n", "---|".repeat(t.header.len())));
+            for r in &t.rows {
+                s.push_str(&format!("| {} |\n", r.join(" | ")));
+            }
+        }
+        s
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "? GiB".into());
+    format!(
+        "{cpu}, {cores} cores, {mem}, {} {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}

@@ -1,0 +1,806 @@
+//! The operation state machine, driven on a virtual clock.
+
+mod harness;
+
+use std::time::Duration;
+
+use connecty_proto::*;
+use harness::*;
+
+fn qid() -> QuestionId {
+    QID.parse().unwrap()
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn ask_and_wait(sim: &Sim, options: ResultsOptions, timeout: Option<Duration>) -> Operation {
+    Operation::ask_and_wait(
+        config(),
+        WorkspaceId(13),
+        "list the top 5 countries with the most orders",
+        options,
+        timeout,
+        sim.now,
+    )
+    .with_jitter_seed(7)
+}
+
+/// Replies by endpoint: token never reached (the harness hands tokens),
+/// ask answers the id, polls pop `states` then complete.
+fn scripted(mut polls: Vec<Reply>) -> impl FnMut(&Sent, &Sim) -> Reply {
+    polls.reverse();
+    move |s, _| match s.endpoint {
+        Endpoint::Ask => asked(),
+        Endpoint::Results => polls.pop().unwrap_or_else(completed),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn ask_and_wait_completes_after_in_progress() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let r = sim
+        .run(op, scripted(vec![state("PENDING"), state("IN_PROGRESS")]))
+        .unwrap();
+    let Outcome::Completed {
+        question_id,
+        results,
+    } = r
+    else {
+        panic!("{r:?}")
+    };
+    assert_eq!(question_id, qid());
+    assert_eq!(results.dataframe.unwrap().len(), 2);
+    assert_eq!(sim.tokens_issued, 1);
+    assert_eq!(sim.sent.len(), 4);
+    assert_eq!(sim.sent[0].method, "POST");
+    assert_eq!(
+        sim.sent[0].body,
+        br#"{"question":"list the top 5 countries with the most orders"}"#
+    );
+    // First poll 250 ms after the ask's answer; while little time has
+    // passed, delays stay at 250 ms (a quarter of the wait is less).
+    let polls = sim.polls();
+    assert_eq!(polls[0], ms(10 + 250));
+    assert_eq!(polls[1] - polls[0], ms(10 + 250));
+    assert_eq!(polls[2] - polls[1], ms(10 + 250));
+}
+
+#[test]
+fn events_report_the_id_and_each_state_change_once() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    sim.run(
+        op,
+        scripted(vec![
+            state("PENDING"),
+            state("PENDING"),
+            state("IN_PROGRESS"),
+            state("IN_PROGRESS"),
+        ]),
+    )
+    .unwrap();
+    let kinds: Vec<String> = sim
+        .events
+        .iter()
+        .map(|(_, e)| match e {
+            Event::Asked { .. } => "asked".to_string(),
+            Event::StateChanged { state, .. } => state.to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, ["asked", "PENDING", "IN_PROGRESS", "COMPLETED"]);
+}
+
+#[test]
+fn polls_carry_include_and_max_rows() {
+    let mut sim = Sim::new();
+    let options = ResultsOptions {
+        include: IncludeSet::ALL,
+        max_rows: Some(50),
+    };
+    let op = ask_and_wait(&sim, options, None);
+    sim.run(op, scripted(vec![state("IN_PROGRESS")])).unwrap();
+    for s in sim.sent.iter().filter(|s| s.endpoint == Endpoint::Results) {
+        assert_eq!(
+            s.path_and_query,
+            format!(
+                "/v1/dw/13/questions/{QID}/results?include=dataframe,statistics,sqlquery,summary&max_rows=50"
+            )
+        );
+    }
+    // The poll that saw COMPLETED carried the results: no extra request.
+    assert_eq!(sim.sent.len(), 3);
+}
+
+#[test]
+fn a_ten_minute_question_polls_at_most_every_5s_and_is_seen_promptly() {
+    let mut sim = Sim::new();
+    let done_at = Duration::from_secs(600);
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let r = sim.run(op, |s, sim| match s.endpoint {
+        Endpoint::Ask => asked(),
+        _ if sim.elapsed() >= done_at => completed(),
+        _ => state("IN_PROGRESS"),
+    });
+    assert!(r.is_ok());
+    let polls = sim.polls();
+    let last = *polls.last().unwrap();
+    let lag = last - done_at;
+    assert!(lag <= Duration::from_secs(5) + ms(10), "lag {lag:?}");
+    for w in polls.windows(2) {
+        assert!(w[1] - w[0] <= Duration::from_secs(5) + ms(10));
+    }
+    // About 20 polls ramp up to the 5 s cap (reached after 20 s); then
+    // one per ~5 s.
+    assert!(polls.len() <= 20 + 600 / 5, "{} polls", polls.len());
+    assert!(polls.len() >= 100);
+}
+
+#[test]
+fn lag_targets_for_short_questions() {
+    for (done_ms, max_lag_ms) in [
+        (500u64, 250u64),
+        (2000, 500),
+        (10_000, 2500),
+        (60_000, 15_000),
+        (3_700, 925),
+        (25_000, 6250),
+    ] {
+        let mut sim = Sim::new();
+        let done_at = ms(done_ms);
+        let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+        sim.run(op, |s, sim| match s.endpoint {
+            Endpoint::Ask => asked(),
+            _ if sim.elapsed() >= done_at => completed(),
+            _ => state("IN_PROGRESS"),
+        })
+        .unwrap();
+        let known = *sim.polls().last().unwrap() + ms(10);
+        let lag = known - done_at;
+        assert!(
+            lag <= ms(max_lag_ms.max(250)),
+            "done at {done_ms} ms, known after {lag:?}"
+        );
+    }
+}
+
+#[test]
+fn deadline_reached_carries_the_question_id_and_last_state() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(
+        &sim,
+        ResultsOptions::default(),
+        Some(Duration::from_secs(30)),
+    );
+    let e = sim.run(op, |s, _| match s.endpoint {
+        Endpoint::Ask => asked(),
+        _ => state("IN_PROGRESS"),
+    });
+    match e {
+        Err(Error::Timeout {
+            question_id,
+            last_state,
+            elapsed,
+        }) => {
+            assert_eq!(question_id, Some(qid()));
+            assert_eq!(last_state, Some(State::InProgress));
+            assert_eq!(elapsed, Duration::from_secs(30));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sim.elapsed(), Duration::from_secs(30));
+}
+
+#[test]
+fn the_default_deadline_is_twenty_minutes() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(op, |s, _| match s.endpoint {
+        Endpoint::Ask => asked(),
+        _ => state("PENDING"),
+    });
+    assert!(matches!(e, Err(Error::Timeout { .. })));
+    assert_eq!(sim.elapsed(), DEFAULT_DEADLINE);
+}
+
+#[test]
+fn a_request_in_flight_at_the_deadline_is_cut_to_it() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(
+        &sim,
+        ResultsOptions::default(),
+        Some(Duration::from_secs(2)),
+    );
+    let e = sim.run(op, |s, _| match s.endpoint {
+        Endpoint::Ask => asked(),
+        _ => Reply::Http {
+            status: 200,
+            headers: vec![],
+            body: r#"{"state":"IN_PROGRESS"}"#.into(),
+            latency: Duration::from_secs(100),
+        },
+    });
+    assert!(
+        matches!(
+            e,
+            Err(Error::Timeout {
+                question_id: Some(_),
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(sim.elapsed(), Duration::from_secs(2));
+}
+
+#[test]
+fn failed_question_is_an_error_with_the_reason() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(
+        op,
+        scripted(vec![ok(
+            r#"{"state":"FAILED","error":"no such table: orders"}"#,
+        )]),
+    );
+    assert_eq!(
+        e.unwrap_err(),
+        Error::QuestionFailed {
+            question_id: qid(),
+            reason: Some("no such table: orders".into())
+        }
+    );
+}
+
+#[test]
+fn failed_without_reason() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(op, scripted(vec![state("FAILED")]));
+    assert_eq!(
+        e.unwrap_err(),
+        Error::QuestionFailed {
+            question_id: qid(),
+            reason: None
+        }
+    );
+}
+
+#[test]
+fn unknown_state_keeps_polling() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let r = sim.run(
+        op,
+        scripted(vec![state("QUEUED_FOR_GPU"), state("QUEUED_FOR_GPU")]),
+    );
+    assert!(r.is_ok());
+    assert!(sim.events.iter().any(|(_, e)| matches!(e, Event::StateChanged { state: State::Unknown(s), .. } if s == "QUEUED_FOR_GPU")));
+}
+
+#[test]
+fn a_401_mid_poll_exchanges_once_and_replays_once() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let r = sim.run(
+        op,
+        scripted(vec![
+            state("IN_PROGRESS"),
+            status(401, r#"{"error":"token expired"}"#),
+        ]),
+    );
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(sim.tokens_issued, 2);
+    assert_eq!(sim.rejected, ["token-1"]);
+    let polls: Vec<_> = sim
+        .sent
+        .iter()
+        .filter(|s| s.endpoint == Endpoint::Results)
+        .collect();
+    assert_eq!(polls[1].authorization.as_deref(), Some("Bearer token-1"));
+    assert_eq!(polls[2].authorization.as_deref(), Some("Bearer token-2"));
+    // The replay is immediate, not after a poll delay.
+    assert_eq!(polls[2].at, polls[1].at + ms(10));
+}
+
+#[test]
+fn a_second_401_is_an_authentication_error() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(
+        op,
+        scripted(vec![
+            status(401, ""),
+            status(401, r#"{"detail":"revoked"}"#),
+        ]),
+    );
+    assert_eq!(
+        e.unwrap_err(),
+        Error::Authentication {
+            status: http::StatusCode::UNAUTHORIZED,
+            message: Some("revoked".into())
+        }
+    );
+    assert_eq!(sim.tokens_issued, 2);
+}
+
+#[test]
+fn tokens_are_refreshed_before_expiry_not_after() {
+    let mut sim = Sim::new();
+    sim.token_lifetime = Duration::from_secs(30);
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let done_at = Duration::from_secs(100);
+    sim.run(op, |s, sim| match s.endpoint {
+        Endpoint::Ask => asked(),
+        _ if sim.elapsed() >= done_at => completed(),
+        _ => state("IN_PROGRESS"),
+    })
+    .unwrap();
+    // 100 s with 30 s tokens refreshed 3 s early: four tokens, no 401.
+    assert_eq!(sim.tokens_issued, 4);
+}
+
+#[test]
+fn rate_limited_with_retry_after_seconds() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let r = sim.run(
+        op,
+        scripted(vec![with_header(status(429, ""), "retry-after", "7")]),
+    );
+    assert!(r.is_ok());
+    let polls = sim.polls();
+    assert_eq!(polls[1] - polls[0], ms(10) + Duration::from_secs(7));
+    assert!(sim.events.iter().any(
+        |(_, e)| matches!(e, Event::Retrying { delay, .. } if *delay == Duration::from_secs(7))
+    ));
+}
+
+#[test]
+fn retry_after_as_http_date_is_clamped_to_the_cap() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let r = sim.run(
+        op,
+        scripted(vec![with_header(
+            status(429, ""),
+            "retry-after",
+            "Wed, 05 Nov 2025 11:00:00 GMT",
+        )]),
+    );
+    assert!(r.is_ok());
+    let polls = sim.polls();
+    // An hour away, clamped to the 20 s cap.
+    assert_eq!(polls[1] - polls[0], ms(10) + Duration::from_secs(20));
+}
+
+#[test]
+fn rate_limited_until_retries_run_out() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(op, |s, _| match s.endpoint {
+        Endpoint::Ask => asked(),
+        _ => with_header(
+            status(429, r#"{"message":"slow down"}"#),
+            "retry-after",
+            "2",
+        ),
+    });
+    assert_eq!(
+        e.unwrap_err(),
+        Error::RateLimited {
+            attempts: 3,
+            retry_after: Some(Duration::from_secs(2)),
+            message: Some("slow down".into())
+        }
+    );
+}
+
+#[test]
+fn gateway_errors_then_success() {
+    for code in [502, 503, 504] {
+        let mut sim = Sim::new();
+        let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+        let r = sim.run(
+            op,
+            scripted(vec![
+                status(code, "<html>bad gateway</html>"),
+                status(code, ""),
+            ]),
+        );
+        assert!(r.is_ok(), "{code}: {r:?}");
+        let polls = sim.polls();
+        // Full jitter: each delay within its ceiling (1 s, then 2 s).
+        assert!(polls[1] - polls[0] <= ms(10) + Duration::from_secs(1));
+        assert!(polls[2] - polls[1] <= ms(10) + Duration::from_secs(2));
+    }
+}
+
+#[test]
+fn server_errors_until_retries_run_out() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(op, |s, _| match s.endpoint {
+        Endpoint::Ask => asked(),
+        _ => status(503, "<html>unavailable</html>"),
+    });
+    match e.unwrap_err() {
+        Error::Server {
+            status,
+            attempts,
+            message,
+        } => {
+            assert_eq!(status, 503);
+            assert_eq!(attempts, 3);
+            assert_eq!(message.as_deref(), Some("<html>unavailable</html>"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sim.sent.len(), 4);
+}
+
+#[test]
+fn jitter_is_deterministic_per_seed_and_varies_across_seeds() {
+    let delays = |seed: u64| {
+        let mut sim = Sim::new();
+        let op = Operation::wait(
+            config(),
+            WorkspaceId(13),
+            qid(),
+            ResultsOptions::default(),
+            None,
+            sim.now,
+        )
+        .with_jitter_seed(seed);
+        let _ = sim.run(op, |_, _| status(503, ""));
+        let p = sim.polls();
+        (p[1] - p[0], p[2] - p[1])
+    };
+    assert_eq!(delays(1), delays(1));
+    assert_ne!(delays(1), delays(2));
+}
+
+#[test]
+fn a_question_post_is_not_repeated_after_a_mid_request_failure() {
+    for kind in [TransportErrorKind::Io, TransportErrorKind::Timeout] {
+        let mut sim = Sim::new();
+        let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+        let e = sim.run(op, |_, _| Reply::Fail(kind, ms(5)));
+        match e.unwrap_err() {
+            Error::Transport(t) => {
+                assert_eq!(t.kind, kind);
+                assert_eq!(t.attempts, 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(sim.sent.len(), 1);
+    }
+}
+
+#[test]
+fn a_question_post_is_retried_after_a_connect_failure() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let mut first = true;
+    let r = sim.run(op, |s, _| match s.endpoint {
+        Endpoint::Ask if std::mem::take(&mut first) => {
+            Reply::Fail(TransportErrorKind::Connect, ms(1))
+        }
+        Endpoint::Ask => asked(),
+        _ => completed(),
+    });
+    assert!(r.is_ok());
+    let asks: Vec<_> = sim
+        .sent
+        .iter()
+        .filter(|s| s.endpoint == Endpoint::Ask)
+        .collect();
+    assert_eq!(asks.len(), 2);
+    assert_eq!(asks[1].attempt, 2);
+}
+
+#[test]
+fn a_question_post_is_not_retried_after_502_or_504() {
+    for code in [502, 504] {
+        let mut sim = Sim::new();
+        let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+        let e = sim.run(op, |_, _| status(code, ""));
+        assert!(matches!(e, Err(Error::Server { attempts: 1, .. })), "{e:?}");
+        assert_eq!(sim.sent.len(), 1);
+    }
+}
+
+#[test]
+fn polls_are_retried_after_timeouts() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let r = sim.run(
+        op,
+        scripted(vec![
+            Reply::Fail(TransportErrorKind::Timeout, ms(100)),
+            Reply::Fail(TransportErrorKind::Io, ms(1)),
+        ]),
+    );
+    assert!(r.is_ok());
+}
+
+#[test]
+fn tls_errors_are_final() {
+    let mut sim = Sim::new();
+    let op = Operation::health(config(), sim.now);
+    let e = sim.run(op, |_, _| Reply::Fail(TransportErrorKind::Tls, ms(1)));
+    assert!(matches!(
+        e,
+        Err(Error::Transport(TransportError {
+            kind: TransportErrorKind::Tls,
+            attempts: 1,
+            ..
+        }))
+    ));
+}
+
+#[test]
+fn not_found_workspace_and_question() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(op, |_, _| {
+        status(404, r#"{"detail":"workspace 13 not found"}"#)
+    });
+    assert_eq!(
+        e.unwrap_err(),
+        Error::NotFound {
+            resource: Resource::Workspace(WorkspaceId(13)),
+            message: Some("workspace 13 not found".into())
+        }
+    );
+    let mut sim = Sim::new();
+    let op = Operation::wait(
+        config(),
+        WorkspaceId(13),
+        qid(),
+        ResultsOptions::default(),
+        None,
+        sim.now,
+    );
+    let e = sim.run(op, |_, _| status(404, ""));
+    assert_eq!(
+        e.unwrap_err(),
+        Error::NotFound {
+            resource: Resource::Question(WorkspaceId(13), qid()),
+            message: None
+        }
+    );
+}
+
+#[test]
+fn wait_polls_at_once_then_on_schedule() {
+    let mut sim = Sim::new();
+    let op = Operation::wait(
+        config(),
+        WorkspaceId(13),
+        qid(),
+        ResultsOptions::default(),
+        None,
+        sim.now,
+    );
+    sim.run(
+        op,
+        scripted(vec![state("IN_PROGRESS"), state("IN_PROGRESS")]),
+    )
+    .unwrap();
+    let p = sim.polls();
+    assert_eq!(p[0], Duration::ZERO);
+    assert_eq!(p[1], ms(10 + 250));
+    assert_eq!(p[2], ms(10 + 250 + 10 + 250));
+}
+
+#[test]
+fn results_fetches_once_and_returns_any_state() {
+    for body in [
+        r#"{"state":"IN_PROGRESS"}"#,
+        r#"{"state":"FAILED","message":"boom"}"#,
+    ] {
+        let mut sim = Sim::new();
+        let op = Operation::results(
+            config(),
+            WorkspaceId(13),
+            qid(),
+            ResultsOptions::default(),
+            sim.now,
+        );
+        let r = sim.run(op, |_, _| ok(body)).unwrap();
+        assert!(matches!(r, Outcome::Results(_)));
+        assert_eq!(sim.sent.len(), 1);
+    }
+}
+
+#[test]
+fn invalid_input_ends_before_any_request() {
+    let cases: Vec<(Operation, &str)> = vec![
+        (
+            Operation::ask(config(), WorkspaceId(1), "   ", std::time::Instant::now()),
+            "question",
+        ),
+        (
+            Operation::ask(
+                config(),
+                WorkspaceId(1),
+                "x".repeat(MAX_QUESTION_BYTES + 1),
+                std::time::Instant::now(),
+            ),
+            "question",
+        ),
+        (
+            Operation::wait(
+                config(),
+                WorkspaceId(1),
+                qid(),
+                ResultsOptions {
+                    max_rows: Some(0),
+                    ..Default::default()
+                },
+                None,
+                std::time::Instant::now(),
+            ),
+            "max_rows",
+        ),
+        (
+            Operation::results(
+                config(),
+                WorkspaceId(1),
+                qid(),
+                ResultsOptions {
+                    include: IncludeSet::empty(),
+                    max_rows: None,
+                },
+                std::time::Instant::now(),
+            ),
+            "include",
+        ),
+    ];
+    for (op, field) in cases {
+        let mut sim = Sim::new();
+        let e = sim.run(op, |_, _| panic!("no request may be sent"));
+        match e {
+            Err(Error::InvalidInput(i)) => assert_eq!(i.field, field),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_token_operation_exchanges_credentials() {
+    let mut sim = Sim::new();
+    let op = Operation::token(config(), sim.now);
+    let r = sim.run(op, |s, _| {
+        assert_eq!(s.method, "POST");
+        assert_eq!(s.path_and_query, "/v1/auth/token");
+        assert!(s.authorization.is_none());
+        with_header(
+            ok(r#"{"access_token":"fresh","expires_at":"2025-11-05T11:00:00+00:00"}"#),
+            "date",
+            "Wed, 05 Nov 2025 10:00:00 GMT",
+        )
+    });
+    let Ok(Outcome::Token(t)) = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!(t.expose(), "fresh");
+    // The lifetime counts from the Date header, applied at receipt.
+    assert_eq!(t.expires() - sim.now, Duration::from_secs(3600));
+}
+
+#[test]
+fn bad_credentials_are_not_retried() {
+    let mut sim = Sim::new();
+    let op = Operation::token(config(), sim.now);
+    let e = sim.run(op, |_, _| {
+        status(401, r#"{"error":"invalid client credentials"}"#)
+    });
+    assert_eq!(
+        e.unwrap_err(),
+        Error::Authentication {
+            status: http::StatusCode::UNAUTHORIZED,
+            message: Some("invalid client credentials".into())
+        }
+    );
+    assert_eq!(sim.sent.len(), 1);
+}
+
+#[test]
+fn token_exchange_is_retried_on_503() {
+    let mut sim = Sim::new();
+    let op = Operation::token(config(), sim.now).with_jitter_seed(3);
+    let mut n = 0;
+    let r = sim.run(op, |_, _| {
+        n += 1;
+        if n == 1 {
+            status(503, "")
+        } else {
+            ok(r#"{"access_token":"a","expires_at":"2025-11-05T11:00:00+00:00"}"#)
+        }
+    });
+    assert!(r.is_ok());
+    assert_eq!(sim.sent.len(), 2);
+}
+
+#[test]
+fn health_accepts_any_2xx_and_reports_errors() {
+    let mut sim = Sim::new();
+    assert_eq!(
+        sim.run(Operation::health(config(), sim.now), |_, _| status(204, ""))
+            .unwrap(),
+        Outcome::Healthy
+    );
+    let mut sim = Sim::new();
+    let e = sim.run(Operation::health(config(), sim.now), |_, _| {
+        status(418, "teapot")
+    });
+    assert_eq!(
+        e.unwrap_err(),
+        Error::Api {
+            status: http::StatusCode::IM_A_TEAPOT,
+            message: Some("teapot".into())
+        }
+    );
+}
+
+#[test]
+fn decode_errors_surface_with_path_and_excerpt() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(op, scripted(vec![ok("<html>maintenance</html>")]));
+    match e.unwrap_err() {
+        Error::Decode(d) => {
+            assert_eq!(d.path, "$");
+            assert_eq!(d.excerpt, "<html>maintenance</html>");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_transport_that_never_answers_is_timed_out_by_the_machine() {
+    let sim = Sim::new();
+    let mut op = Operation::health(config(), sim.now);
+    let Output::Transmit(t) = op.poll_output(sim.now) else {
+        panic!()
+    };
+    let expires = sim.now + t.timeout;
+    assert!(matches!(op.poll_output(sim.now), Output::Timeout(at) if at == expires));
+    // The transport is silent: the machine times the request out itself and
+    // retries (health is idempotent).
+    assert!(matches!(
+        op.poll_output(expires),
+        Output::Event(Event::Retrying { .. })
+    ));
+    // A late answer to the abandoned request is ignored.
+    op.handle_response(
+        t.id,
+        http::Response::new(Vec::new()),
+        expires,
+        chrono::DateTime::UNIX_EPOCH,
+    );
+    assert!(!op.is_done());
+}
+
+#[test]
+fn secrets_never_appear_in_debug_of_outputs_or_errors() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let dbg = format!("{op:?}");
+    assert!(!dbg.contains("client-secret-value"), "{dbg}");
+    let e = sim
+        .run(op, scripted(vec![status(401, ""), status(401, "")]))
+        .unwrap_err();
+    let all = format!("{e:?} {e} {:?}", sim.events);
+    assert!(
+        !all.contains("token-1")
+            && !all.contains("token-2")
+            && !all.contains("client-secret-value")
+    );
+}
