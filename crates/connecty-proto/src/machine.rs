@@ -24,7 +24,9 @@ use crate::secret::AccessToken;
 pub struct RequestId(pub u64);
 
 /// A request to send.
-#[derive(Debug)]
+///
+/// Its `Debug` shows the method, URI and body length, never headers or the
+/// body (the token request's body carries the client secret).
 #[must_use]
 pub struct Transmit {
     /// Pass it back with the answer.
@@ -38,6 +40,20 @@ pub struct Transmit {
     pub timeout: Duration,
     /// The request.
     pub request: http::Request<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transmit")
+            .field("id", &self.id)
+            .field("endpoint", &self.endpoint)
+            .field("attempt", &self.attempt)
+            .field("timeout", &self.timeout)
+            .field("method", self.request.method())
+            .field("uri", self.request.uri())
+            .field("body_len", &self.request.body().len())
+            .finish()
+    }
 }
 
 /// Something observable happened; for progress displays and logs.

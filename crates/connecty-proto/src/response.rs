@@ -208,7 +208,13 @@ pub fn parse_token(
     wall_now: DateTime<Utc>,
 ) -> Result<AccessToken, Error> {
     check_status(Endpoint::Token, response)?;
-    let body: TokenBody = decode(response.body())?;
+    // The body holds the token: keep neither an excerpt nor serde's message
+    // (which can quote values), only where the problem is.
+    let body: TokenBody = decode(response.body()).map_err(|e| DecodeError {
+        path: e.path,
+        message: token_decode_message(&e.message),
+        excerpt: String::new(),
+    })?;
     if body.access_token.is_empty() {
         return Err(DecodeError::new("$.access_token", "empty access token", b"").into());
     }
@@ -262,6 +268,25 @@ pub fn parse_token(
         received,
         lifetime,
     ))
+}
+
+fn token_decode_message(serde_message: &str) -> String {
+    let what = if serde_message.contains("truncated") {
+        "truncated JSON"
+    } else if serde_message.contains("missing field") {
+        "a required field is missing"
+    } else if serde_message.contains("invalid type") {
+        "a field has the wrong type"
+    } else if serde_message.contains("HTML") {
+        "expected JSON but got HTML or XML"
+    } else {
+        "not the token response the API describes"
+    };
+    let at = serde_message
+        .rfind(" at line ")
+        .map(|i| &serde_message[i..])
+        .unwrap_or("");
+    format!("token response: {what}{at} (body withheld: it may hold the token)")
 }
 
 #[derive(Deserialize)]

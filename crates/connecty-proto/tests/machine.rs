@@ -804,3 +804,23 @@ fn secrets_never_appear_in_debug_of_outputs_or_errors() {
             && !all.contains("client-secret-value")
     );
 }
+
+#[test]
+fn transmit_debug_hides_the_token_request_body() {
+    let sim = Sim::new();
+    let mut op = Operation::token(config(), sim.now);
+    let Output::Transmit(t) = op.poll_output(sim.now) else {
+        panic!()
+    };
+    let dbg = format!("{t:?}");
+    assert!(
+        dbg.contains("/v1/auth/token") && dbg.contains("body_len"),
+        "{dbg}"
+    );
+    assert!(!dbg.contains("client-secret-value"));
+    let bytes: Vec<String> = b"client-secret-value"
+        .iter()
+        .map(|b| b.to_string())
+        .collect();
+    assert!(!dbg.contains(&bytes.join(", ")));
+}
