@@ -32,7 +32,9 @@ pub const DEFAULT_BODY_LIMIT: u64 = 256 * 1024 * 1024;
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How the transport finds a proxy.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// `Debug` hides any `user:password@` in a proxy URL.
+#[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ProxySetting {
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY`, as curl
@@ -43,6 +45,35 @@ pub enum ProxySetting {
     Disabled,
     /// This proxy URL (`http://host:port`), for every request.
     Url(String),
+}
+
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxySetting::FromEnv => f.write_str("FromEnv"),
+            ProxySetting::Disabled => f.write_str("Disabled"),
+            ProxySetting::Url(url) => f.debug_tuple("Url").field(&redact_userinfo(url)).finish(),
+        }
+    }
+}
+
+/// `scheme://[redacted]@host...` for a URL carrying credentials.
+pub fn redact_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, url),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let host_and_path = &rest[at + 1..];
+            match scheme {
+                Some(s) => format!("{s}://[redacted]@{host_and_path}"),
+                None => format!("[redacted]@{host_and_path}"),
+            }
+        }
+        None => url.to_string(),
+    }
 }
 
 /// Everything a transport builder can set. Every field has a documented
@@ -206,6 +237,21 @@ mod tests {
         assert!(!e.to_string().contains("hunter2"));
         let e = Settings::from_lookup(env(&[("CONNECTY_REGION", "mars")])).unwrap_err();
         assert_eq!(e.field, "CONNECTY_REGION");
+    }
+
+    #[test]
+    fn proxy_credentials_are_redacted_in_debug() {
+        let s = Settings {
+            proxy: ProxySetting::Url("http://user:hunter2@proxy.local:3128/".into()),
+            ..Settings::default()
+        };
+        let d = format!("{s:?}");
+        assert!(
+            !d.contains("hunter2") && d.contains("proxy.local:3128"),
+            "{d}"
+        );
+        assert_eq!(redact_userinfo("proxy:8080"), "proxy:8080");
+        assert_eq!(redact_userinfo("a@b"), "[redacted]@b");
     }
 
     #[test]
