@@ -1,0 +1,374 @@
+//! # connecty-ureq
+//!
+//! The blocking client of the ConnectyAI Public API: the
+//! [`connecty_proto`] core driven over a [ureq 3](https://docs.rs/ureq/3)
+//! agent, with rustls and the platform's certificate store.
+//!
+//! **What it is for:** command-line tools, scripts, batch jobs and threaded
+//! services that do not run an async runtime. One [`Client`] is cheap to
+//! clone and `Send + Sync`: threads share its connection pool and its access
+//! token, so eight threads asking at once make one token exchange.
+//!
+//! **What it is not for:** async code. Use `connecty-hyper` there; it has
+//! the same [`ClientBuilder`] and the same methods, with `.await`. Calls
+//! here block the calling thread, including while a question is polled
+//! (`ask_and_wait` sleeps between polls), so do not call them from an
+//! async task.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use connecty_ureq::{ClientBuilder, WaitOptions};
+//!
+//! // CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET, and CONNECTY_REGION
+//! // (eu1, us1) or CONNECTY_BASE_URL.
+//! let client = ClientBuilder::from_env()?.build()?;
+//! let answer = client.ask_and_wait(13, "list the top 5 countries with the most orders", &WaitOptions::new())?;
+//! if let Some(df) = answer.results.dataframe {
+//!     println!("{}", df.columns().join("\t"));
+//!     for row in df.rows() {
+//!         let cells: Vec<String> = row.cells().map(|c| c.to_string()).collect();
+//!         println!("{}", cells.join("\t"));
+//!     }
+//! }
+//! # Ok::<(), connecty_ureq::Error>(())
+//! ```
+//!
+//! Configured in code instead of the environment:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use connecty_ureq::{ClientBuilder, Region};
+//!
+//! let client = ClientBuilder::new()
+//!     .region(Region::Us1)
+//!     .credentials("my-client-id", "my-client-secret")?
+//!     .request_timeout(Duration::from_secs(30))
+//!     .body_limit(64 * 1024 * 1024)
+//!     .user_agent_suffix("nightly-report/1.2")
+//!     .build()?;
+//! client.health()?;
+//! # Ok::<(), connecty_ureq::Error>(())
+//! ```
+//!
+//! ## Defaults
+//!
+//! | what | default | why |
+//! |---|---|---|
+//! | connect timeout (DNS, TCP, TLS, proxy) | 5 s | as the OpenAI Python SDK: long enough for a slow handshake across an ocean, short enough to retry a dead address quickly ([`DEFAULT_CONNECT_TIMEOUT`](connecty_proto::DEFAULT_CONNECT_TIMEOUT)) |
+//! | request timeout (headers and the whole body) | 60 s | as the Databricks SDK's HTTP timeout; a stalled body ends in [`TransportErrorKind::Timeout`](connecty_proto::TransportErrorKind::Timeout) ([`DEFAULT_REQUEST_TIMEOUT`](connecty_proto::DEFAULT_REQUEST_TIMEOUT)) |
+//! | response body limit (after gzip decoding) | 256 MiB | a 10-million-row dataframe fits; a runaway or hostile body ends in [`TransportErrorKind::BodyTooLarge`](connecty_proto::TransportErrorKind::BodyTooLarge), not out-of-memory. ureq's own 10 MB limit is replaced ([`DEFAULT_BODY_LIMIT`](connecty_proto::DEFAULT_BODY_LIMIT)) |
+//! | pool idle timeout | 15 s | below the 60-75 s keep-alive of common proxies and load balancers, so a pooled connection is dropped before the far end drops it ([`DEFAULT_POOL_IDLE_TIMEOUT`](connecty_proto::DEFAULT_POOL_IDLE_TIMEOUT)) |
+//! | overall deadline of `wait`/`ask_and_wait` | 20 min | as the Databricks SDK's Genie waiter ([`DEFAULT_DEADLINE`](connecty_proto::DEFAULT_DEADLINE)) |
+//! | retries | 3 attempts, 1 s doubling to 20 s, full jitter | AWS SDK standard mode; `Retry-After` of a 429/503 is honoured up to the cap ([`RetryPolicy`]) |
+//! | polls | after 250 ms, then x1.5, at most 5 s apart | quick answers come back quickly, long ones cost few requests ([`PollSchedule`]) |
+//! | proxy | `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` | as curl reads them, lower-case first; `CONNECT` tunnels for https (and, with ureq, for http too) |
+//! | trusted roots | the platform's (rustls-platform-verifier) | what the rustls authors recommend; extra roots for private gateways come on top (see [`ClientBuilder::add_root_certificate_pem`]) |
+//! | redirects | never followed | a 3xx comes back as an error naming its status; the `Authorization` header never leaves the base URL's origin |
+//! | compression | `Accept-Encoding: gzip`, decoded | a large dataframe compresses about tenfold |
+//!
+//! Certificate verification cannot be turned off.
+//!
+//! ## Logs
+//!
+//! The transport emits `tracing` events at trace level (method, path,
+//! status, body size, elapsed time); the core adds spans per operation and
+//! per request. Headers, bodies, tokens and secrets are never logged.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod proxy;
+mod tls;
+mod transport;
+
+use std::time::Duration;
+
+pub use connecty_proto;
+pub use connecty_proto::{
+    Answer, Error, Include, IncludeSet, QuestionId, Region, ResultsOptions, WaitOptions,
+    WorkspaceId,
+};
+pub use transport::UreqTransport;
+
+use connecty_proto::{BaseUrl, Credentials, PollSchedule, ProxySetting, RetryPolicy, Settings};
+
+/// The blocking client: [`connecty_proto::BlockingClient`] over
+/// [`UreqTransport`]. Build one with [`ClientBuilder`].
+///
+/// Cheap to clone, `Send + Sync`: clones share the connection pool and the
+/// access token.
+pub type Client = connecty_proto::BlockingClient<UreqTransport>;
+
+/// Builds a [`Client`]. Every setting has a documented default (see the
+/// [crate documentation](crate#defaults)); the same builder, with the same
+/// method names, builds `connecty-hyper`'s async client.
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    settings: Settings,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    /// The settings, with the proxy URL (which may carry a password) and the
+    /// client secret hidden.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.settings;
+        let proxy = match &s.proxy {
+            ProxySetting::Url(_) => "Url([redacted])",
+            ProxySetting::Disabled => "Disabled",
+            _ => "FromEnv",
+        };
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &s.base_url)
+            .field("client_id", &s.credentials.as_ref().map(|c| c.client_id()))
+            .field("connect_timeout", &s.connect_timeout)
+            .field("request_timeout", &s.request_timeout)
+            .field("default_deadline", &s.default_deadline)
+            .field("body_limit", &s.body_limit)
+            .field("pool_idle_timeout", &s.pool_idle_timeout)
+            .field("extra_root_certificates", &s.extra_root_certificates.len())
+            .field("user_agent_suffix", &s.user_agent_suffix)
+            .field("proxy", &proxy)
+            .field("retry", &s.retry)
+            .field("poll", &s.poll)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with every default: region eu1, no credentials (only
+    /// `health` works until [`credentials`](Self::credentials) is called).
+    pub fn new() -> Self {
+        Self {
+            settings: Settings::default(),
+        }
+    }
+
+    /// A builder reading `CONNECTY_CLIENT_ID`, `CONNECTY_CLIENT_SECRET`,
+    /// `CONNECTY_BASE_URL` and `CONNECTY_REGION`. A missing credential is
+    /// an [`Error::InvalidInput`] naming the variable.
+    pub fn from_env() -> Result<Self, Error> {
+        let settings = Settings::from_lookup(|k| std::env::var(k).ok())?;
+        Ok(Self { settings })
+    }
+
+    /// Sends requests to `region`'s API.
+    #[must_use]
+    pub fn region(mut self, region: Region) -> Self {
+        self.settings.base_url = region.base_url();
+        self
+    }
+
+    /// Sends requests to `url` (`http` or `https`, with an optional path
+    /// prefix), such as a private gateway.
+    pub fn base_url(mut self, url: &str) -> Result<Self, Error> {
+        self.settings.base_url = BaseUrl::parse(url)?;
+        Ok(self)
+    }
+
+    /// The organisation's client credentials, as issued by ConnectyAI
+    /// support.
+    pub fn credentials(mut self, client_id: &str, client_secret: &str) -> Result<Self, Error> {
+        self.settings.credentials = Some(Credentials::new(client_id, client_secret)?);
+        Ok(self)
+    }
+
+    /// Connect timeout: DNS, TCP, TLS handshake and proxy `CONNECT`.
+    /// Default 5 s.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
+        self
+    }
+
+    /// Timeout of one request, from connecting to the last byte of the body.
+    /// Default 60 s.
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.request_timeout = timeout;
+        self
+    }
+
+    /// Overall deadline of `wait` and `ask_and_wait` when a call sets none.
+    /// Default 20 min.
+    #[must_use]
+    pub fn default_deadline(mut self, deadline: Duration) -> Self {
+        self.settings.default_deadline = deadline;
+        self
+    }
+
+    /// Largest response body accepted, counted after gzip decoding. Default
+    /// 256 MiB. Larger bodies fail with
+    /// [`TransportErrorKind::BodyTooLarge`](connecty_proto::TransportErrorKind::BodyTooLarge).
+    #[must_use]
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.settings.body_limit = bytes;
+        self
+    }
+
+    /// How long an idle pooled connection is kept. Default 15 s.
+    #[must_use]
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// Trusts the CA certificates in `pem` too, for a private gateway.
+    /// Checked by [`build`](Self::build).
+    ///
+    /// With ureq, the platform verifier cannot take extra roots, so a client
+    /// with extra roots trusts the platform's root store (as
+    /// rustls-native-certs reads it) plus these, verified by webpki. On
+    /// Linux that is what the platform verifier does anyway; on macOS and
+    /// Windows the OS's own extra policy checks are not applied.
+    #[must_use]
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.settings.extra_root_certificates.push(pem.to_vec());
+        self
+    }
+
+    /// Appended to the `User-Agent` (`connecty-rs/<version> <suffix>`), for
+    /// example `my-app/1.2`. Checked by [`build`](Self::build).
+    #[must_use]
+    pub fn user_agent_suffix(mut self, suffix: &str) -> Self {
+        self.settings.user_agent_suffix = Some(suffix.to_string());
+        self
+    }
+
+    /// The proxy: from the environment (the default), none, or a URL.
+    #[must_use]
+    pub fn proxy(mut self, proxy: ProxySetting) -> Self {
+        self.settings.proxy = proxy;
+        self
+    }
+
+    /// How failed requests are retried.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.settings.retry = retry;
+        self
+    }
+
+    /// When a waited-on question is polled.
+    #[must_use]
+    pub fn poll(mut self, poll: PollSchedule) -> Self {
+        self.settings.poll = poll;
+        self
+    }
+
+    /// The settings so far.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Builds the client. Fails with [`Error::InvalidInput`] for an
+    /// unusable root certificate, user agent suffix or proxy URL (including
+    /// one from the environment). Nothing is sent.
+    pub fn build(self) -> Result<Client, Error> {
+        let config = self.settings.client_config()?;
+        let transport = UreqTransport::new(&self.settings)?;
+        Ok(Client::new(transport, config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        assert_send_sync_clone::<Client>();
+        assert_send_sync_clone::<ClientBuilder>();
+    }
+
+    #[test]
+    fn builder_sets_every_setting() {
+        let b = ClientBuilder::new()
+            .region(Region::Us1)
+            .connect_timeout(Duration::from_secs(1))
+            .request_timeout(Duration::from_secs(2))
+            .default_deadline(Duration::from_secs(3))
+            .body_limit(4)
+            .pool_idle_timeout(Duration::from_secs(5))
+            .user_agent_suffix("app/1")
+            .proxy(ProxySetting::Disabled)
+            .retry(RetryPolicy::none())
+            .poll(PollSchedule {
+                first: Duration::from_millis(6),
+                cap: Duration::from_millis(7),
+                ..PollSchedule::default()
+            });
+        let s = b.settings();
+        assert_eq!(s.base_url, Region::Us1.base_url());
+        assert_eq!(s.connect_timeout, Duration::from_secs(1));
+        assert_eq!(s.request_timeout, Duration::from_secs(2));
+        assert_eq!(s.default_deadline, Duration::from_secs(3));
+        assert_eq!(s.body_limit, 4);
+        assert_eq!(s.pool_idle_timeout, Duration::from_secs(5));
+        assert_eq!(s.user_agent_suffix.as_deref(), Some("app/1"));
+        assert_eq!(s.proxy, ProxySetting::Disabled);
+        assert_eq!(s.retry, RetryPolicy::none());
+        assert_eq!(s.poll.cap, Duration::from_millis(7));
+        let client = b.build().unwrap();
+        assert!(client.config().user_agent.ends_with(" app/1"));
+        assert_eq!(client.config().request_timeout, Duration::from_secs(2));
+        assert_eq!(client.transport().body_limit(), 4);
+    }
+
+    #[test]
+    fn builder_defaults_match_settings() {
+        assert_eq!(ClientBuilder::new().settings(), &Settings::default());
+        assert_eq!(ClientBuilder::default().settings(), &Settings::default());
+    }
+
+    #[test]
+    fn bad_input_is_refused_at_once_or_at_build() {
+        assert!(matches!(
+            ClientBuilder::new().base_url("ftp://x"),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            ClientBuilder::new().credentials("", "s"),
+            Err(Error::InvalidInput(_))
+        ));
+        let e = ClientBuilder::new()
+            .add_root_certificate_pem(b"not a pem")
+            .build()
+            .unwrap_err();
+        match e {
+            Error::InvalidInput(i) => assert_eq!(i.field, "root_certificate"),
+            other => panic!("{other:?}"),
+        }
+        let e = ClientBuilder::new()
+            .user_agent_suffix("bad\nsuffix")
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+        let e = ClientBuilder::new()
+            .proxy(ProxySetting::Url("nope://x".into()))
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let b = ClientBuilder::new()
+            .credentials("id", "hunter2")
+            .unwrap()
+            .proxy(ProxySetting::Url(
+                "http://user:pw-hunter3@proxy:3128".into(),
+            ));
+        let debug = format!("{b:?}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("hunter3"),
+            "{debug}"
+        );
+        let client = b.build().unwrap();
+        let debug = format!("{:?}", client.transport());
+        assert!(!debug.contains("hunter3"), "{debug}");
+    }
+}
