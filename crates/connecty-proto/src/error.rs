@@ -37,7 +37,8 @@ pub enum Error {
     RateLimited {
         /// Requests made, the first included.
         attempts: u32,
-        /// The last `Retry-After` the server asked for.
+        /// The `Retry-After` of the last 429, as the server asked (the wait
+        /// itself was clamped to the retry cap and the deadline).
         retry_after: Option<Duration>,
         /// The server's own message, if it sent one.
         message: Option<String>,
@@ -69,7 +70,9 @@ pub enum Error {
         reason: Option<String>,
     },
     /// The overall deadline was reached. The question goes on server-side:
-    /// wait on `question_id` again to resume.
+    /// wait on `question_id` again to resume. `question_id` is `None` when
+    /// the deadline passed before the ask was answered; the server may still
+    /// have taken the question.
     Timeout {
         /// The question, when it had been asked.
         question_id: Option<QuestionId>,
@@ -310,7 +313,11 @@ impl fmt::Display for Error {
                 last_state,
                 elapsed,
             } => {
-                write!(f, "deadline reached after {:.1}s", elapsed.as_secs_f64())?;
+                if *elapsed < Duration::from_secs(10) {
+                    write!(f, "deadline reached after {} ms", elapsed.as_millis())?;
+                } else {
+                    write!(f, "deadline reached after {:.1} s", elapsed.as_secs_f64())?;
+                }
                 if let Some(q) = question_id {
                     write!(f, " waiting for question {q}")?;
                 }

@@ -592,6 +592,7 @@ impl Operation {
                 d.min(policy.cap)
             }
             _ => {
+                self.last_retry_after = None;
                 let f = self.next_fraction();
                 policy.delay(self.attempt, f)
             }

@@ -108,7 +108,8 @@ pub fn status_error(
     let message = server_message(body);
     match status.as_u16() {
         401 | 403 if endpoint == Endpoint::Token => Error::Authentication { status, message },
-        401 => Error::Authentication { status, message },
+        // Health sends no credentials: a 401 there is not about them.
+        401 if endpoint != Endpoint::Health => Error::Authentication { status, message },
         404 => Error::NotFound {
             resource: match (endpoint, target) {
                 (Endpoint::Ask, Some((dw, _))) => Resource::Workspace(dw),

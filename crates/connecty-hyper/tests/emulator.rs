@@ -1,0 +1,131 @@
+//! The async client against the testkit's emulator: the whole API
+//! contract over real loopback HTTP.
+
+use std::time::Duration;
+
+use connecty_hyper::connecty_proto::State;
+use connecty_hyper::{ClientBuilder, Error, IncludeSet, WaitOptions};
+use connecty_testkit::emulator::{Emulator, Schedule};
+
+fn quick() -> Schedule {
+    Schedule {
+        pending: Duration::from_millis(50),
+        in_progress: Duration::from_millis(100),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asks_the_reference_question_and_gets_typed_results() {
+    let emu = Emulator::builder().schedule(quick()).start().unwrap();
+    let client = ClientBuilder::new()
+        .base_url(&emu.base_url())
+        .unwrap()
+        .credentials(emu.client_id(), emu.client_secret())
+        .unwrap()
+        .build()
+        .unwrap();
+    client.health().await.unwrap();
+    let states = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&states);
+    let options = WaitOptions::new()
+        .include(IncludeSet::ALL)
+        .on_progress(move |e| {
+            if let connecty_hyper::connecty_proto::Event::StateChanged { state, .. } = e {
+                seen.lock().unwrap().push(state.clone());
+            }
+        });
+    let answer = client
+        .ask_and_wait(
+            13,
+            "list the top 5 countries with the most orders",
+            &options,
+        )
+        .await
+        .unwrap();
+    let r = &answer.results;
+    let df = r.dataframe.as_ref().unwrap();
+    assert_eq!(df.len(), 5);
+    assert!(
+        r.sql_query
+            .as_deref()
+            .unwrap()
+            .to_uppercase()
+            .contains("SELECT")
+    );
+    assert!(r.response_summary.is_some());
+    let stats = r.dataframe_stats.as_ref().unwrap();
+    assert_eq!(stats.len(), df.width());
+    assert_eq!(states.lock().unwrap().last(), Some(&State::Completed));
+    assert_eq!(emu.token_requests(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
+    let emu = Emulator::builder()
+        .token_ttl(Duration::from_secs(2))
+        .schedule(Schedule {
+            pending: Duration::from_millis(100),
+            in_progress: Duration::from_millis(2600),
+        })
+        .start()
+        .unwrap();
+    let client = ClientBuilder::new()
+        .base_url(&emu.base_url())
+        .unwrap()
+        .credentials(emu.client_id(), emu.client_secret())
+        .unwrap()
+        .build()
+        .unwrap();
+    let answer = client
+        .ask_and_wait(13, "SELECT 1 AS one", &WaitOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.results.dataframe.unwrap().cell(0, 0).unwrap().raw(),
+        "1"
+    );
+    assert_eq!(emu.token_requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_question_fails_with_the_emulators_reason() {
+    let emu = Emulator::builder()
+        .schedule(Schedule::IMMEDIATE)
+        .start()
+        .unwrap();
+    let client = ClientBuilder::new()
+        .base_url(&emu.base_url())
+        .unwrap()
+        .credentials(emu.client_id(), emu.client_secret())
+        .unwrap()
+        .build()
+        .unwrap();
+    match client
+        .ask_and_wait(13, "what is the meaning of life", &WaitOptions::new())
+        .await
+    {
+        Err(Error::QuestionFailed { reason, .. }) => assert!(reason.unwrap().contains("SQL")),
+        other => panic!("{other:?}"),
+    }
+    match client.ask(14, "SELECT 1").await {
+        Err(Error::NotFound { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_are_an_authentication_error() {
+    let emu = Emulator::builder().start().unwrap();
+    let client = ClientBuilder::new()
+        .base_url(&emu.base_url())
+        .unwrap()
+        .credentials("emulator-client", "not-the-secret")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(matches!(
+        client.token().await,
+        Err(Error::Authentication { .. })
+    ));
+    assert_eq!(emu.token_requests(), 1);
+}

@@ -1,0 +1,38 @@
+//! # connecty-testkit
+//!
+//! Test tools for connecty users and developers:
+//!
+//! - [`fixture`]: the fixture format, one JSON file per documented behaviour
+//!   of the API (described in `docs/fixtures.md`), the fixtures shipped in
+//!   [`fixtures_dir`], and the checks of a run against a fixture;
+//! - [`MockTransport`]: an in-memory transport with a virtual clock, both
+//!   blocking and async, for unit tests that run in microseconds;
+//! - [`ScriptedServer`]: a loopback HTTP server playing a script of
+//!   exchanges, for testing a real transport;
+//! - [`emulator`]: a stateful local ConnectyAI.
+//!
+//! **What it is not:** the ConnectyAI service. Nothing here contacts
+//! anything but `127.0.0.1`.
+//!
+//! ```
+//! // Every shipped fixture, over the mock transport, with both clients.
+//! for fixture in connecty_testkit::Fixture::load_builtin()? {
+//!     fixture.check_with_mock()?;
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod emulator;
+pub mod fixture;
+pub mod mock;
+pub mod scripted;
+
+pub use fixture::{
+    CannedResponse, Exchange, Expected, Fixture, FixtureError, Mismatch, MockCheckError,
+    Observation, Problem, RecordedRequest, RequestMatcher, Success, fixtures_dir,
+};
+pub use mock::MockTransport;
+pub use scripted::ScriptedServer;
