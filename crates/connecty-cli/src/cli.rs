@@ -1,0 +1,378 @@
+//! The command line: options, commands and their help.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use connecty_proto::{
+    BaseUrl, IncludeSet, MAX_ROWS_LIMIT, QuestionId, WorkspaceId, validate_question,
+};
+
+use crate::format::Format;
+
+const AFTER_HELP: &str = "\
+Credentials:
+  CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET, issued by ConnectyAI support,
+  are read from the environment only, never from flags (flags show in the
+  process list). `health`, `emulator` and `demo` need none.
+
+Environment:
+  CONNECTY_CLIENT_ID      client id (required by token, ask, results, batch)
+  CONNECTY_CLIENT_SECRET  client secret (same)
+  CONNECTY_BASE_URL       stands in for --base-url
+  CONNECTY_REGION         stands in for --region (eu1 or us1; default eu1)
+  CONNECTY_TRANSPORT      stands in for --transport (ureq or hyper; default ureq)
+  COLUMNS                 width that tables are cut to (default: the terminal's, else 100)
+  HTTPS_PROXY, NO_PROXY   proxy settings, read as curl reads them
+
+Exit codes:
+  0  success
+  1  any other failure (network, server, not found, unexpected response;
+     for batch: at least one question did not complete)
+  2  usage error (bad flag or value, unreadable file)
+  3  authentication failed (credentials refused or not set)
+  4  the question FAILED (its reason on stderr)
+  5  deadline reached (the question id on stderr; resume it with
+     `connecty results --dw ID QUESTION_ID --wait`)
+  130  interrupted (Ctrl-C) while waiting; the resume command is on stderr
+
+Try it without an account:
+  connecty demo";
+
+/// The `connecty` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "connecty",
+    version,
+    about = "Ask ConnectyAI questions of a Data Workspace, wait, and print the answer",
+    long_about = "Ask ConnectyAI questions of a Data Workspace, wait for the results and print \
+                  them as a table, CSV, JSON or NDJSON; run question sets in batch; or try it all \
+                  against a local emulator with `connecty demo`.",
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// API base URL, such as https://gateway.example/connecty (wins over --region)
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "URL",
+        env = "CONNECTY_BASE_URL",
+        value_parser = parse_base_url
+    )]
+    pub base_url: Option<BaseUrl>,
+
+    /// API region: eu1 (https://api.eu1.connecty-ai.com) or us1 (https://api.us1.connecty-ai.com) [default: eu1]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_enum,
+        env = "CONNECTY_REGION",
+        ignore_case = true,
+        hide_possible_values = true
+    )]
+    pub region: Option<RegionArg>,
+
+    /// HTTP client: ureq (blocking) or hyper (async, tokio); batch always runs on hyper
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_enum,
+        env = "CONNECTY_TRANSPORT",
+        default_value_t = TransportKind::Ureq,
+        ignore_case = true,
+        hide_possible_values = true
+    )]
+    pub transport: TransportKind,
+
+    /// Also trust the root certificate(s) in this PEM file (for private gateways)
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "PEM"
+    )]
+    pub ca_cert: Option<PathBuf>,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The regions, as `--region` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionArg {
+    /// Europe: https://api.eu1.connecty-ai.com
+    Eu1,
+    /// US: https://api.us1.connecty-ai.com
+    Us1,
+}
+
+/// The transports, as `--transport` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransportKind {
+    /// Blocking client (connecty-ureq)
+    Ureq,
+    /// Async client on tokio (connecty-hyper)
+    Hyper,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check that the service is up: prints `ok`
+    #[command(
+        long_about = "Check that the service is up: GET /v1/health. Prints `ok` and exits 0 \
+                            when it answers 200. Needs no credentials."
+    )]
+    Health,
+
+    /// Exchange the credentials for an access token and print when it expires
+    #[command(
+        long_about = "Exchange CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET for an access token \
+                      (POST /v1/auth/token) and print when it expires, as RFC 3339 and in minutes \
+                      from now. The token itself is printed only with --show.",
+        after_help = "Exit codes: 0 success, 3 credentials refused or not set, 1 other failure."
+    )]
+    Token {
+        /// Print the token alone on stdout (the expiry then goes to stderr), for
+        /// `export BEARER_TOKEN=$(connecty token --show)`
+        #[arg(long)]
+        show: bool,
+    },
+
+    /// Ask a question, wait for its results and print them
+    #[command(
+        long_about = "Ask QUESTION of Data Workspace --dw, poll until it is COMPLETED or FAILED \
+                      (showing a spinner on stderr when stderr is a terminal), then print the \
+                      results on stdout in --format. With --no-wait, print only the question id.",
+        after_help = "Examples:\n  connecty ask --dw 13 \"list the top 5 countries with the most orders\"\n  \
+                      connecty ask --dw 13 \"orders per month in 2025\" --format csv > orders.csv\n  \
+                      connecty ask --dw 13 \"...\" --include dataframe,summary,sqlquery --max-rows 50\n  \
+                      id=$(connecty ask --dw 13 \"...\" --no-wait)\n\n\
+                      Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication failed,\n\
+                      4 the question FAILED, 5 deadline reached (resume with `connecty results --wait`)."
+    )]
+    Ask(AskArgs),
+
+    /// Fetch a question's state and whatever results it has (poll with --wait)
+    #[command(
+        long_about = "Fetch the state of question QUESTION_ID in Data Workspace --dw once, and \
+                      print it with whatever results exist. With --wait, poll until the question \
+                      is COMPLETED or FAILED first (as ask does), for example to resume after a \
+                      deadline.",
+        after_help = "Output: table prints `state: ...` above the results; json carries the state \
+                      in the document;\ncsv and ndjson print the state on stderr and the rows on \
+                      stdout.\n\n\
+                      Exit codes: 0 fetched (any state but FAILED), 1 other failure, 2 usage \
+                      error,\n3 authentication failed, 4 the question FAILED, 5 deadline reached \
+                      (with --wait)."
+    )]
+    Results(ResultsArgs),
+
+    /// Ask many questions (one per line) concurrently, printing one JSON line each
+    #[command(
+        long_about = "Read questions from FILE (or stdin for `-`), one per line, blank lines \
+                      skipped, and ask each of Data Workspace --dw, at most --concurrency at a \
+                      time, on the async (hyper) client. Each question's outcome is written to \
+                      stdout as one JSON object per line, in input order, as soon as it and all \
+                      before it are done:\n\n  \
+                      {\"question\": ..., \"question_id\": ..., \"state\": \"COMPLETED\", \"results\": {...}}\n  \
+                      {\"question\": ..., \"question_id\": ...|null, \"state\": ...|null, \"error\": {\"kind\": ..., \"message\": ...}}\n\n\
+                      Error kinds: authentication, not_found, rate_limited, server, api, decode, \
+                      question_failed, timeout, transport, invalid_input. A failed question does \
+                      not stop the others.",
+        after_help = "Exit codes: 0 every question COMPLETED, 1 at least one did not, 2 usage \
+                      error,\n3 authentication failed (checked once, before any question is asked)."
+    )]
+    Batch(BatchArgs),
+
+    /// Serve a local ConnectyAI emulator on loopback until interrupted
+    #[command(
+        long_about = "Serve the testkit's ConnectyAI emulator on 127.0.0.1 until Ctrl-C. It prints \
+                      its base URL, the credentials it accepts and the `export` lines that point \
+                      this command (or your own code) at it. Questions are answered from a SQLite \
+                      database: the built-in sample shop (countries, customers, orders), or --db. SQL text is \
+                      run as is; questions it does not know end FAILED."
+    )]
+    Emulator(EmulatorArgs),
+
+    /// Try it all offline: ask a local emulator a sample question and print the table
+    #[command(
+        long_about = "Start the emulator in this process, ask it \"list the top 5 countries with \
+                      the most orders\" over real HTTP on loopback (with --transport), show the \
+                      progress and print the summary, the SQL and the table. Needs no credentials \
+                      and no network."
+    )]
+    Demo,
+}
+
+/// What the results of a question should contain.
+#[derive(Debug, Args)]
+pub struct ResultOptions {
+    /// Result components, comma-separated: dataframe, statistics, sqlquery, summary (or all)
+    #[arg(long, value_name = "LIST", default_value = "dataframe", value_parser = parse_include)]
+    pub include: IncludeSet,
+
+    /// Most rows to return (the API's default is 1000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_ROWS_LIMIT)))]
+    pub max_rows: Option<u32>,
+}
+
+/// `connecty ask`.
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// Data Workspace id (ConnectyAI app: Manager -> Data Environments -> Data Workspaces)
+    #[arg(long, value_name = "ID", value_parser = parse_workspace)]
+    pub dw: WorkspaceId,
+
+    /// The question, in words (or SQL), such as "list the top 5 countries with the most orders"
+    #[arg(value_name = "QUESTION", value_parser = parse_question)]
+    pub question: String,
+
+    /// Result components and row limit.
+    #[command(flatten)]
+    pub results: ResultOptions,
+
+    /// Output format [default: table]
+    #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
+    pub format: Format,
+
+    /// Overall deadline for waiting, in seconds (fractions allowed) [default: 1200]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<Duration>,
+
+    /// Print only the question id, without waiting (resume with `connecty results --wait`)
+    #[arg(long, conflicts_with_all = ["format", "timeout"])]
+    pub no_wait: bool,
+}
+
+/// `connecty results`.
+#[derive(Debug, Args)]
+pub struct ResultsArgs {
+    /// Data Workspace id the question was asked of
+    #[arg(long, value_name = "ID", value_parser = parse_workspace)]
+    pub dw: WorkspaceId,
+
+    /// The question id printed by `ask --no-wait` or a deadline message
+    #[arg(value_name = "QUESTION_ID", value_parser = parse_question_id)]
+    pub question_id: QuestionId,
+
+    /// Result components and row limit.
+    #[command(flatten)]
+    pub results: ResultOptions,
+
+    /// Output format [default: table]
+    #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
+    pub format: Format,
+
+    /// Poll until the question is COMPLETED or FAILED
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Overall deadline for --wait, in seconds (fractions allowed) [default: 1200]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "wait")]
+    pub timeout: Option<Duration>,
+}
+
+/// `connecty batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Data Workspace id to ask every question of
+    #[arg(long, value_name = "ID", value_parser = parse_workspace)]
+    pub dw: WorkspaceId,
+
+    /// File of questions, one per line; `-` reads stdin
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+
+    /// Most questions in flight at once
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+
+    /// Result components and row limit, for every question.
+    #[command(flatten)]
+    pub results: ResultOptions,
+
+    /// Deadline of each question, in seconds (fractions allowed) [default: 1200]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<Duration>,
+}
+
+/// `connecty emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub port: u16,
+
+    /// SQLite database to answer from, instead of the built-in demo shop
+    #[arg(long, value_name = "FILE.sqlite")]
+    pub db: Option<PathBuf>,
+
+    /// Lifetime of the access tokens it issues, in seconds [default: 3600]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub token_ttl: Option<Duration>,
+}
+
+fn parse_base_url(s: &str) -> Result<BaseUrl, String> {
+    BaseUrl::parse(s).map_err(|e| e.message)
+}
+
+fn parse_include(s: &str) -> Result<IncludeSet, String> {
+    IncludeSet::parse(s).map_err(|e| e.message)
+}
+
+fn parse_workspace(s: &str) -> Result<WorkspaceId, String> {
+    s.parse::<WorkspaceId>().map_err(|e| e.message)
+}
+
+fn parse_question_id(s: &str) -> Result<QuestionId, String> {
+    s.parse::<QuestionId>().map_err(|e| e.message)
+}
+
+fn parse_question(s: &str) -> Result<String, String> {
+    validate_question(s).map_err(|e| format!("the question {}", e.message))?;
+    Ok(s.to_string())
+}
+
+/// Seconds as a decimal number: `30`, `0.5`. At most a year.
+pub fn parse_secs(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds, such as 30 or 0.5"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!(
+            "{s:?} is not a number of seconds, such as 30 or 0.5"
+        ));
+    }
+    if v > 366.0 * 24.0 * 3600.0 {
+        return Err(format!("{s} seconds is more than a year"));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds() {
+        assert_eq!(parse_secs("0.2"), Ok(Duration::from_millis(200)));
+        assert_eq!(parse_secs("30"), Ok(Duration::from_secs(30)));
+        assert!(parse_secs("-1").is_err());
+        assert!(parse_secs("nan").is_err());
+        assert!(parse_secs("1e30").is_err());
+    }
+}
