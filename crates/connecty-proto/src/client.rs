@@ -16,14 +16,14 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
 use crate::config::{ClientConfig, IncludeSet, ResultsOptions};
 use crate::error::Error;
 use crate::ids::{QuestionId, WorkspaceId};
-use crate::machine::{Event, Operation, Outcome, Output};
+use crate::machine::{Event, Operation, Outcome, Output, later};
 use crate::results::{QuestionResults, ResultsResponse};
 use crate::secret::AccessToken;
 use crate::transport::{AsyncTransport, BlockingTransport};
@@ -306,6 +306,14 @@ fn record_status(span: &tracing::Span, r: &Result<http::Response<Vec<u8>>, crate
     }
 }
 
+fn token_timeout(config: &ClientConfig) -> Error {
+    Error::Timeout {
+        question_id: None,
+        last_state: None,
+        elapsed: config.default_deadline,
+    }
+}
+
 fn expect_completed(r: Result<Outcome, Error>) -> Result<Answer, Error> {
     match r? {
         Outcome::Completed {
@@ -402,10 +410,15 @@ impl<T: AsyncTransport> AsyncClient<T> {
                         Err(e) => op.handle_transport_error(id, e, now),
                     }
                 }
-                Output::NeedToken { reject } => match Box::pin(self.shared_token(reject)).await {
-                    Ok(tok) => op.handle_token(tok, t.now()),
-                    Err(e) => op.handle_token_error(e),
-                },
+                Output::NeedToken { reject } => {
+                    match Box::pin(self.shared_token(reject, Some(op.deadline()))).await {
+                        Ok(Some(tok)) => op.handle_token(tok, t.now()),
+                        // The operation's deadline passed while waiting: the
+                        // next poll ends it with its own timeout error.
+                        Ok(None) => {}
+                        Err(e) => op.handle_token_error(e),
+                    }
+                }
                 Output::Event(e) => on_event(&e, progress),
                 Output::Timeout(at) => t.sleep_until(at).await,
                 Output::Done(r) => return r,
@@ -416,15 +429,23 @@ impl<T: AsyncTransport> AsyncClient<T> {
         }
     }
 
-    async fn shared_token(&self, mut reject: Option<AccessToken>) -> Result<AccessToken, Error> {
+    /// The shared token, exchanging it if needed. `Ok(None)` when
+    /// `deadline` passed first.
+    async fn shared_token(
+        &self,
+        mut reject: Option<AccessToken>,
+        deadline: Option<Instant>,
+    ) -> Result<Option<AccessToken>, Error> {
         let cache = &self.shared.tokens;
+        let transport = &self.shared.transport;
         loop {
-            let step = cache
-                .lock()
-                .acquire(self.shared.transport.now(), &mut reject);
+            let step = cache.lock().acquire(transport.now(), &mut reject);
             match step {
-                Acquire::Use(t) => return Ok(t),
+                Acquire::Use(t) => return Ok(Some(t)),
                 Acquire::Wait(generation) => {
+                    // Another caller leads the exchange; its own deadline and
+                    // retries bound it. (Racing a sleep here would jump a
+                    // virtual clock to this caller's deadline.)
                     WaitGeneration { cache, generation }.await;
                     if let Some(e) = cache.lock().error_after(generation) {
                         return Err(e);
@@ -432,10 +453,10 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 }
                 Acquire::Lead => {
                     let mut guard = LeaderGuard { cache, armed: true };
-                    let op = Operation::token(
-                        Arc::clone(&self.shared.config),
-                        self.shared.transport.now(),
-                    );
+                    let mut op = Operation::token(Arc::clone(&self.shared.config), transport.now());
+                    if let Some(d) = deadline {
+                        op = op.with_deadline(d);
+                    }
                     let r = self
                         .drive(op, None)
                         .instrument(op_span("token"))
@@ -445,8 +466,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
                             other => Err(unexpected(other)),
                         });
                     guard.armed = false;
+                    if let Err(Error::Timeout { .. }) = r {
+                        // This caller's deadline, not the exchange's fault:
+                        // waiters with more time lead the next attempt.
+                        cache.complete(None);
+                        return Ok(None);
+                    }
                     cache.complete(Some(&r));
-                    return r;
+                    return r.map(Some);
                 }
             }
         }
@@ -467,7 +494,10 @@ impl<T: AsyncTransport> AsyncClient<T> {
 
     /// A usable access token: the shared one, or a fresh exchange.
     pub async fn token(&self) -> Result<AccessToken, Error> {
-        self.shared_token(None).await
+        let deadline = later(self.start(), self.shared.config.default_deadline);
+        Box::pin(self.shared_token(None, Some(deadline)))
+            .await?
+            .ok_or_else(|| token_timeout(&self.shared.config))
     }
 
     /// Asks `question` of workspace `dw`; returns its id at once.
@@ -624,10 +654,13 @@ impl<T: BlockingTransport> BlockingClient<T> {
                         Err(e) => op.handle_transport_error(id, e, now),
                     }
                 }
-                Output::NeedToken { reject } => match self.shared_token(reject) {
-                    Ok(tok) => op.handle_token(tok, t.now()),
-                    Err(e) => op.handle_token_error(e),
-                },
+                Output::NeedToken { reject } => {
+                    match self.shared_token(reject, Some(op.deadline())) {
+                        Ok(Some(tok)) => op.handle_token(tok, t.now()),
+                        Ok(None) => {}
+                        Err(e) => op.handle_token_error(e),
+                    }
+                }
                 Output::Event(e) => on_event(&e, progress),
                 Output::Timeout(at) => t.sleep_until(at),
                 Output::Done(r) => return r,
@@ -636,13 +669,22 @@ impl<T: BlockingTransport> BlockingClient<T> {
         }
     }
 
-    fn shared_token(&self, mut reject: Option<AccessToken>) -> Result<AccessToken, Error> {
+    /// The shared token, exchanging it if needed. `Ok(None)` when
+    /// `deadline` passed first.
+    fn shared_token(
+        &self,
+        mut reject: Option<AccessToken>,
+        deadline: Option<Instant>,
+    ) -> Result<Option<AccessToken>, Error> {
         let cache = &self.shared.tokens;
+        let transport = &self.shared.transport;
         loop {
             let mut slot = cache.lock();
-            match slot.acquire(self.shared.transport.now(), &mut reject) {
-                Acquire::Use(t) => return Ok(t),
+            match slot.acquire(transport.now(), &mut reject) {
+                Acquire::Use(t) => return Ok(Some(t)),
                 Acquire::Wait(generation) => {
+                    // Another caller leads the exchange; its own deadline and
+                    // retries bound it.
                     while slot.exchanging && slot.generation == generation {
                         slot = cache.cond.wait(slot).unwrap_or_else(|e| e.into_inner());
                     }
@@ -653,10 +695,10 @@ impl<T: BlockingTransport> BlockingClient<T> {
                 Acquire::Lead => {
                     drop(slot);
                     let mut guard = LeaderGuard { cache, armed: true };
-                    let op = Operation::token(
-                        Arc::clone(&self.shared.config),
-                        self.shared.transport.now(),
-                    );
+                    let mut op = Operation::token(Arc::clone(&self.shared.config), transport.now());
+                    if let Some(d) = deadline {
+                        op = op.with_deadline(d);
+                    }
                     let r =
                         op_span("token")
                             .in_scope(|| self.drive(op, None))
@@ -665,8 +707,12 @@ impl<T: BlockingTransport> BlockingClient<T> {
                                 other => Err(unexpected(other)),
                             });
                     guard.armed = false;
+                    if let Err(Error::Timeout { .. }) = r {
+                        cache.complete(None);
+                        return Ok(None);
+                    }
                     cache.complete(Some(&r));
-                    return r;
+                    return r.map(Some);
                 }
             }
         }
@@ -686,7 +732,9 @@ impl<T: BlockingTransport> BlockingClient<T> {
 
     /// A usable access token: the shared one, or a fresh exchange.
     pub fn token(&self) -> Result<AccessToken, Error> {
-        self.shared_token(None)
+        let deadline = later(self.start(), self.shared.config.default_deadline);
+        self.shared_token(None, Some(deadline))?
+            .ok_or_else(|| token_timeout(&self.shared.config))
     }
 
     /// Asks `question` of workspace `dw`; returns its id at once.

@@ -40,7 +40,10 @@ impl std::str::FromStr for Region {
             "us1" => Ok(Region::Us1),
             other => Err(InvalidInput::new(
                 "region",
-                format!("{other:?} is not a region: expected eu1 or us1"),
+                format!(
+                    "{:?} is not a region: expected eu1 or us1",
+                    crate::error::excerpt(other.as_bytes())
+                ),
             )),
         }
     }
@@ -94,7 +97,10 @@ impl BaseUrl {
         if scheme != "http" && scheme != "https" {
             return Err(InvalidInput::new(
                 "base_url",
-                format!("has scheme {scheme:?}: only http and https are supported"),
+                format!(
+                    "has scheme {:?}: only http and https are supported",
+                    crate::error::excerpt(scheme.as_bytes())
+                ),
             ));
         }
         if rest.contains('?') {

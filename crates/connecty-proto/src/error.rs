@@ -350,17 +350,15 @@ impl std::error::Error for Error {
 /// boundary, with invalid UTF-8 replaced.
 pub fn excerpt(body: &[u8]) -> String {
     let cut = &body[..body.len().min(EXCERPT_LIMIT)];
-    let text = String::from_utf8_lossy(cut);
-    let mut s = text.into_owned();
-    if body.len() > EXCERPT_LIMIT {
-        // from_utf8_lossy may have turned a cut multi-byte char into U+FFFD;
-        // drop a trailing replacement to avoid a misleading character.
-        if s.ends_with('\u{FFFD}') {
-            s.pop();
-        }
-        while s.len() > EXCERPT_LIMIT {
-            s.pop();
-        }
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > EXCERPT_LIMIT && s.ends_with('\u{FFFD}') {
+        // The cut may have split a multi-byte character into U+FFFD.
+        s.pop();
+    }
+    // Each invalid byte became U+FFFD (three bytes): trim back to the limit
+    // whatever the body's length.
+    while s.len() > EXCERPT_LIMIT {
+        s.pop();
     }
     s
 }
@@ -434,5 +432,6 @@ mod tests {
         assert!(e.len() <= EXCERPT_LIMIT);
         assert!(e.chars().all(|c| c == 'é'));
         assert_eq!(excerpt(&[0xff, b'a']), "\u{FFFD}a");
+        assert!(excerpt(&[0xff; 300]).len() <= EXCERPT_LIMIT);
     }
 }

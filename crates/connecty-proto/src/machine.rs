@@ -19,6 +19,14 @@ use crate::response::{self, RetryAction, classify_status, classify_transport, st
 use crate::results::{QuestionResults, ResultsResponse, State};
 use crate::secret::AccessToken;
 
+/// `now + d`, saturating far in the future instead of overflowing (a
+/// caller may pass `Duration::MAX` for "no limit").
+pub(crate) fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 /// Identifies one transmitted request, so its answer finds its way back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RequestId(pub u64);
@@ -234,7 +242,7 @@ impl Operation {
             workspace,
             options,
             started: now,
-            deadline: now + budget,
+            deadline: later(now, budget),
             rng: 0x9E37_79B9_7F4A_7C15,
             step,
             question_id,
@@ -381,6 +389,14 @@ impl Operation {
         self
     }
 
+    /// Ends the operation no later than `deadline` (the token exchange an
+    /// operation needs runs within what is left of that operation's time).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = self.deadline.min(deadline);
+        self
+    }
+
     /// Starts with this token (for example the one a shared cache holds).
     #[must_use]
     pub fn with_token(mut self, token: Option<AccessToken>) -> Self {
@@ -443,6 +459,11 @@ impl Operation {
                 Some(r) => Output::Done(r),
                 None => Output::Ended,
             },
+            Phase::NeedToken { .. } if now >= self.deadline => {
+                let e = self.timeout_error(now);
+                self.finish(Err(e));
+                self.poll_output(now)
+            }
             Phase::NeedToken { reject } => Output::NeedToken {
                 reject: reject.clone(),
             },
@@ -541,7 +562,7 @@ impl Operation {
             .min(self.deadline.saturating_duration_since(now));
         self.phase = Phase::InFlight {
             id,
-            expires: now + timeout,
+            expires: later(now, timeout),
         };
         Output::Transmit(Transmit {
             id,
@@ -604,7 +625,9 @@ impl Operation {
             delay,
             reason,
         });
-        self.phase = Phase::Idle { at: now + delay };
+        self.phase = Phase::Idle {
+            at: later(now, delay),
+        };
         true
     }
 
@@ -673,7 +696,7 @@ impl Operation {
                         self.step = Step::Poll;
                         self.waiting_since = now;
                         self.phase = Phase::Idle {
-                            at: now + self.config.poll.delay(0),
+                            at: later(now, self.config.poll.delay(0)),
                         };
                     } else {
                         self.finish(Ok(Outcome::Asked(q)));
@@ -726,11 +749,12 @@ impl Operation {
                 };
                 self.polls += 1;
                 self.phase = Phase::Idle {
-                    at: now
-                        + self
-                            .config
+                    at: later(
+                        now,
+                        self.config
                             .poll
                             .delay_after(n, now.saturating_duration_since(self.waiting_since)),
+                    ),
                 };
             }
         }

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset};
-use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -67,9 +67,9 @@ pub struct Members(pub Vec<(String, RawJson)>);
 impl Members {
     /// Removes `key` and returns its value as `T`, unless it does not fit
     /// `T`, in which case it stays.
-    fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
+    fn take<T: Field>(&mut self, key: &str) -> Option<T> {
         let i = self.0.iter().position(|(k, _)| k == key)?;
-        let v = serde_json::from_str::<T>(self.0[i].1.get()).ok()?;
+        let v = T::from_json(self.0[i].1.get())?;
         self.0.remove(i);
         Some(v)
     }
@@ -82,6 +82,60 @@ impl Members {
     /// Whether there are no members.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// A typed statistics field read from its raw JSON text.
+trait Field: Sized {
+    fn from_json(text: &str) -> Option<Self>;
+}
+
+impl Field for u64 {
+    fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+impl Field for bool {
+    fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+impl Field for Timestamp {
+    fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+impl Field for f64 {
+    /// The nearest `f64`, correctly rounded (the standard library's parser;
+    /// serde_json's default float parsing can be off by an ulp on long
+    /// inputs, which would change the value through a round trip).
+    fn from_json(text: &str) -> Option<Self> {
+        let t = text.trim();
+        if !t.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            return None;
+        }
+        t.parse::<f64>().ok().filter(|f| f.is_finite())
+    }
+}
+
+impl Field for GeneralStats {
+    fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+impl Field for TemporalStats {
+    fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+impl Field for StringStats {
+    fn from_json(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
     }
 }
 
@@ -470,5 +524,16 @@ mod tests {
         assert!(t.min.is_none());
         assert_eq!(t.extra.get("min").unwrap().get(), "\"2025-10-24\"");
         assert!(t.max.is_some());
+    }
+
+    #[test]
+    fn long_floats_are_the_nearest_f64_and_round_trip() {
+        let digits = "22.4777777777777777777777777777777777777777777774";
+        let text = format!(r#"{{"c":{{"string":{{"mean_len":{digits}}}}}}}"#);
+        let s: Statistics = serde_json::from_str(&text).unwrap();
+        let mean = s.column("c").unwrap().string.as_ref().unwrap().mean_len;
+        assert_eq!(mean, digits.parse::<f64>().ok());
+        let again: Statistics = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(again, s);
     }
 }
