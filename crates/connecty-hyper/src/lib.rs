@@ -105,9 +105,6 @@ mod error;
 mod tls;
 mod transport;
 
-use std::fmt;
-use std::time::Duration;
-
 pub use connecty_proto;
 pub use connecty_proto::{
     Answer, Error, Include, IncludeSet, QuestionId, Region, ResultsOptions, WaitOptions,
@@ -115,9 +112,7 @@ pub use connecty_proto::{
 };
 pub use transport::HyperTransport;
 
-use connecty_proto::{
-    AsyncClient, BaseUrl, Credentials, PollSchedule, ProxySetting, RetryPolicy, Settings,
-};
+use connecty_proto::{AsyncClient, Settings};
 
 /// The async ConnectyAI client over [`HyperTransport`].
 ///
@@ -138,170 +133,14 @@ pub type Client = AsyncClient<HyperTransport>;
 /// # let _ = client;
 /// # Ok::<(), connecty_hyper::Error>(())
 /// ```
-#[derive(Clone, Default)]
-pub struct ClientBuilder {
-    settings: Settings,
-}
+pub type ClientBuilder = connecty_proto::ClientBuilder<HyperTransport>;
 
-impl fmt::Debug for ClientBuilder {
-    /// The settings, with the proxy URL's credentials redacted (the client
-    /// secret already prints as `[redacted]`).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.settings;
-        let proxy = match &s.proxy {
-            ProxySetting::Url(url) => format!("Url({:?})", redact_userinfo(url)),
-            other => format!("{other:?}"),
-        };
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &s.base_url)
-            .field("credentials", &s.credentials)
-            .field("connect_timeout", &s.connect_timeout)
-            .field("request_timeout", &s.request_timeout)
-            .field("default_deadline", &s.default_deadline)
-            .field("body_limit", &s.body_limit)
-            .field("pool_idle_timeout", &s.pool_idle_timeout)
-            .field("extra_root_certificates", &s.extra_root_certificates.len())
-            .field("user_agent_suffix", &s.user_agent_suffix)
-            .field("proxy", &format_args!("{proxy}"))
-            .field("retry", &s.retry)
-            .field("poll", &s.poll)
-            .finish()
-    }
-}
+impl connecty_proto::BuildClient for HyperTransport {
+    type Client = Client;
 
-/// `scheme://[redacted]@host:port` for a URL carrying `user:password@`.
-fn redact_userinfo(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => {
-            let sep = if scheme.is_empty() { "" } else { "://" };
-            format!("{scheme}{sep}[redacted]@{}", &rest[at + 1..])
-        }
-        None => url.to_owned(),
-    }
-}
-
-impl ClientBuilder {
-    /// Every setting at its default; region `eu1`, no credentials.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Reads `CONNECTY_CLIENT_ID`, `CONNECTY_CLIENT_SECRET`, and
-    /// `CONNECTY_BASE_URL` or `CONNECTY_REGION` from the environment. A
-    /// missing credential is an [`Error::InvalidInput`] naming the variable.
-    pub fn from_env() -> Result<Self, Error> {
-        let settings = Settings::from_lookup(|k| std::env::var(k).ok())?;
-        Ok(Self { settings })
-    }
-
-    /// Sends requests to `region`'s API.
-    #[must_use]
-    pub fn region(mut self, region: Region) -> Self {
-        self.settings.base_url = region.base_url();
-        self
-    }
-
-    /// Sends requests to `url` (scheme, host and an optional path prefix),
-    /// for a private gateway or a test server.
-    pub fn base_url(mut self, url: &str) -> Result<Self, Error> {
-        self.settings.base_url = BaseUrl::parse(url)?;
-        Ok(self)
-    }
-
-    /// Sets the client credentials ConnectyAI support issued.
-    pub fn credentials(mut self, client_id: &str, client_secret: &str) -> Result<Self, Error> {
-        self.settings.credentials = Some(Credentials::new(client_id, client_secret)?);
-        Ok(self)
-    }
-
-    /// Limits TCP connect, proxy `CONNECT` and TLS handshake together.
-    /// Default 5 s.
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.connect_timeout = timeout;
-        self
-    }
-
-    /// Limits one request: headers and the whole body. Default 60 s.
-    #[must_use]
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.request_timeout = timeout;
-        self
-    }
-
-    /// The overall deadline of `wait` and `ask_and_wait` when
-    /// [`WaitOptions::timeout`] sets none. Default 20 min.
-    #[must_use]
-    pub fn default_deadline(mut self, deadline: Duration) -> Self {
-        self.settings.default_deadline = deadline;
-        self
-    }
-
-    /// The largest response body accepted, in bytes after gzip decoding.
-    /// Default 256 MiB.
-    #[must_use]
-    pub fn body_limit(mut self, bytes: u64) -> Self {
-        self.settings.body_limit = bytes;
-        self
-    }
-
-    /// How long an idle pooled connection is kept. Default 15 s.
-    #[must_use]
-    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.pool_idle_timeout = timeout;
-        self
-    }
-
-    /// Also trusts the CA certificate(s) in `pem`, for a private gateway.
-    /// Checked by [`build`](Self::build).
-    #[must_use]
-    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.settings.extra_root_certificates.push(pem.to_vec());
-        self
-    }
-
-    /// Appended to the `User-Agent` (`connecty-rs/<version> <suffix>`).
-    /// Checked by [`build`](Self::build).
-    #[must_use]
-    pub fn user_agent_suffix(mut self, suffix: &str) -> Self {
-        self.settings.user_agent_suffix = Some(suffix.to_owned());
-        self
-    }
-
-    /// How to find a proxy. Default: from the environment.
-    #[must_use]
-    pub fn proxy(mut self, proxy: ProxySetting) -> Self {
-        self.settings.proxy = proxy;
-        self
-    }
-
-    /// The retry rules. Default: 3 attempts, 1 s doubling to 20 s.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.settings.retry = retry;
-        self
-    }
-
-    /// The poll schedule. Default: 250 ms, x1.5, capped at 5 s.
-    #[must_use]
-    pub fn poll(mut self, poll: PollSchedule) -> Self {
-        self.settings.poll = poll;
-        self
-    }
-
-    /// The settings so far.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
-    /// Builds the client. Fails with [`Error::InvalidInput`] for a root
-    /// certificate that is not PEM, an unusable proxy URL or user agent
-    /// suffix. Needs no runtime; requests do.
-    pub fn build(self) -> Result<Client, Error> {
-        let config = self.settings.client_config()?;
-        let transport = HyperTransport::new(&self.settings)?;
+    fn build_client(settings: &Settings) -> Result<Client, Error> {
+        let config = settings.client_config()?;
+        let transport = HyperTransport::new(settings)?;
         Ok(AsyncClient::new(transport, config))
     }
 }
@@ -309,6 +148,8 @@ impl ClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connecty_proto::{PollSchedule, ProxySetting, RetryPolicy, redact_userinfo};
+    use std::time::Duration;
 
     #[test]
     fn client_is_clone_send_sync() {

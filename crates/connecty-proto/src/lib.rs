@@ -92,6 +92,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod builder;
 mod client;
 mod config;
 pub mod dataframe;
@@ -107,6 +108,7 @@ mod settings;
 pub mod stats;
 mod transport;
 
+pub use builder::{BuildClient, ClientBuilder};
 pub use client::{Answer, AsyncClient, BlockingClient, ProgressFn, WaitOptions};
 pub use config::{
     BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Include,
@@ -126,7 +128,7 @@ pub use results::{QuestionResults, ResultsResponse, State, parse_results_body};
 pub use secret::{AccessToken, ClientSecret, SKEWED_TOKEN_LIFETIME, refresh_margin};
 pub use settings::{
     DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, ENV_BASE_URL,
-    ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, ProxySetting, Settings,
+    ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, ProxySetting, Settings, redact_userinfo,
 };
 pub use stats::{
     ColumnStatistics, GeneralStats, Statistics, StringStats, TemporalStats, Timestamp,

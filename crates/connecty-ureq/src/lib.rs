@@ -83,8 +83,6 @@ mod proxy;
 mod tls;
 mod transport;
 
-use std::time::Duration;
-
 pub use connecty_proto;
 pub use connecty_proto::{
     Answer, Error, Include, IncludeSet, QuestionId, Region, ResultsOptions, WaitOptions,
@@ -92,7 +90,7 @@ pub use connecty_proto::{
 };
 pub use transport::UreqTransport;
 
-use connecty_proto::{BaseUrl, Credentials, PollSchedule, ProxySetting, RetryPolicy, Settings};
+use connecty_proto::Settings;
 
 /// The blocking client: [`connecty_proto::BlockingClient`] over
 /// [`UreqTransport`]. Build one with [`ClientBuilder`].
@@ -104,177 +102,23 @@ pub type Client = connecty_proto::BlockingClient<UreqTransport>;
 /// Builds a [`Client`]. Every setting has a documented default (see the
 /// [crate documentation](crate#defaults)); the same builder, with the same
 /// method names, builds `connecty-hyper`'s async client.
-#[derive(Clone, Default)]
-pub struct ClientBuilder {
-    settings: Settings,
-}
+pub type ClientBuilder = connecty_proto::ClientBuilder<UreqTransport>;
 
-impl std::fmt::Debug for ClientBuilder {
-    /// The settings, with the proxy URL (which may carry a password) and the
-    /// client secret hidden.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = &self.settings;
-        let proxy = match &s.proxy {
-            ProxySetting::Url(_) => "Url([redacted])",
-            ProxySetting::Disabled => "Disabled",
-            _ => "FromEnv",
-        };
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &s.base_url)
-            .field("client_id", &s.credentials.as_ref().map(|c| c.client_id()))
-            .field("connect_timeout", &s.connect_timeout)
-            .field("request_timeout", &s.request_timeout)
-            .field("default_deadline", &s.default_deadline)
-            .field("body_limit", &s.body_limit)
-            .field("pool_idle_timeout", &s.pool_idle_timeout)
-            .field("extra_root_certificates", &s.extra_root_certificates.len())
-            .field("user_agent_suffix", &s.user_agent_suffix)
-            .field("proxy", &proxy)
-            .field("retry", &s.retry)
-            .field("poll", &s.poll)
-            .finish()
-    }
-}
+impl connecty_proto::BuildClient for UreqTransport {
+    type Client = Client;
 
-impl ClientBuilder {
-    /// A builder with every default: region eu1, no credentials (only
-    /// `health` works until [`credentials`](Self::credentials) is called).
-    pub fn new() -> Self {
-        Self {
-            settings: Settings::default(),
-        }
-    }
-
-    /// A builder reading `CONNECTY_CLIENT_ID`, `CONNECTY_CLIENT_SECRET`,
-    /// `CONNECTY_BASE_URL` and `CONNECTY_REGION`. A missing credential is
-    /// an [`Error::InvalidInput`] naming the variable.
-    pub fn from_env() -> Result<Self, Error> {
-        let settings = Settings::from_lookup(|k| std::env::var(k).ok())?;
-        Ok(Self { settings })
-    }
-
-    /// Sends requests to `region`'s API.
-    #[must_use]
-    pub fn region(mut self, region: Region) -> Self {
-        self.settings.base_url = region.base_url();
-        self
-    }
-
-    /// Sends requests to `url` (`http` or `https`, with an optional path
-    /// prefix), such as a private gateway.
-    pub fn base_url(mut self, url: &str) -> Result<Self, Error> {
-        self.settings.base_url = BaseUrl::parse(url)?;
-        Ok(self)
-    }
-
-    /// The organisation's client credentials, as issued by ConnectyAI
-    /// support.
-    pub fn credentials(mut self, client_id: &str, client_secret: &str) -> Result<Self, Error> {
-        self.settings.credentials = Some(Credentials::new(client_id, client_secret)?);
-        Ok(self)
-    }
-
-    /// Connect timeout: DNS, TCP, TLS handshake and proxy `CONNECT`.
-    /// Default 5 s.
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.connect_timeout = timeout;
-        self
-    }
-
-    /// Timeout of one request, from connecting to the last byte of the body.
-    /// Default 60 s.
-    #[must_use]
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.request_timeout = timeout;
-        self
-    }
-
-    /// Overall deadline of `wait` and `ask_and_wait` when a call sets none.
-    /// Default 20 min.
-    #[must_use]
-    pub fn default_deadline(mut self, deadline: Duration) -> Self {
-        self.settings.default_deadline = deadline;
-        self
-    }
-
-    /// Largest response body accepted, counted after gzip decoding. Default
-    /// 256 MiB. Larger bodies fail with
-    /// [`TransportErrorKind::BodyTooLarge`](connecty_proto::TransportErrorKind::BodyTooLarge).
-    #[must_use]
-    pub fn body_limit(mut self, bytes: u64) -> Self {
-        self.settings.body_limit = bytes;
-        self
-    }
-
-    /// How long an idle pooled connection is kept. Default 15 s.
-    #[must_use]
-    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.pool_idle_timeout = timeout;
-        self
-    }
-
-    /// Trusts the CA certificates in `pem` too, for a private gateway.
-    /// Checked by [`build`](Self::build).
-    ///
-    /// With ureq, the platform verifier cannot take extra roots, so a client
-    /// with extra roots trusts the platform's root store (as
-    /// rustls-native-certs reads it) plus these, verified by webpki. On
-    /// Linux that is what the platform verifier does anyway; on macOS and
-    /// Windows the OS's own extra policy checks are not applied.
-    #[must_use]
-    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.settings.extra_root_certificates.push(pem.to_vec());
-        self
-    }
-
-    /// Appended to the `User-Agent` (`connecty-rs/<version> <suffix>`), for
-    /// example `my-app/1.2`. Checked by [`build`](Self::build).
-    #[must_use]
-    pub fn user_agent_suffix(mut self, suffix: &str) -> Self {
-        self.settings.user_agent_suffix = Some(suffix.to_string());
-        self
-    }
-
-    /// The proxy: from the environment (the default), none, or a URL.
-    #[must_use]
-    pub fn proxy(mut self, proxy: ProxySetting) -> Self {
-        self.settings.proxy = proxy;
-        self
-    }
-
-    /// How failed requests are retried.
-    #[must_use]
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.settings.retry = retry;
-        self
-    }
-
-    /// When a waited-on question is polled.
-    #[must_use]
-    pub fn poll(mut self, poll: PollSchedule) -> Self {
-        self.settings.poll = poll;
-        self
-    }
-
-    /// The settings so far.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
-    /// Builds the client. Fails with [`Error::InvalidInput`] for an
-    /// unusable root certificate, user agent suffix or proxy URL (including
-    /// one from the environment). Nothing is sent.
-    pub fn build(self) -> Result<Client, Error> {
-        let config = self.settings.client_config()?;
-        let transport = UreqTransport::new(&self.settings)?;
-        Ok(Client::new(transport, config))
+    fn build_client(settings: &Settings) -> Result<Client, Error> {
+        let config = settings.client_config()?;
+        let transport = UreqTransport::new(settings)?;
+        Ok(connecty_proto::BlockingClient::new(transport, config))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connecty_proto::{PollSchedule, ProxySetting, RetryPolicy};
+    use std::time::Duration;
 
     fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
 
