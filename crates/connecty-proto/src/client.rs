@@ -247,6 +247,89 @@ impl<T> Shared<T> {
     fn exchanges(&self) -> u64 {
         self.tokens.lock().exchanges
     }
+
+    // One operation per public method, built the same way for both drivers.
+
+    fn health_op(&self, now: Instant) -> (Operation, tracing::Span) {
+        (
+            Operation::health(Arc::clone(&self.config), now),
+            op_span("health"),
+        )
+    }
+
+    fn ask_op(&self, dw: WorkspaceId, question: &str, now: Instant) -> (Operation, tracing::Span) {
+        let op = Operation::ask(Arc::clone(&self.config), dw, question, now);
+        (op, op_span("ask"))
+    }
+
+    fn results_op(
+        &self,
+        dw: WorkspaceId,
+        question_id: QuestionId,
+        options: &ResultsOptions,
+        now: Instant,
+    ) -> (Operation, tracing::Span) {
+        let op = Operation::results(Arc::clone(&self.config), dw, question_id, *options, now);
+        let span = op_span("results");
+        span.record("question_id", tracing::field::display(question_id));
+        (op, span)
+    }
+
+    fn wait_op(
+        &self,
+        dw: WorkspaceId,
+        question_id: QuestionId,
+        options: &WaitOptions,
+        now: Instant,
+    ) -> (Operation, tracing::Span) {
+        let op = Operation::wait(
+            Arc::clone(&self.config),
+            dw,
+            question_id,
+            options.results,
+            options.timeout,
+            now,
+        );
+        let span = op_span("wait");
+        span.record("question_id", tracing::field::display(question_id));
+        (op, span)
+    }
+
+    fn ask_and_wait_op(
+        &self,
+        dw: WorkspaceId,
+        question: &str,
+        options: &WaitOptions,
+        now: Instant,
+    ) -> (Operation, tracing::Span) {
+        let op = Operation::ask_and_wait(
+            Arc::clone(&self.config),
+            dw,
+            question,
+            options.results,
+            options.timeout,
+            now,
+        );
+        (op, op_span("ask_and_wait"))
+    }
+
+    fn token_deadline(&self, now: Instant) -> Instant {
+        later(now, self.config.default_deadline)
+    }
+}
+
+fn into_asked(r: Result<Outcome, Error>) -> Result<QuestionId, Error> {
+    match r? {
+        Outcome::Asked(q) => Ok(q),
+        other => Err(unexpected(other)),
+    }
+}
+
+fn into_results(r: Result<Outcome, Error>) -> Result<ResultsResponse, Error> {
+    match r? {
+        Outcome::Results(r) => Ok(r),
+        other => Err(unexpected(other)),
+    }
 }
 
 fn op_span(name: &'static str) -> tracing::Span {
@@ -485,16 +568,13 @@ impl<T: AsyncTransport> AsyncClient<T> {
 
     /// `GET /v1/health`: `Ok` when the service answers 2xx.
     pub async fn health(&self) -> Result<(), Error> {
-        let op = Operation::health(Arc::clone(&self.shared.config), self.start());
-        self.drive(op, None)
-            .instrument(op_span("health"))
-            .await
-            .map(|_| ())
+        let (op, span) = self.shared.health_op(self.start());
+        self.drive(op, None).instrument(span).await.map(|_| ())
     }
 
     /// A usable access token: the shared one, or a fresh exchange.
     pub async fn token(&self) -> Result<AccessToken, Error> {
-        let deadline = later(self.start(), self.shared.config.default_deadline);
+        let deadline = self.shared.token_deadline(self.start());
         Box::pin(self.shared_token(None, Some(deadline)))
             .await?
             .ok_or_else(|| token_timeout(&self.shared.config))
@@ -506,16 +586,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
         dw: impl Into<WorkspaceId>,
         question: &str,
     ) -> Result<QuestionId, Error> {
-        let op = Operation::ask(
-            Arc::clone(&self.shared.config),
-            dw.into(),
-            question,
-            self.start(),
-        );
-        match self.drive(op, None).instrument(op_span("ask")).await? {
-            Outcome::Asked(q) => Ok(q),
-            other => Err(unexpected(other)),
-        }
+        let (op, span) = self.shared.ask_op(dw.into(), question, self.start());
+        into_asked(self.drive(op, None).instrument(span).await)
     }
 
     /// Fetches a question's state and whatever results exist, once.
@@ -525,17 +597,10 @@ impl<T: AsyncTransport> AsyncClient<T> {
         question_id: QuestionId,
         options: &ResultsOptions,
     ) -> Result<ResultsResponse, Error> {
-        let op = Operation::results(
-            Arc::clone(&self.shared.config),
-            dw.into(),
-            question_id,
-            *options,
-            self.start(),
-        );
-        match self.drive(op, None).instrument(op_span("results")).await? {
-            Outcome::Results(r) => Ok(r),
-            other => Err(unexpected(other)),
-        }
+        let (op, span) = self
+            .shared
+            .results_op(dw.into(), question_id, options, self.start());
+        into_results(self.drive(op, None).instrument(span).await)
     }
 
     /// Polls a question until it completes (`Ok`), fails
@@ -547,16 +612,9 @@ impl<T: AsyncTransport> AsyncClient<T> {
         question_id: QuestionId,
         options: &WaitOptions,
     ) -> Result<Answer, Error> {
-        let op = Operation::wait(
-            Arc::clone(&self.shared.config),
-            dw.into(),
-            question_id,
-            options.results,
-            options.timeout,
-            self.start(),
-        );
-        let span = op_span("wait");
-        span.record("question_id", tracing::field::display(question_id));
+        let (op, span) = self
+            .shared
+            .wait_op(dw.into(), question_id, options, self.start());
         expect_completed(
             self.drive(op, options.progress.as_ref())
                 .instrument(span)
@@ -571,17 +629,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
         question: &str,
         options: &WaitOptions,
     ) -> Result<Answer, Error> {
-        let op = Operation::ask_and_wait(
-            Arc::clone(&self.shared.config),
-            dw.into(),
-            question,
-            options.results,
-            options.timeout,
-            self.start(),
-        );
+        let (op, span) = self
+            .shared
+            .ask_and_wait_op(dw.into(), question, options, self.start());
         expect_completed(
             self.drive(op, options.progress.as_ref())
-                .instrument(op_span("ask_and_wait"))
+                .instrument(span)
                 .await,
         )
     }
@@ -724,31 +777,21 @@ impl<T: BlockingTransport> BlockingClient<T> {
 
     /// `GET /v1/health`: `Ok` when the service answers 2xx.
     pub fn health(&self) -> Result<(), Error> {
-        let op = Operation::health(Arc::clone(&self.shared.config), self.start());
-        op_span("health")
-            .in_scope(|| self.drive(op, None))
-            .map(|_| ())
+        let (op, span) = self.shared.health_op(self.start());
+        span.in_scope(|| self.drive(op, None)).map(|_| ())
     }
 
     /// A usable access token: the shared one, or a fresh exchange.
     pub fn token(&self) -> Result<AccessToken, Error> {
-        let deadline = later(self.start(), self.shared.config.default_deadline);
+        let deadline = self.shared.token_deadline(self.start());
         self.shared_token(None, Some(deadline))?
             .ok_or_else(|| token_timeout(&self.shared.config))
     }
 
     /// Asks `question` of workspace `dw`; returns its id at once.
     pub fn ask(&self, dw: impl Into<WorkspaceId>, question: &str) -> Result<QuestionId, Error> {
-        let op = Operation::ask(
-            Arc::clone(&self.shared.config),
-            dw.into(),
-            question,
-            self.start(),
-        );
-        match op_span("ask").in_scope(|| self.drive(op, None))? {
-            Outcome::Asked(q) => Ok(q),
-            other => Err(unexpected(other)),
-        }
+        let (op, span) = self.shared.ask_op(dw.into(), question, self.start());
+        into_asked(span.in_scope(|| self.drive(op, None)))
     }
 
     /// Fetches a question's state and whatever results exist, once.
@@ -758,17 +801,10 @@ impl<T: BlockingTransport> BlockingClient<T> {
         question_id: QuestionId,
         options: &ResultsOptions,
     ) -> Result<ResultsResponse, Error> {
-        let op = Operation::results(
-            Arc::clone(&self.shared.config),
-            dw.into(),
-            question_id,
-            *options,
-            self.start(),
-        );
-        match op_span("results").in_scope(|| self.drive(op, None))? {
-            Outcome::Results(r) => Ok(r),
-            other => Err(unexpected(other)),
-        }
+        let (op, span) = self
+            .shared
+            .results_op(dw.into(), question_id, options, self.start());
+        into_results(span.in_scope(|| self.drive(op, None)))
     }
 
     /// Polls a question until it completes, fails or the deadline passes.
@@ -778,16 +814,9 @@ impl<T: BlockingTransport> BlockingClient<T> {
         question_id: QuestionId,
         options: &WaitOptions,
     ) -> Result<Answer, Error> {
-        let op = Operation::wait(
-            Arc::clone(&self.shared.config),
-            dw.into(),
-            question_id,
-            options.results,
-            options.timeout,
-            self.start(),
-        );
-        let span = op_span("wait");
-        span.record("question_id", tracing::field::display(question_id));
+        let (op, span) = self
+            .shared
+            .wait_op(dw.into(), question_id, options, self.start());
         expect_completed(span.in_scope(|| self.drive(op, options.progress.as_ref())))
     }
 
@@ -798,16 +827,9 @@ impl<T: BlockingTransport> BlockingClient<T> {
         question: &str,
         options: &WaitOptions,
     ) -> Result<Answer, Error> {
-        let op = Operation::ask_and_wait(
-            Arc::clone(&self.shared.config),
-            dw.into(),
-            question,
-            options.results,
-            options.timeout,
-            self.start(),
-        );
-        expect_completed(
-            op_span("ask_and_wait").in_scope(|| self.drive(op, options.progress.as_ref())),
-        )
+        let (op, span) = self
+            .shared
+            .ask_and_wait_op(dw.into(), question, options, self.start());
+        expect_completed(span.in_scope(|| self.drive(op, options.progress.as_ref())))
     }
 }
