@@ -13,7 +13,7 @@ pub struct Table {
 pub struct Report {
     quick: bool,
     tables: Vec<Table>,
-    targets: Vec<(String, bool, String)>,
+    targets: Vec<(String, Option<bool>, String)>,
 }
 
 impl Report {
@@ -36,7 +36,32 @@ impl Report {
 
     /// Records a target as met or missed, with the figure.
     pub fn target(&mut self, name: impl Into<String>, met: bool, figure: impl Into<String>) {
-        self.targets.push((name.into(), met, figure.into()));
+        self.targets.push((name.into(), Some(met), figure.into()));
+    }
+
+    /// How many targets are recorded so far.
+    pub fn target_count(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Records a target that could not be measured in this run, and why.
+    pub fn target_not_measured(&mut self, name: impl Into<String>, why: impl Into<String>) {
+        self.targets.push((name.into(), None, why.into()));
+    }
+
+    /// A measurement that could not run: a section with the reason instead
+    /// of a table.
+    pub fn not_run(&mut self, name: &str, why: &str) {
+        self.tables.push(Table {
+            title: format!("{name}: not measured"),
+            command: format!("cargo xtask bench (connecty-bench, {name})"),
+            notes: vec![format!(
+                "This measurement could not run: {}",
+                why.replace('\n', " ")
+            )],
+            header: Vec::new(),
+            rows: Vec::new(),
+        });
     }
 
     pub fn render(&self) -> String {
@@ -57,7 +82,11 @@ impl Report {
         for (name, met, figure) in &self.targets {
             s.push_str(&format!(
                 "| {name} | {figure} | {} |\n",
-                if *met { "met" } else { "**missed**" }
+                match met {
+                    Some(true) => "met",
+                    Some(false) => "**missed**",
+                    None => "not measured",
+                }
             ));
         }
         for t in &self.tables {
@@ -65,6 +94,9 @@ impl Report {
             for n in &t.notes {
                 s.push_str(n);
                 s.push_str("\n\n");
+            }
+            if t.header.is_empty() {
+                continue;
             }
             s.push_str(&format!("| {} |\n", t.header.join(" | ")));
             s.push_str(&format!("|{}\n", "---|".repeat(t.header.len())));

@@ -80,6 +80,7 @@
 
 mod error;
 mod proxy;
+mod resolver;
 mod tls;
 mod transport;
 

@@ -104,7 +104,11 @@ impl UreqTransport {
             "ureq transport built"
         );
         Ok(Self {
-            agent: Agent::new_with_config(config),
+            agent: Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::default(),
+                crate::resolver::LiteralFirstResolver::default(),
+            ),
             request_timeout,
             body_limit: settings.body_limit,
             proxy,
