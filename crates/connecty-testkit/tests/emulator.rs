@@ -979,3 +979,34 @@ fn a_huge_token_lifetime_still_gives_a_valid_date() {
     let id = ask(&emu, &t, "SELECT 2 AS two");
     assert_eq!(wait(&emu, &t, &id, "").json()["state"], "COMPLETED");
 }
+
+#[test]
+fn large_bodies_are_reused_only_for_identical_requests() {
+    let emu = Emulator::builder()
+        .schedule(Schedule::IMMEDIATE)
+        .large_table_rows(20_000)
+        .start()
+        .unwrap();
+    let t = token(&emu);
+    let first = ask(&emu, &t, "SELECT * FROM events");
+    let a = wait(&emu, &t, &first, "max_rows=20000");
+    // Another question with the same SQL and options: the same body.
+    let second = ask(&emu, &t, "SELECT * FROM events");
+    let b = wait(&emu, &t, &second, "max_rows=20000");
+    assert!(a.body.len() > 1024 * 1024);
+    assert_eq!(a.body, b.body);
+    // Other options: another body.
+    let c = wait(&emu, &t, &second, "max_rows=19999");
+    assert_ne!(c.body, a.body);
+    assert_eq!(
+        c.json()["results"]["dataframe"].as_array().unwrap().len(),
+        20_000
+    );
+    let d = wait(
+        &emu,
+        &t,
+        &second,
+        "max_rows=20000&include=dataframe,summary",
+    );
+    assert!(d.json()["results"]["response_summary"].is_string());
+}
