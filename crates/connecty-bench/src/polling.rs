@@ -105,7 +105,7 @@ pub fn run(report: &mut Report) {
         title: "Polling efficiency (virtual clock)".into(),
         command: "cargo xtask bench (connecty-bench, polling)".into(),
         notes: vec![format!(
-            "Default schedule: first poll 250 ms after the ask, x1.5 per poll, capped at 5 s. Each request takes {} ms of virtual time. Requests include the ask (the token exchange is handed in by the driver). Lag is from the question completing to the client holding the results.",
+            "Default schedule: first poll at once after the ask, then 250 ms, x1.5 per poll, capped at 5 s and at 25% of the time waited. Each request takes {} ms of virtual time. Requests include the ask (the token exchange is handed in by the driver). Lag is from the question completing to the client holding the results.",
             LATENCY.as_millis()
         )],
         header: ["question completes at", "requests", "lag", "lag allowed", "largest gap between polls", "target"]

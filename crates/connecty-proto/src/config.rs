@@ -77,7 +77,7 @@ impl BaseUrl {
     /// Parses and validates a base URL.
     pub fn parse(input: &str) -> Result<Self, InvalidInput> {
         let bad = |why: &str| InvalidInput::new("base_url", why.to_string());
-        let s = input.trim();
+        let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
         if s.is_empty() {
             return Err(bad(
                 "is empty: expected a URL such as https://api.eu1.connecty-ai.com",
@@ -85,6 +85,11 @@ impl BaseUrl {
         }
         if s.chars().any(|c| c.is_control() || c == ' ') {
             return Err(bad("contains spaces or control characters"));
+        }
+        if !s.is_ascii() {
+            return Err(bad(
+                "contains a non-ASCII character: percent-encode it (or use the host's punycode form)",
+            ));
         }
         let (scheme, rest) = match s.split_once("://") {
             Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
@@ -460,15 +465,16 @@ pub fn validate_question(question: &str) -> Result<(), InvalidInput> {
 
 /// When polls are sent while waiting for a question.
 ///
-/// Default: the first poll 250 ms after the question was asked, then each
-/// delay 1.5 times the last, capped at 5 s; no jitter (polls of one question
-/// are already spread by when it was asked). Each delay is also held to at
-/// most a quarter of the time waited so far (but never below `first`), so
-/// the client learns of a completed question within 25% of the question's
-/// own time: a 10 s question is seen within 2.5 s, a 2 s one within 0.5 s.
+/// Default: the first poll as soon as the question is asked (as the OpenAI,
+/// AWS and Databricks waiters do), then 250 ms later, then each delay 1.5
+/// times the last, capped at 5 s; no jitter (polls of one question are
+/// already spread by when it was asked). Each delay is also held to at most
+/// a quarter of the time waited so far (but never below `first`), so the
+/// client learns of a completed question within 25% of the question's own
+/// time: a 10 s question is seen within 2.5 s, a 2 s one within 0.5 s.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PollSchedule {
-    /// Delay before the first poll.
+    /// Delay between the first poll (at once) and the second.
     pub first: Duration,
     /// Growth factor per poll (at least 1).
     pub factor: f64,
@@ -686,6 +692,8 @@ mod tests {
             "https:///path",
             "https://x/a//b",
             "https://x y",
+            "http://f305/a\u{a0}",
+            "https://bücher.example",
         ] {
             let e = BaseUrl::parse(input).unwrap_err();
             assert_eq!(e.field, "base_url");

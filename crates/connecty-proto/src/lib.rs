@@ -37,7 +37,7 @@
 //!   |   |        NeedToken    backoff+jitter        |            unknown -> poll later
 //!   |   v            |             |                v                  |
 //!   | Health/Token/Ask: Done(Ok)   |          [Done(Err)]              |
-//!   | AskAndWait ask: poll at +250ms                                   |
+//!   | AskAndWait ask: poll at once, then every 250ms x1.5 (cap 5s)     |
 //!   | COMPLETED: Done(Ok)  FAILED: Done(Err(QuestionFailed))           |
 //!   +------------------------------+-----------------------------------+
 //! ```
@@ -51,7 +51,7 @@
 //!
 //! | what | default | anchor |
 //! |---|---|---|
-//! | poll schedule | first after 250 ms, x1.5, capped at 5 s, no jitter | [`PollSchedule`] |
+//! | poll schedule | at once, then 250 ms, x1.5, capped at 5 s and at 25% of the time waited, no jitter | OpenAI/AWS/Databricks waiters poll at once ([`PollSchedule`]) |
 //! | overall deadline | 20 min | Databricks SDK Genie waiter ([`DEFAULT_DEADLINE`]) |
 //! | request timeout | 60 s | Databricks SDK HTTP timeout ([`DEFAULT_REQUEST_TIMEOUT`]) |
 //! | retries | 3 attempts, 1 s doubling to 20 s, full jitter | AWS SDK standard mode ([`RetryPolicy`]) |

@@ -696,7 +696,10 @@ impl Operation {
                         self.step = Step::Poll;
                         self.waiting_since = now;
                         self.phase = Phase::Idle {
-                            at: later(now, self.config.poll.delay(0)),
+                            // Poll at once, as the OpenAI, AWS and Databricks
+                            // waiters do: a cached or trivial answer is there
+                            // already; slower ones then follow the schedule.
+                            at: now,
                         };
                     } else {
                         self.finish(Ok(Outcome::Asked(q)));
@@ -741,12 +744,9 @@ impl Operation {
                 }))
             }
             _ => {
-                // Wait ops poll first at once, so the n-th wait after that
-                // uses delay(n); ask-and-wait already used delay(0).
-                let n = match self.call {
-                    Call::AskAndWait { .. } => self.polls + 1,
-                    _ => self.polls,
-                };
+                // The first poll went at once; the n-th wait after it uses
+                // delay(n).
+                let n = self.polls;
                 self.polls += 1;
                 self.phase = Phase::Idle {
                     at: later(
