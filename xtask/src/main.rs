@@ -1,13 +1,38 @@
 //! `cargo xtask`: the project's own tasks. `cargo xtask ci` is exactly what
 //! CI runs.
+//!
+//! Each task is one function and one arm of the `match` in [`main`]; add a
+//! task by adding both (and a line to [`USAGE`]).
+
+mod fuzz;
+mod supply_chain;
+mod tasks;
 
 use std::process::{Command, ExitCode};
 
-fn cargo() -> Command {
+const USAGE: &str = "usage: cargo xtask <task> [options]
+
+tasks:
+  ci                 fmt --check, clippy -D warnings, all tests, rustdoc -D warnings,
+                     cargo deny check bans licenses sources
+  fuzz               run every fuzz target (or one) and report executions and coverage:
+                       --seconds N     per target (default 60)
+                       --target NAME   only this target
+                       --jobs N        targets run at once (default 1)
+                       --keep-going    libFuzzer's fork mode: save crashes and go on
+                       --soak          the proptest soak even where cargo-fuzz works
+                     without a usable cargo-fuzz it runs the proptest soak instead
+  fuzz-seeds         write the seed corpus to fuzz/corpus/<target>/
+  audit              cargo deny check advisories (needs a network)
+  bench              connecty-bench in release mode; writes docs/benchmarks.md
+                       --quick, --only NAME,... (prints instead)
+  conformance        every fixture against every adapter [FILTER...] [--adapter NAME]";
+
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-fn run(name: &str, mut cmd: Command) -> Result<(), String> {
+pub(crate) fn run(name: &str, mut cmd: Command) -> Result<(), String> {
     eprintln!("xtask: {name}: {cmd:?}");
     let status = cmd
         .status()
@@ -17,6 +42,14 @@ fn run(name: &str, mut cmd: Command) -> Result<(), String> {
     } else {
         Err(format!("{name} failed ({status})"))
     }
+}
+
+/// The repository root (the parent of `xtask/`).
+pub(crate) fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| ".".into())
 }
 
 fn ci() -> Result<(), String> {
@@ -43,16 +76,22 @@ fn ci() -> Result<(), String> {
     doc.args(["doc", "--workspace", "--no-deps"]);
     doc.env("RUSTDOCFLAGS", "-Dwarnings");
     run("rustdoc", doc)?;
+    supply_chain::deny()?;
     Ok(())
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("fuzz") => fuzz::fuzz(rest),
+        Some("fuzz-seeds") => fuzz::seeds(),
+        Some("audit") => supply_chain::audit(),
+        Some("bench") => tasks::bench(rest),
+        Some("conformance") => tasks::conformance(rest),
         _ => {
-            eprintln!("usage: cargo xtask <ci>");
-            eprintln!("  ci    fmt --check, clippy -D warnings, all tests, rustdoc -D warnings");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
