@@ -160,6 +160,11 @@ fn read_log(log: &str, f: &mut Figures) {
             f.cov = number_after(line, "cov:");
             f.ft = number_after(line, "ft:");
             f.exec_per_sec = number_after(line, "exec/s:");
+            f.corpus = line
+                .split("corp:")
+                .nth(1)
+                .and_then(|s| s.split_whitespace().next())
+                .map(str::to_string);
             // Fork mode reports the last job's rate and the time so far:
             // the average is executions over time.
             if let Some(rate) = f
