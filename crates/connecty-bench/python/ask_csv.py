@@ -7,7 +7,7 @@ to get the same CSV as `connecty ask ... --format csv`.
 
 The same four calls as connecty: exchange the credentials for a token, ask
 the question, poll its results (include=dataframe, max_rows) on connecty's
-default schedule (first poll after 250 ms, then x1.5, at most 5 s) until
+default schedule (first poll at once, then 250 ms, x1.5, at most 5 s) until
 COMPLETED, and write the dataframe as CSV (RFC 4180, CRLF line ends, null as
 an empty field, booleans as true/false) to stdout. Like connecty it sends
 Accept-Encoding: gzip and decodes gzip bodies, so the server does the same
@@ -71,13 +71,13 @@ def main():
     url = f"{base}/v1/dw/{dw}/questions/{question_id}/results?include=dataframe&max_rows={max_rows}"
     delay = 0.25
     while True:
-        time.sleep(delay)
         answer = call("GET", url, token=token)
         state = answer.get("state")
         if state == "COMPLETED":
             break
         if state == "FAILED":
             sys.exit("question failed: " + str(answer.get("error")))
+        time.sleep(delay)
         delay = min(delay * 1.5, 5.0)
     frame = answer["results"]["dataframe"]
     writer = csv.writer(sys.stdout)
