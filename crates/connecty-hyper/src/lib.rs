@@ -49,7 +49,7 @@
 //! | response body limit (after gzip decoding) | 256 MiB | a large dataframe fits; a runaway body ends in a typed error, not out of memory |
 //! | pool idle timeout | 15 s | below the 60-75 s keep-alive of common proxies and load balancers, so a pooled connection is not closed under a request ("connection closed before message completed"); hyper-util's 90 s races them |
 //! | retries | 3 attempts, 1 s doubling to 20 s, full jitter; `Retry-After` honoured | AWS SDK standard mode; asking is retried only when the request certainly never left |
-//! | polling | first poll after 250 ms, then x1.5 up to 5 s | quick answers return quickly, long ones cost few requests |
+//! | polling | first poll at once, then 250 ms, x1.5 up to 5 s and at most 25% of the time waited | quick answers return at once, long ones cost few requests; the OpenAI, AWS and Databricks waiters also poll at once |
 //! | proxy | `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY`, as curl | corporate networks work without code |
 //! | trusted roots | the operating system's store | what the rustls authors recommend; corporate TLS inspection keeps working |
 //!

@@ -61,7 +61,7 @@
 //! | pool idle timeout | 15 s | below the 60-75 s keep-alive of common proxies and load balancers, so a pooled connection is dropped before the far end drops it ([`DEFAULT_POOL_IDLE_TIMEOUT`](connecty_proto::DEFAULT_POOL_IDLE_TIMEOUT)) |
 //! | overall deadline of `wait`/`ask_and_wait` | 20 min | as the Databricks SDK's Genie waiter ([`DEFAULT_DEADLINE`](connecty_proto::DEFAULT_DEADLINE)) |
 //! | retries | 3 attempts, 1 s doubling to 20 s, full jitter | AWS SDK standard mode; `Retry-After` of a 429/503 is honoured up to the cap ([`RetryPolicy`](connecty_proto::RetryPolicy)) |
-//! | polls | after 250 ms, then x1.5, at most 5 s apart | quick answers come back quickly, long ones cost few requests ([`PollSchedule`](connecty_proto::PollSchedule)) |
+//! | polls | at once, then 250 ms, x1.5, at most 5 s apart and at most 25% of the time waited | quick answers come back at once, long ones cost few requests ([`PollSchedule`](connecty_proto::PollSchedule)) |
 //! | proxy | `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` | as curl reads them, lower-case first; `CONNECT` tunnels for https (and, with ureq, for http too) |
 //! | trusted roots | the platform's (rustls-platform-verifier) | what the rustls authors recommend; extra roots for private gateways come on top (see [`ClientBuilder::add_root_certificate_pem`]) |
 //! | redirects | never followed | a 3xx comes back as an error naming its status; the `Authorization` header never leaves the base URL's origin |
