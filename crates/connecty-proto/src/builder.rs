@@ -184,8 +184,8 @@ impl<T: BuildClient> ClientBuilder<T> {
         self
     }
 
-    /// The poll schedule. Default: 250 ms, x1.5, capped at 5 s and at a
-    /// quarter of the time waited.
+    /// The poll schedule. Default: at once, then 250 ms, x1.5, capped at
+    /// 5 s and at a quarter of the time waited.
     #[must_use]
     pub fn poll(mut self, poll: PollSchedule) -> Self {
         self.settings.poll = poll;
