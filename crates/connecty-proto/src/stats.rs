@@ -85,28 +85,20 @@ impl Members {
     }
 }
 
-/// A typed statistics field read from its raw JSON text.
-trait Field: Sized {
-    fn from_json(text: &str) -> Option<Self>;
-}
-
-impl Field for u64 {
+/// A typed statistics field read from its raw JSON text; `None` when the
+/// value does not fit the type (it then stays among the raw fields).
+trait Field: Sized + serde::de::DeserializeOwned {
     fn from_json(text: &str) -> Option<Self> {
         serde_json::from_str(text).ok()
     }
 }
 
-impl Field for bool {
-    fn from_json(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
-    }
-}
-
-impl Field for Timestamp {
-    fn from_json(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
-    }
-}
+impl Field for u64 {}
+impl Field for bool {}
+impl Field for Timestamp {}
+impl Field for GeneralStats {}
+impl Field for TemporalStats {}
+impl Field for StringStats {}
 
 impl Field for f64 {
     /// The nearest `f64`, correctly rounded (the standard library's parser;
@@ -118,24 +110,6 @@ impl Field for f64 {
             return None;
         }
         t.parse::<f64>().ok().filter(|f| f.is_finite())
-    }
-}
-
-impl Field for GeneralStats {
-    fn from_json(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
-    }
-}
-
-impl Field for TemporalStats {
-    fn from_json(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
-    }
-}
-
-impl Field for StringStats {
-    fn from_json(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
     }
 }
 
