@@ -5,8 +5,10 @@
 //! exchanges tokens, asks, polls, retries and gives up.
 //!
 //! **What it is for:** the logic every ConnectyAI client needs, written once
-//! and tested without a network: [`Operation`] is a deterministic state
-//! machine; [`AsyncClient`] and [`BlockingClient`] drive it over any
+//! and tested without a network: [`Operation<C>`](Operation) is a
+//! deterministic state machine making one typed [`Call`] ([`Health`],
+//! [`Token`], [`Ask`], [`Results`], [`Wait`], [`AskAndWait`]), each with its
+//! own outcome; [`AsyncClient`] and [`BlockingClient`] drive it over any
 //! [`AsyncTransport`] / [`BlockingTransport`].
 //!
 //! **What it is not:** an HTTP client. It never opens a socket, reads a
@@ -45,7 +47,9 @@
 //! The operation's one invariant, as in str0m: after creating it or
 //! feeding it anything, drain [`Operation::poll_output`] until it returns
 //! [`Output::Timeout`] (sleep until then), [`Output::Transmit`] or
-//! [`Output::NeedToken`] (do it, feed the answer back), or [`Output::Done`].
+//! [`Output::NeedToken`] (do it, feed the answer back), or [`Output::Done`],
+//! which comes once with `Result<C::Outcome, Error>`: a driver is a `loop`
+//! over an exhaustive `match` that breaks on `Done` (see [`Operation`]).
 //!
 //! ## Defaults
 //!
@@ -110,7 +114,7 @@ pub mod stats;
 mod transport;
 
 pub use builder::{BuildClient, ClientBuilder};
-pub use client::{Answer, AsyncClient, BlockingClient, ProgressFn, WaitOptions};
+pub use client::{AsyncClient, BlockingClient, ProgressFn, WaitOptions};
 pub use config::{
     BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Include,
     IncludeSet, MAX_QUESTION_BYTES, MAX_ROWS_LIMIT, PollSchedule, Region, ResultsOptions,
@@ -124,7 +128,10 @@ pub use error::{
 pub use hint::{Hint, Knob, SdkVocabulary, Vocabulary};
 pub use ids::{QuestionId, WorkspaceId};
 pub use json::MAX_DEPTH;
-pub use machine::{Event, Operation, Outcome, Output, RequestId, Transmit};
+pub use machine::{
+    Answer, Ask, AskAndWait, Call, Event, Health, Operation, Output, POLLED_AFTER_DONE, RequestId,
+    Results, Token, Transmit, Wait,
+};
 pub use request::Endpoint;
 pub use results::{QuestionResults, ResultsResponse, State, parse_results_body};
 pub use secret::{AccessToken, ClientSecret, SKEWED_TOKEN_LIFETIME, refresh_margin};

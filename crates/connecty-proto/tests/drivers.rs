@@ -236,47 +236,73 @@ fn a_dropped_exchange_leader_does_not_block_others() {
     assert_eq!(client.token_exchanges(), 2);
 }
 
+/// Runs one future to its end.
+fn block_on<F: Future>(f: F) -> F::Output {
+    join_all(vec![f]).pop().expect("one output")
+}
+
 #[test]
 fn async_and_blocking_clients_have_the_same_methods() {
+    // Two clients over two transports answering alike; every public method
+    // of each is called, and both give the same answers.
     let api = Arc::new(Api::default());
     let a = Arc::clone(&api);
+    let t0 = Instant::now();
     let blocking = BlockingClient::new(
-        FnTransport::new(Instant::now(), wall(), move |r| Ok(a.answer(&r))),
+        FnTransport::new(t0, wall(), move |r| Ok(a.answer(&r))),
         config(),
     );
     let b = Arc::clone(&api);
     let asynchronous = AsyncClient::new(
-        FnTransport::new(Instant::now(), wall(), move |r| Ok(b.answer(&r))),
+        FnTransport::new(t0, wall(), move |r| Ok(b.answer(&r))),
         config(),
     );
     let q: QuestionId = QID.parse().unwrap();
-    assert!(blocking.health().is_ok());
-    assert!(join_all(vec![asynchronous.health()])[0].is_ok());
-    assert_eq!(blocking.ask(13, "q").unwrap(), q);
-    assert_eq!(
-        join_all(vec![asynchronous.ask(13, "q")])
-            .pop()
-            .unwrap()
-            .unwrap(),
-        q
-    );
-    let r = blocking.results(13, q, &ResultsOptions::default()).unwrap();
-    assert!(!r.state.is_terminal() || r.state == State::Completed);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = Arc::clone(&seen);
     let opts = WaitOptions::new()
         .timeout(Duration::from_secs(60))
         .on_progress(move |e| s.lock().unwrap().push(format!("{e:?}")));
-    assert!(blocking.wait(13, q, &opts).is_ok());
-    assert!(!seen.lock().unwrap().is_empty());
-    assert!(
-        join_all(vec![asynchronous.wait(13, q, &opts)])
-            .pop()
-            .unwrap()
-            .is_ok()
-    );
+    let results = ResultsOptions::default();
+
+    // health
+    blocking.health().unwrap();
+    block_on(asynchronous.health()).unwrap();
+    // token
     assert_eq!(blocking.token().unwrap().expose(), "tok");
-    assert!(format!("{blocking:?}").contains("127.0.0.1"));
+    assert_eq!(block_on(asynchronous.token()).unwrap().expose(), "tok");
+    // ask
+    assert_eq!(blocking.ask(13, "q").unwrap(), q);
+    assert_eq!(block_on(asynchronous.ask(13, "q")).unwrap(), q);
+    // results: the API alternates IN_PROGRESS and COMPLETED.
+    let r1 = blocking.results(13, q, &results).unwrap();
+    let r2 = block_on(asynchronous.results(13, q, &results)).unwrap();
+    assert_ne!(
+        r1.state, r2.state,
+        "one of each: {:?} {:?}",
+        r1.state, r2.state
+    );
+    // wait
+    let w1 = blocking.wait(13, q, &opts).unwrap();
+    let w2 = block_on(asynchronous.wait(13, q, &opts)).unwrap();
+    assert_eq!(w1.question_id, q);
+    assert_eq!(w1.results, w2.results);
+    // ask_and_wait
+    let a1 = blocking.ask_and_wait(13, "q", &opts).unwrap();
+    let a2 = block_on(asynchronous.ask_and_wait(13, "q", &opts)).unwrap();
+    assert_eq!(a1, a2);
+    assert!(seen.lock().unwrap().iter().any(|e| e.contains("Asked")));
+    // the accessors
+    assert_eq!(blocking.config(), asynchronous.config());
+    assert_eq!(blocking.token_exchanges(), 1);
+    assert_eq!(asynchronous.token_exchanges(), 1);
+    // Both waited on their transport's virtual clock.
+    assert!(BlockingTransport::now(blocking.transport()) > t0);
+    assert!(AsyncTransport::now(asynchronous.transport()) > t0);
+    let (b2, a2) = (blocking.clone(), asynchronous.clone());
+    assert_eq!(b2.token_exchanges(), 1, "clones share the token");
+    assert!(format!("{b2:?}").contains("127.0.0.1"));
+    assert!(format!("{a2:?}").contains("127.0.0.1"));
 }
 
 #[test]
@@ -322,7 +348,13 @@ fn a_dead_host_with_a_short_deadline_says_it_cannot_be_reached() {
             "could not connect to 127.0.0.1:1",
         ))
     });
-    let client = BlockingClient::new(t, config());
+    // Retries never run out before the deadline does.
+    let mut cfg = config();
+    cfg.retry = RetryPolicy {
+        max_attempts: 1_000,
+        ..RetryPolicy::default()
+    };
+    let client = BlockingClient::new(t, cfg);
     let opts = WaitOptions::new().timeout(Duration::from_secs(2));
     let e = client.ask_and_wait(13, "q", &opts).unwrap_err();
     assert!(

@@ -15,16 +15,19 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-fn ask_and_wait(sim: &Sim, options: ResultsOptions, timeout: Option<Duration>) -> Operation {
-    Operation::ask_and_wait(
-        config(),
-        WorkspaceId(13),
-        "list the top 5 countries with the most orders",
-        options,
-        timeout,
-        sim.now,
-    )
-    .with_jitter_seed(7)
+fn ask_and_wait(
+    sim: &Sim,
+    options: ResultsOptions,
+    timeout: Option<Duration>,
+) -> Operation<AskAndWait> {
+    let call = AskAndWait::new(13, "list the top 5 countries with the most orders", options);
+    Operation::new(config(), call, sim.now)
+        .with_timeout(timeout)
+        .with_jitter_seed(7)
+}
+
+fn wait(sim: &Sim, options: ResultsOptions, timeout: Option<Duration>) -> Operation<Wait> {
+    Operation::new(config(), Wait::new(13, qid(), options), sim.now).with_timeout(timeout)
 }
 
 /// Replies by endpoint: token never reached (the harness hands tokens),
@@ -45,15 +48,8 @@ fn ask_and_wait_completes_after_in_progress() {
     let r = sim
         .run(op, scripted(vec![state("PENDING"), state("IN_PROGRESS")]))
         .unwrap();
-    let Outcome::Completed {
-        question_id,
-        results,
-    } = r
-    else {
-        panic!("{r:?}")
-    };
-    assert_eq!(question_id, qid());
-    assert_eq!(results.dataframe.unwrap().len(), 2);
+    assert_eq!(r.question_id, qid());
+    assert_eq!(r.results.dataframe.unwrap().len(), 2);
     assert_eq!(sim.tokens_issued, 1);
     assert_eq!(sim.sent.len(), 4);
     assert_eq!(sim.sent[0].method, "POST");
@@ -451,15 +447,7 @@ fn server_errors_until_retries_run_out() {
 fn jitter_is_deterministic_per_seed_and_varies_across_seeds() {
     let delays = |seed: u64| {
         let mut sim = Sim::new();
-        let op = Operation::wait(
-            config(),
-            WorkspaceId(13),
-            qid(),
-            ResultsOptions::default(),
-            None,
-            sim.now,
-        )
-        .with_jitter_seed(seed);
+        let op = wait(&sim, ResultsOptions::default(), None).with_jitter_seed(seed);
         let _ = sim.run(op, |_, _| status(503, ""));
         let p = sim.polls();
         (p[1] - p[0], p[2] - p[1])
@@ -535,7 +523,7 @@ fn polls_are_retried_after_timeouts() {
 #[test]
 fn tls_errors_are_final() {
     let mut sim = Sim::new();
-    let op = Operation::health(config(), sim.now);
+    let op = Operation::new(config(), Health, sim.now);
     let e = sim.run(op, |_, _| Reply::Fail(TransportErrorKind::Tls, ms(1)));
     assert!(matches!(
         e,
@@ -562,14 +550,7 @@ fn not_found_workspace_and_question() {
         }
     );
     let mut sim = Sim::new();
-    let op = Operation::wait(
-        config(),
-        WorkspaceId(13),
-        qid(),
-        ResultsOptions::default(),
-        None,
-        sim.now,
-    );
+    let op = wait(&sim, ResultsOptions::default(), None);
     let e = sim.run(op, |_, _| status(404, ""));
     assert_eq!(
         e.unwrap_err(),
@@ -594,14 +575,7 @@ fn a_403_on_ask_or_results_is_forbidden_naming_the_workspace() {
     );
     assert_eq!(sim.sent.len(), 1, "a 403 is not retried");
     let mut sim = Sim::new();
-    let op = Operation::wait(
-        config(),
-        WorkspaceId(13),
-        qid(),
-        ResultsOptions::default(),
-        None,
-        sim.now,
-    );
+    let op = wait(&sim, ResultsOptions::default(), None);
     let e = sim.run(op, |_, _| status(403, ""));
     assert_eq!(
         e.unwrap_err(),
@@ -673,13 +647,10 @@ fn an_ask_cut_by_the_deadline_may_have_been_taken() {
 #[test]
 fn the_deadline_during_a_retried_503_carries_the_503() {
     let mut sim = Sim::new();
-    let op = Operation::wait(
-        config(),
-        WorkspaceId(13),
-        qid(),
+    let op = wait(
+        &sim,
         ResultsOptions::default(),
         Some(Duration::from_millis(500)),
-        sim.now,
     )
     .with_jitter_seed(1);
     let e = sim.run(op, |_, _| status(503, "down")).unwrap_err();
@@ -745,14 +716,7 @@ fn a_token_exchange_that_runs_out_of_time_ends_the_operation_unasked() {
 #[test]
 fn wait_polls_at_once_then_on_schedule() {
     let mut sim = Sim::new();
-    let op = Operation::wait(
-        config(),
-        WorkspaceId(13),
-        qid(),
-        ResultsOptions::default(),
-        None,
-        sim.now,
-    );
+    let op = wait(&sim, ResultsOptions::default(), None);
     sim.run(
         op,
         scripted(vec![state("IN_PROGRESS"), state("IN_PROGRESS")]),
@@ -771,77 +735,58 @@ fn results_fetches_once_and_returns_any_state() {
         r#"{"state":"FAILED","message":"boom"}"#,
     ] {
         let mut sim = Sim::new();
-        let op = Operation::results(
+        let op = Operation::new(
             config(),
-            WorkspaceId(13),
-            qid(),
-            ResultsOptions::default(),
+            Results::new(13, qid(), ResultsOptions::default()),
             sim.now,
         );
-        let r = sim.run(op, |_, _| ok(body)).unwrap();
-        assert!(matches!(r, Outcome::Results(_)));
+        let r: ResultsResponse = sim.run(op, |_, _| ok(body)).unwrap();
+        assert!(!r.state.is_terminal() || r.state == State::Failed);
         assert_eq!(sim.sent.len(), 1);
+    }
+}
+
+fn refused_field<C: Call>(call: C) -> &'static str {
+    let mut sim = Sim::new();
+    let op = Operation::new(config(), call, sim.now);
+    assert!(op.is_done(), "refused at once");
+    match sim.run(op, |_, _| panic!("no request may be sent")) {
+        Err(Error::InvalidInput(i)) => i.field,
+        other => panic!("{other:?}"),
     }
 }
 
 #[test]
 fn invalid_input_ends_before_any_request() {
-    let cases: Vec<(Operation, &str)> = vec![
-        (
-            Operation::ask(config(), WorkspaceId(1), "   ", std::time::Instant::now()),
-            "question",
-        ),
-        (
-            Operation::ask(
-                config(),
-                WorkspaceId(1),
-                "x".repeat(MAX_QUESTION_BYTES + 1),
-                std::time::Instant::now(),
-            ),
-            "question",
-        ),
-        (
-            Operation::wait(
-                config(),
-                WorkspaceId(1),
-                qid(),
-                ResultsOptions {
-                    max_rows: Some(0),
-                    ..Default::default()
-                },
-                None,
-                std::time::Instant::now(),
-            ),
-            "max_rows",
-        ),
-        (
-            Operation::results(
-                config(),
-                WorkspaceId(1),
-                qid(),
-                ResultsOptions {
-                    include: IncludeSet::empty(),
-                    max_rows: None,
-                },
-                std::time::Instant::now(),
-            ),
-            "include",
-        ),
-    ];
-    for (op, field) in cases {
-        let mut sim = Sim::new();
-        let e = sim.run(op, |_, _| panic!("no request may be sent"));
-        match e {
-            Err(Error::InvalidInput(i)) => assert_eq!(i.field, field),
-            other => panic!("{other:?}"),
-        }
-    }
+    let zero_rows = ResultsOptions {
+        max_rows: Some(0),
+        ..Default::default()
+    };
+    let nothing = ResultsOptions {
+        include: IncludeSet::empty(),
+        max_rows: None,
+    };
+    assert_eq!(refused_field(Ask::new(1, "   ")), "question");
+    assert_eq!(
+        refused_field(Ask::new(1, "x".repeat(MAX_QUESTION_BYTES + 1))),
+        "question"
+    );
+    assert_eq!(
+        refused_field(AskAndWait::new(1, "", ResultsOptions::default())),
+        "question"
+    );
+    assert_eq!(
+        refused_field(AskAndWait::new(1, "q", zero_rows)),
+        "max_rows"
+    );
+    assert_eq!(refused_field(Wait::new(1, qid(), zero_rows)), "max_rows");
+    assert_eq!(refused_field(Results::new(1, qid(), nothing)), "include");
 }
 
 #[test]
 fn the_token_operation_exchanges_credentials() {
     let mut sim = Sim::new();
-    let op = Operation::token(config(), sim.now);
+    let op = Operation::new(config(), Token, sim.now);
     let r = sim.run(op, |s, _| {
         assert_eq!(s.method, "POST");
         assert_eq!(s.path_and_query, "/v1/auth/token");
@@ -852,9 +797,7 @@ fn the_token_operation_exchanges_credentials() {
             "Wed, 05 Nov 2025 10:00:00 GMT",
         )
     });
-    let Ok(Outcome::Token(t)) = r else {
-        panic!("{r:?}")
-    };
+    let t = r.unwrap();
     assert_eq!(t.expose(), "fresh");
     // The lifetime counts from the Date header, applied at receipt.
     assert_eq!(t.expires() - sim.now, Duration::from_secs(3600));
@@ -863,7 +806,7 @@ fn the_token_operation_exchanges_credentials() {
 #[test]
 fn bad_credentials_are_not_retried() {
     let mut sim = Sim::new();
-    let op = Operation::token(config(), sim.now);
+    let op = Operation::new(config(), Token, sim.now);
     let e = sim.run(op, |_, _| {
         status(401, r#"{"error":"invalid client credentials"}"#)
     });
@@ -880,7 +823,7 @@ fn bad_credentials_are_not_retried() {
 #[test]
 fn token_exchange_is_retried_on_503() {
     let mut sim = Sim::new();
-    let op = Operation::token(config(), sim.now).with_jitter_seed(3);
+    let op = Operation::new(config(), Token, sim.now).with_jitter_seed(3);
     let mut n = 0;
     let r = sim.run(op, |_, _| {
         n += 1;
@@ -898,12 +841,14 @@ fn token_exchange_is_retried_on_503() {
 fn health_accepts_any_2xx_and_reports_errors() {
     let mut sim = Sim::new();
     assert_eq!(
-        sim.run(Operation::health(config(), sim.now), |_, _| status(204, ""))
-            .unwrap(),
-        Outcome::Healthy
+        sim.run(Operation::new(config(), Health, sim.now), |_, _| status(
+            204, ""
+        ))
+        .unwrap(),
+        ()
     );
     let mut sim = Sim::new();
-    let e = sim.run(Operation::health(config(), sim.now), |_, _| {
+    let e = sim.run(Operation::new(config(), Health, sim.now), |_, _| {
         status(418, "teapot")
     });
     assert_eq!(
@@ -932,7 +877,7 @@ fn decode_errors_surface_with_path_and_excerpt() {
 #[test]
 fn a_transport_that_never_answers_is_timed_out_by_the_machine() {
     let sim = Sim::new();
-    let mut op = Operation::health(config(), sim.now);
+    let mut op = Operation::new(config(), Health, sim.now);
     let Output::Transmit(t) = op.poll_output(sim.now) else {
         panic!()
     };
@@ -974,7 +919,7 @@ fn secrets_never_appear_in_debug_of_outputs_or_errors() {
 #[test]
 fn transmit_debug_hides_the_token_request_body() {
     let sim = Sim::new();
-    let mut op = Operation::token(config(), sim.now);
+    let mut op = Operation::new(config(), Token, sim.now);
     let Output::Transmit(t) = op.poll_output(sim.now) else {
         panic!()
     };

@@ -181,7 +181,8 @@ proptest! {
         let mut sim = Sim::new();
         sim.token_lifetime = Duration::from_secs(token_life_s);
         let deadline = Duration::from_secs(deadline_s);
-        let op = Operation::ask_and_wait(config(), WorkspaceId(13), "q", ResultsOptions::default(), Some(deadline), sim.now)
+        let op = Operation::new(config(), AskAndWait::new(13, "q", ResultsOptions::default()), sim.now)
+            .with_timeout(Some(deadline))
             .with_jitter_seed(seed);
         let mut i = 0;
         // The harness asserts that no token is sent past its expiry and that

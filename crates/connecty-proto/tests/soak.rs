@@ -193,17 +193,17 @@ fn count(target: &'static str, outcome: &'static str) {
 }
 
 fn machine_bytes(data: &[u8]) {
-    let s = scenario::decode(data);
-    if machine::known_crash(&s).is_none() {
-        count("machine", machine::run_operation(&s).outcome);
-    }
+    count(
+        "machine",
+        machine::run_operation(&scenario::decode(data)).outcome,
+    );
 }
 
 fn client_bytes(data: &[u8]) {
-    let s = scenario::decode(data);
-    if machine::known_crash(&s).is_none() {
-        count("client", machine::run_client(&s).outcome);
-    }
+    count(
+        "client",
+        machine::run_client(&scenario::decode(data)).outcome,
+    );
 }
 
 /// Every seed, then `cases` random and mutated inputs.
@@ -337,16 +337,15 @@ fn the_seed_flows_end_as_the_api_reference_says() {
 // ---------------------------------------------------------------------------
 // Regressions: one test per crash the fuzzers found, with its input inline.
 //
-// Each asserts the behaviour the fix must give; the fuzz targets skip (or
-// relax their check on) a known crash through the `KNOWN_*` switches in
-// `fuzz/src/machine.rs` and `fuzz/src/parsers.rs`, to be turned off with
-// the fix.
+// Each asserts the behaviour the fix gives. While a crash is open, the
+// fuzz targets may relax their check on it through a `KNOWN_*` switch in
+// `fuzz/src/parsers.rs`, turned off with the fix (all are off today).
 
 /// Found by the `machine` and `client` targets (inputs `b"\x8a\xb3"` and
 /// `b"\x9c#"`: ask-and-wait with a caller's timeout of `Duration::MAX`):
 /// `Operation::new` computes `now + budget` and panics with "overflow
-/// when adding duration to instant" (crates/connecty-proto/src/machine.rs,
-/// `deadline: now + budget`). A caller passing `Duration::MAX` for "no
+/// when adding duration to instant" (crates/connecty-proto/src/machine/mod.rs,
+/// `deadline: now + budget`, now `later`). A caller passing `Duration::MAX` for "no
 /// limit" must get a deadline that saturates, not a panic.
 #[test]
 fn regression_duration_max_deadline_does_not_panic() {
@@ -362,8 +361,8 @@ fn regression_duration_max_deadline_does_not_panic() {
 
 /// Found by the `client` target: ask-and-wait with a 1 s timeout whose
 /// token exchange takes 5 s ends after 5 s. The blocking and async clients
-/// run the token exchange as `Operation::token(config, now)`
-/// (crates/connecty-proto/src/client.rs, `shared_token`), whose deadline
+/// ran the token exchange as an operation of its own
+/// (crates/connecty-proto/src/client/, `shared_token`), whose deadline
 /// is the configured default (20 min), not what is left of the caller's.
 /// A slow or retried token endpoint stretches the caller's timeout by up
 /// to 20 minutes.

@@ -136,11 +136,11 @@ impl Sim {
     }
 
     /// Drives `op` until it ends; `reply` answers each request.
-    pub fn run(
+    pub fn run<C: Call>(
         &mut self,
-        mut op: Operation,
+        mut op: Operation<C>,
         mut reply: impl FnMut(&Sent, &Sim) -> Reply,
-    ) -> Result<Outcome, Error> {
+    ) -> Result<C::Outcome, Error> {
         for _ in 0..100_000 {
             match op.poll_output(self.now) {
                 Output::Transmit(t) => {
@@ -230,10 +230,17 @@ impl Sim {
                     self.now = at;
                 }
                 Output::Done(r) => {
-                    assert!(matches!(op.poll_output(self.now), Output::Ended));
+                    // Done comes once; polling again is a caller bug,
+                    // answered with an error.
+                    assert!(matches!(
+                        op.poll_output(self.now),
+                        Output::Done(Err(Error::InvalidInput(InvalidInput {
+                            field: POLLED_AFTER_DONE,
+                            ..
+                        })))
+                    ));
                     return r;
                 }
-                Output::Ended => panic!("ended without Done"),
             }
         }
         panic!("operation did not end within 100000 steps");

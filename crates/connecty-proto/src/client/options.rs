@@ -1,0 +1,74 @@
+//! The options of `wait` and `ask_and_wait`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{IncludeSet, ResultsOptions};
+use crate::machine::Event;
+
+/// A callback that sees every [`Event`]: each state change, the question's
+/// id when asked, and each retry.
+pub type ProgressFn = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// Options of `wait` and `ask_and_wait`.
+#[derive(Clone, Default)]
+pub struct WaitOptions {
+    /// Components and row limit, used by every poll, so the poll that sees
+    /// `COMPLETED` already carries the results. With `max_rows` unset the
+    /// server returns at most 1,000 rows.
+    pub results: ResultsOptions,
+    /// The overall deadline, from the call. `None` uses the client's
+    /// default (20 minutes unless configured).
+    pub timeout: Option<Duration>,
+    /// Sees every event.
+    pub progress: Option<ProgressFn>,
+}
+
+impl WaitOptions {
+    /// Defaults: include `dataframe`, no `max_rows` sent (so the server's
+    /// default of 1,000 rows applies), the client's deadline.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the components to include.
+    #[must_use]
+    pub fn include(mut self, include: IncludeSet) -> Self {
+        self.results.include = include;
+        self
+    }
+
+    /// Sets `max_rows`, the most rows returned (1 to
+    /// [`MAX_ROWS_LIMIT`](crate::MAX_ROWS_LIMIT)). Unset, the server returns
+    /// at most 1,000.
+    #[must_use]
+    pub fn max_rows(mut self, max_rows: u32) -> Self {
+        self.results.max_rows = Some(max_rows);
+        self
+    }
+
+    /// Sets the overall deadline.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the progress callback.
+    #[must_use]
+    pub fn on_progress(mut self, f: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+}
+
+impl fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("results", &self.results)
+            .field("timeout", &self.timeout)
+            .field("progress", &self.progress.as_ref().map(|_| "Fn"))
+            .finish()
+    }
+}
