@@ -32,9 +32,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use connecty_proto::{
-    AccessToken, BaseUrl, BlockingClient, BlockingTransport, ClientConfig, Credentials, Endpoint,
-    Error, Event, Operation, Outcome, Output, PollSchedule, QuestionId, RequestId, ResultsOptions,
-    RetryPolicy, State, TransportError, TransportErrorKind, WaitOptions, WorkspaceId,
+    AccessToken, Ask, AskAndWait, BaseUrl, BlockingClient, BlockingTransport, Call, ClientConfig,
+    Credentials, Endpoint, Error, Event, Health, InvalidInput, Operation, Output,
+    POLLED_AFTER_DONE, PollSchedule, QuestionId, RequestId, Results, ResultsOptions, RetryPolicy,
+    State, Token, TransportError, TransportErrorKind, Wait, WaitOptions,
 };
 
 use super::scenario::{
@@ -263,7 +264,18 @@ pub struct Report {
     pub outcome: &'static str,
 }
 
-fn outcome_name(r: &Result<Outcome, Error>) -> &'static str {
+/// Whether `o` is the answer to polling an operation that has ended.
+fn polled_after_done<O>(o: Output<O>) -> bool {
+    matches!(
+        o,
+        Output::Done(Err(Error::InvalidInput(InvalidInput {
+            field: POLLED_AFTER_DONE,
+            ..
+        })))
+    )
+}
+
+fn outcome_name<O>(r: &Result<O, Error>) -> &'static str {
     match r {
         Ok(_) => "ok",
         Err(Error::Authentication { .. }) => "authentication",
@@ -410,25 +422,35 @@ fn qid() -> QuestionId {
 /// invariants of the module doc; panics on a violation.
 pub fn run_operation(s: &Scenario) -> Report {
     let cfg = Arc::new(config(s));
+    let deadline = caller_deadline(s);
+    let question = "list the top 5 countries with the most orders";
+    let opts = ResultsOptions::default();
+    match s.call_kind() {
+        CallKind::AskAndWait => drive(s, cfg, AskAndWait::new(13, question, opts), deadline, true),
+        CallKind::Wait => drive(s, cfg, Wait::new(13, qid(), opts), deadline, true),
+        CallKind::Ask => drive(s, cfg, Ask::new(13, question), None, false),
+        CallKind::Results => drive(s, cfg, Results::new(13, qid(), opts), None, false),
+        CallKind::Health => drive(s, cfg, Health, None, false),
+        CallKind::Token => drive(s, cfg, Token, None, false),
+    }
+}
+
+/// Drives `call` with the caller's `deadline`; `waits` says that success
+/// must come from a `COMPLETED` answer.
+fn drive<C: Call>(
+    s: &Scenario,
+    cfg: Arc<ClientConfig>,
+    call: C,
+    deadline: Option<Duration>,
+    waits: bool,
+) -> Report {
     let start = Instant::now();
     let wall0 = wall0();
     let mut now = start;
     let wall = |now: Instant| wall0 + chrono::Duration::from_std(now - start).unwrap_or_default();
-    let deadline = caller_deadline(s);
-    let ws = WorkspaceId(13);
-    let question = "list the top 5 countries with the most orders";
-    let opts = ResultsOptions::default();
-    let mut op = match s.call_kind() {
-        CallKind::AskAndWait => {
-            Operation::ask_and_wait(cfg.clone(), ws, question, opts, deadline, now)
-        }
-        CallKind::Wait => Operation::wait(cfg.clone(), ws, qid(), opts, deadline, now),
-        CallKind::Ask => Operation::ask(cfg.clone(), ws, question, now),
-        CallKind::Results => Operation::results(cfg.clone(), ws, qid(), opts, now),
-        CallKind::Health => Operation::health(cfg.clone(), now),
-        CallKind::Token => Operation::token(cfg.clone(), now),
-    }
-    .with_jitter_seed(s.seed);
+    let mut op = Operation::new(Arc::clone(&cfg), call, now)
+        .with_timeout(deadline)
+        .with_jitter_seed(s.seed);
 
     let lifetime = Duration::from_millis(s.token_lifetime_ms());
     let mut issued: Vec<String> = Vec::new();
@@ -714,13 +736,15 @@ pub fn run_operation(s: &Scenario) -> Report {
                     Err(Error::Timeout { .. }) => {
                         assert!(now >= op_deadline, "a timeout error before the deadline")
                     }
-                    Ok(Outcome::Completed { .. }) => {
+                    Ok(_) if waits => {
                         assert!(last_completed, "completed without a COMPLETED answer")
                     }
                     _ => {}
                 }
-                // Nothing brings it back.
-                assert!(matches!(op.poll_output(now), Output::Ended));
+                let outcome = outcome_name(&r);
+                // Nothing brings it back: polling again is a caller bug,
+                // answered with an error.
+                assert!(polled_after_done(op.poll_output(now)));
                 let resp =
                     build_response(&Reply::Canned(2), &server_token, wall(now)).unwrap_or_default();
                 if let Some(id) = ids.last() {
@@ -746,16 +770,15 @@ pub fn run_operation(s: &Scenario) -> Report {
                     now + Duration::from_secs(86_400),
                 ] {
                     let o = op.poll_output(later);
-                    assert!(matches!(o, Output::Ended), "after Done: {o:?}");
+                    assert!(polled_after_done(o), "after Done");
                 }
                 assert!(op.is_done());
                 return Report {
                     requests,
                     elapsed,
-                    outcome: outcome_name(&r),
+                    outcome,
                 };
             }
-            Output::Ended => panic!("Ended before Done"),
         }
     }
     panic!("the operation did not end within {MAX_STEPS} driver steps");
@@ -784,10 +807,6 @@ struct ScriptState {
     violation: Option<String>,
     /// Bodies served to other endpoints than the token one.
     served_elsewhere: Vec<Vec<u8>>,
-    /// When the token exchange under way began.
-    exchange_started: Option<Duration>,
-    /// Time spent in token exchanges, their retries included.
-    exchange_time: Duration,
 }
 
 impl ScriptedTransport {
@@ -816,12 +835,6 @@ impl BlockingTransport for ScriptedTransport {
         }
         let is_token = path.ends_with("/v1/auth/token");
         let is_ask = request.method() == http::Method::POST && path.ends_with("/questions");
-        let before = st.elapsed;
-        if is_token {
-            st.exchange_started.get_or_insert(before);
-        } else if let Some(started) = st.exchange_started.take() {
-            st.exchange_time += before - started;
-        }
         if let Some(a) = request.headers().get(http::header::AUTHORIZATION) {
             let v = String::from_utf8_lossy(a.as_bytes()).to_string();
             let tok = v.strip_prefix("Bearer ").unwrap_or(&v).to_string();
@@ -958,27 +971,21 @@ pub fn run_client(s: &Scenario) -> Report {
         CallKind::Token => client.token().map(|t| format!("{t:?} {t}")),
     };
     let t = client.transport();
-    let mut st = t.lock();
+    let st = t.lock();
     if let Some(v) = &st.violation {
         panic!("{v}");
     }
     let elapsed = st.elapsed;
-    if let Some(started) = st.exchange_started.take() {
-        st.exchange_time += elapsed - started;
-    }
     // One deadline per operation, the token exchange included.
     let budget = match s.call_kind() {
         CallKind::AskAndWait | CallKind::Wait => deadline.unwrap_or(default_deadline),
         _ => default_deadline,
     };
-    let mut slack = if strict {
+    let slack = if strict {
         Duration::ZERO
     } else {
         request_timeout
     };
-    if KNOWN_TOKEN_EXCHANGE_OVERRUN {
-        slack += st.exchange_time;
-    }
     assert!(
         elapsed <= budget.saturating_add(slack),
         "ended after {elapsed:?}, deadline {budget:?} + {slack:?}"
@@ -1013,32 +1020,7 @@ pub fn run_client(s: &Scenario) -> Report {
         elapsed,
         outcome: match &r {
             Ok(_) => "ok",
-            Err(e) => outcome_name(&Err(e.clone())),
+            Err(e) => outcome_name::<()>(&Err(e.clone())),
         },
     }
-}
-
-/// Known issue, reported with a regression test in
-/// `crates/connecty-proto/tests/soak.rs`
-/// (`regression_duration_max_deadline_does_not_panic`): a caller's timeout
-/// of `Duration::MAX` overflows `Instant` in `Operation::new`. Set to
-/// `false` once fixed.
-pub const KNOWN_DURATION_MAX_DEADLINE: bool = false;
-
-/// Known issue, reported with a regression test in
-/// `crates/connecty-proto/tests/soak.rs`
-/// (`regression_token_exchange_keeps_the_callers_deadline`): the clients
-/// run the token exchange of an operation as an operation of its own with
-/// the default deadline, so a slow token endpoint stretches the caller's
-/// deadline. While `true`, [`run_client`] adds the time spent exchanging
-/// tokens to the deadline it checks.
-pub const KNOWN_TOKEN_EXCHANGE_OVERRUN: bool = false;
-
-/// Scenarios that hit a crash already reported: skipped so that fuzzing
-/// goes on finding new ones.
-pub fn known_crash(s: &Scenario) -> Option<&'static str> {
-    if KNOWN_DURATION_MAX_DEADLINE && s.deadline_ms() == Some(u64::MAX) {
-        return Some("Duration::MAX deadline overflows Instant in Operation::new");
-    }
-    None
 }

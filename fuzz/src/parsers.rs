@@ -683,7 +683,7 @@ fn credentials(id: &str, secret: &str) {
 fn question(q: &str) {
     let cfg = std::sync::Arc::new(ClientConfig::with_optional_credentials(base(), None));
     let now = Instant::now();
-    let mut op = Operation::ask(cfg.clone(), WorkspaceId(13), q, now);
+    let mut op = Operation::new(cfg.clone(), connecty_proto::Ask::new(13, q), now);
     match validate_question(q) {
         Ok(()) => {
             // The first thing the operation needs is a token, then it asks.

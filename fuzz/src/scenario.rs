@@ -39,17 +39,17 @@
 /// Which operation to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallKind {
-    /// `Operation::ask_and_wait`.
+    /// `Operation<AskAndWait>`.
     AskAndWait,
-    /// `Operation::wait`.
+    /// `Operation<Wait>`.
     Wait,
-    /// `Operation::ask`.
+    /// `Operation<Ask>`.
     Ask,
-    /// `Operation::results`.
+    /// `Operation<Results>`.
     Results,
-    /// `Operation::health`.
+    /// `Operation<Health>`.
     Health,
-    /// `Operation::token`.
+    /// `Operation<Token>`.
     Token,
 }
 

@@ -18,12 +18,9 @@ fn simulate(done_at: Duration) -> (usize, Duration, Duration) {
     let start = Instant::now();
     let mut now = start;
     let wall = chrono::DateTime::UNIX_EPOCH;
-    let mut op = Operation::ask_and_wait(
+    let mut op = Operation::new(
         config,
-        WorkspaceId(13),
-        "q",
-        ResultsOptions::default(),
-        None,
+        AskAndWait::new(13, "q", ResultsOptions::default()),
         now,
     );
     let mut requests = 0;
@@ -68,7 +65,6 @@ fn simulate(done_at: Duration) -> (usize, Duration, Duration) {
                     .unwrap_or_default();
                 return (requests, known.saturating_sub(done_at), max_gap);
             }
-            Output::Ended => unreachable!("Done comes first"),
         }
     }
 }

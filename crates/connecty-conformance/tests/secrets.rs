@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use connecty_proto::{
-    Credentials, IncludeSet, Operation, Output, ResultsOptions, Settings, WaitOptions, WorkspaceId,
+    AskAndWait, Credentials, IncludeSet, Operation, Output, ResultsOptions, Settings, Token,
+    WaitOptions,
 };
 use connecty_testkit::emulator::{Emulator, Schedule};
 
@@ -260,17 +261,18 @@ fn no_secret_or_token_reaches_logs_errors_or_debug() {
         "Credentials",
         &Credentials::new("audit-client", SECRET).unwrap(),
     );
-    let mut op = Operation::token(std::sync::Arc::clone(&config), std::time::Instant::now());
+    let mut op = Operation::new(
+        std::sync::Arc::clone(&config),
+        Token,
+        std::time::Instant::now(),
+    );
     audit.debug("Operation", &op);
     if let Output::Transmit(t) = op.poll_output(std::time::Instant::now()) {
         audit.debug("Transmit", &t);
     }
-    let op = Operation::ask_and_wait(
+    let op = Operation::new(
         config,
-        WorkspaceId(13),
-        "q",
-        ResultsOptions::default(),
-        None,
+        AskAndWait::new(13, "q", ResultsOptions::default()),
         std::time::Instant::now(),
     );
     audit.debug("Operation ask_and_wait", &op);
