@@ -107,12 +107,12 @@ mod transport;
 
 pub use connecty_proto;
 pub use connecty_proto::{
-    Answer, Error, Include, IncludeSet, QuestionId, Region, ResultsOptions, WaitOptions,
-    WorkspaceId,
+    Answer, AsyncClient, AsyncTransport, Error, Hint, Include, IncludeSet, QuestionId, Region,
+    ResultsOptions, WaitOptions, WorkspaceId,
 };
 pub use transport::HyperTransport;
 
-use connecty_proto::{AsyncClient, Settings};
+use connecty_proto::Settings;
 
 /// The async ConnectyAI client over [`HyperTransport`].
 ///

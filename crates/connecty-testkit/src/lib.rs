@@ -6,7 +6,9 @@
 //!   of the API (described in `docs/fixtures.md`), the fixtures shipped in
 //!   [`fixtures_dir`], and the checks of a run against a fixture;
 //! - [`MockTransport`]: an in-memory transport with a virtual clock, both
-//!   blocking and async, for unit tests that run in microseconds;
+//!   blocking and async, for unit tests that run in microseconds; in one
+//!   line, an API whose questions complete with a dataframe
+//!   ([`MockTransport::completed`]) or fail ([`MockTransport::failed`]);
 //! - [`ScriptedServer`]: a loopback HTTP server playing a script of
 //!   exchanges, for testing a real transport;
 //! - [`emulator`]: a stateful local ConnectyAI.

@@ -86,8 +86,8 @@ mod transport;
 
 pub use connecty_proto;
 pub use connecty_proto::{
-    Answer, Error, Include, IncludeSet, QuestionId, Region, ResultsOptions, WaitOptions,
-    WorkspaceId,
+    Answer, BlockingClient, BlockingTransport, Error, Hint, Include, IncludeSet, QuestionId,
+    Region, ResultsOptions, WaitOptions, WorkspaceId,
 };
 pub use transport::UreqTransport;
 

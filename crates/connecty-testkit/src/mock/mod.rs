@@ -11,13 +11,39 @@
 //!
 //! # Unit-testing your own code
 //!
+//! In one line, an API whose every question completes with a dataframe
+//! ([`MockTransport::completed`]) or fails with a reason
+//! ([`MockTransport::failed`]); [`MockTransport::blocking_client`] and
+//! [`MockTransport::async_client`] give a client over it. The examples are
+//! written as an app that depends on `connecty-ureq` (or `connecty-hyper`)
+//! and this testkit sees them.
+//!
+//! ```
+//! use connecty_testkit::MockTransport;
+//! use connecty_ureq::{BlockingClient, BlockingTransport, WaitOptions};
+//!
+//! // The code under test: it counts the rows of an answer, over any
+//! // blocking transport.
+//! fn count_rows<T: BlockingTransport>(client: &BlockingClient<T>) -> usize {
+//!     let answer = client
+//!         .ask_and_wait(13, "how many orders per country?", &WaitOptions::new())
+//!         .expect("answered");
+//!     answer.results.dataframe.map_or(0, |df| df.len())
+//! }
+//!
+//! let transport = MockTransport::completed(r#"[["country","n"],["PL",3],["CL",2]]"#);
+//! assert_eq!(count_rows(&transport.blocking_client()), 2);
+//! ```
+//!
+//! To script each request and check what was sent:
+//!
 //! ```
 //! use std::time::Duration;
-//! use connecty_proto::{BaseUrl, BlockingClient, ClientConfig, Credentials, WaitOptions};
 //! use connecty_testkit::{CannedResponse, MockTransport, RequestMatcher};
+//! use connecty_ureq::{BlockingClient, BlockingTransport, WaitOptions};
 //!
 //! // The code under test: it counts the rows of an answer.
-//! fn count_rows<T: connecty_proto::BlockingTransport>(client: &BlockingClient<T>) -> usize {
+//! fn count_rows<T: BlockingTransport>(client: &BlockingClient<T>) -> usize {
 //!     let answer = client
 //!         .ask_and_wait(13, "how many orders per country?", &WaitOptions::new())
 //!         .expect("answered");
@@ -39,9 +65,7 @@
 //!         CannedResponse::json(200, r#"{"state":"COMPLETED","results":{"dataframe":[["country","n"],["PL",3],["CL",2]]}}"#)
 //!     });
 //!
-//! let config = ClientConfig::new(BaseUrl::parse("http://connecty.mock")?, Credentials::new("id", "secret")?);
-//! let client = BlockingClient::new(transport.clone(), config);
-//! assert_eq!(count_rows(&client), 2);
+//! assert_eq!(count_rows(&transport.blocking_client()), 2);
 //! assert!(transport.elapsed() >= Duration::from_secs(30));
 //! assert_eq!(transport.requests().len(), 4);
 //! transport.finish().map_err(|m| format!("{m:?}"))?;
@@ -53,6 +77,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use connecty_proto::{AsyncTransport, BlockingTransport, TransportError, TransportErrorKind};
+
+mod canned;
+
+pub use canned::{MOCK_BASE_URL, MOCK_QUESTION_ID};
 
 use crate::fixture::{
     CannedResponse, Entry, Exchange, Fixture, Mismatch, RecordedRequest, Reply, RequestMatcher,
