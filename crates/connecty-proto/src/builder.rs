@@ -8,8 +8,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use crate::config::{BaseUrl, Credentials, PollSchedule, Region, RetryPolicy};
+use crate::config::{BaseUrl, Credentials, Region};
 use crate::error::Error;
+use crate::schedule::{PollSchedule, RetryPolicy};
 use crate::settings::{ProxySetting, Settings};
 
 /// A transport that can build a client from [`Settings`].

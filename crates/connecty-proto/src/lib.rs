@@ -105,9 +105,11 @@ mod hint;
 mod ids;
 mod json;
 mod machine;
+mod query;
 pub mod request;
 pub mod response;
 mod results;
+mod schedule;
 mod secret;
 mod settings;
 pub mod stats;
@@ -116,9 +118,8 @@ mod transport;
 pub use builder::{BuildClient, ClientBuilder};
 pub use client::{AsyncClient, BlockingClient, ProgressFn, WaitOptions};
 pub use config::{
-    BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Include,
-    IncludeSet, MAX_QUESTION_BYTES, MAX_ROWS_LIMIT, PollSchedule, Region, ResultsOptions,
-    RetryPolicy, default_user_agent, validate_question,
+    BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Region,
+    default_user_agent,
 };
 pub use dataframe::{Cell, CellKind, Column, DataFrame, Row, RowError};
 pub use error::{
@@ -132,8 +133,12 @@ pub use machine::{
     Answer, Ask, AskAndWait, Call, Event, Health, Operation, Output, POLLED_AFTER_DONE, RequestId,
     Results, Token, Transmit, Wait,
 };
+pub use query::{
+    Include, IncludeSet, MAX_QUESTION_BYTES, MAX_ROWS_LIMIT, ResultsOptions, validate_question,
+};
 pub use request::Endpoint;
 pub use results::{QuestionResults, ResultsResponse, State, parse_results_body};
+pub use schedule::{PollSchedule, RetryPolicy};
 pub use secret::{AccessToken, ClientSecret, SKEWED_TOKEN_LIFETIME, refresh_margin};
 pub use settings::{
     DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, ENV_BASE_URL,

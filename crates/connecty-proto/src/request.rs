@@ -8,9 +8,10 @@
 use http::header::{ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, Request};
 
-use crate::config::{BaseUrl, Credentials, ResultsOptions, validate_question};
+use crate::config::{BaseUrl, Credentials};
 use crate::error::InvalidInput;
 use crate::ids::{QuestionId, WorkspaceId};
+use crate::query::{ResultsOptions, validate_question};
 use crate::secret::AccessToken;
 
 /// The endpoints of the API, for logs and error messages.
@@ -149,7 +150,7 @@ pub fn results(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Include, IncludeSet};
+    use crate::query::{Include, IncludeSet};
     use std::time::{Duration, Instant};
 
     fn tok() -> AccessToken {

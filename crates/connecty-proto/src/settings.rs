@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use crate::config::{
-    BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, PollSchedule,
-    Region, RetryPolicy,
+    BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Region,
 };
 use crate::error::InvalidInput;
+use crate::schedule::{PollSchedule, RetryPolicy};
 
 /// Environment variable holding the client id.
 pub const ENV_CLIENT_ID: &str = "CONNECTY_CLIENT_ID";

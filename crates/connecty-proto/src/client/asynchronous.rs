@@ -11,10 +11,11 @@ use tracing::Instrument;
 
 use super::tokens::{Acquire, LeaderGuard, TokenCache};
 use super::{ProgressFn, Shared, WaitOptions, feed, feed_token, on_event, op_span, request_span};
-use crate::config::{ClientConfig, ResultsOptions};
+use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::ids::{QuestionId, WorkspaceId};
 use crate::machine::{Answer, Ask, AskAndWait, Call, Health, Operation, Output, Results, Wait};
+use crate::query::ResultsOptions;
 use crate::results::ResultsResponse;
 use crate::secret::AccessToken;
 use crate::transport::AsyncTransport;

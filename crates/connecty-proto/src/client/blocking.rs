@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use super::tokens::{Acquire, LeaderGuard};
 use super::{ProgressFn, Shared, WaitOptions, feed, feed_token, on_event, op_span, request_span};
-use crate::config::{ClientConfig, ResultsOptions};
+use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::ids::{QuestionId, WorkspaceId};
 use crate::machine::{Answer, Ask, AskAndWait, Call, Health, Operation, Output, Results, Wait};
+use crate::query::ResultsOptions;
 use crate::results::ResultsResponse;
 use crate::secret::AccessToken;
 use crate::transport::BlockingTransport;

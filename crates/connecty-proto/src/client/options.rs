@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{IncludeSet, ResultsOptions};
 use crate::machine::Event;
+use crate::query::{IncludeSet, ResultsOptions};
 
 /// A callback that sees every [`Event`]: each state change, the question's
 /// id when asked, and each retry.

@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{ClientConfig, ResultsOptions, validate_question};
+use crate::config::ClientConfig;
 use crate::error::{Asked, Error, InvalidInput};
 use crate::ids::{QuestionId, WorkspaceId};
+use crate::query::{ResultsOptions, validate_question};
 use crate::request::{self, Endpoint};
 use crate::response;
 use crate::results::{ResultsResponse, State};

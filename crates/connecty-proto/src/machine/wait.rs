@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use crate::config::ResultsOptions;
 use crate::error::{Asked, Error, InvalidInput};
 use crate::ids::{QuestionId, WorkspaceId};
+use crate::query::{ResultsOptions, validate_question};
 use crate::response;
 use crate::results::{QuestionResults, State};
 
@@ -155,7 +155,7 @@ impl Plan for AskAndWait {
     type Outcome = Answer;
 
     fn validate(&self) -> Result<(), InvalidInput> {
-        crate::config::validate_question(&self.question)?;
+        validate_question(&self.question)?;
         self.options.validate()
     }
 
