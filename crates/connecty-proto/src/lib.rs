@@ -105,6 +105,7 @@ mod hint;
 mod ids;
 mod json;
 mod machine;
+mod message;
 mod query;
 pub mod request;
 pub mod response;
