@@ -286,6 +286,11 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Overall deadline of an operation when the caller sets none.
     pub default_deadline: Duration,
+    /// The largest response body the transport accepts (it enforces it
+    /// while reading). The core reads it to refuse, before fetching, all
+    /// the rows of an answer that could not fit. Default
+    /// [`DEFAULT_BODY_LIMIT`](crate::DEFAULT_BODY_LIMIT), 256 MiB.
+    pub body_limit: u64,
 }
 
 /// The default `User-Agent`: `connecty-rs/<crate version>`.
@@ -310,6 +315,7 @@ impl ClientConfig {
             poll: PollSchedule::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             default_deadline: DEFAULT_DEADLINE,
+            body_limit: crate::settings::DEFAULT_BODY_LIMIT,
         }
     }
 

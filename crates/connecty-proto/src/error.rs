@@ -96,6 +96,20 @@ pub enum Error {
         /// or none had been answered yet.
         last_error: Option<Box<Error>>,
     },
+    /// All rows were asked for ([`WaitOptions::all_rows`](crate::WaitOptions::all_rows)),
+    /// but they cannot fit in the body limit: raise it
+    /// (`ClientBuilder::body_limit`, `Settings::body_limit`) or ask for
+    /// fewer rows. Nothing larger than the limit was fetched.
+    AnswerTooLarge {
+        /// The question.
+        question_id: QuestionId,
+        /// The fewest rows the answer has.
+        rows_at_least: u64,
+        /// The bytes the rows would take, as estimated from those received.
+        estimated_bytes: Option<u64>,
+        /// The body limit, in bytes.
+        body_limit: u64,
+    },
     /// The request could not be carried (connect, TLS, I/O, body limit).
     Transport(TransportError),
     /// The caller's input was refused before any request was sent.
@@ -414,6 +428,21 @@ impl fmt::Display for Error {
                     f.write_str(")")?;
                 }
                 Ok(())
+            }
+            Error::AnswerTooLarge {
+                question_id,
+                rows_at_least,
+                estimated_bytes,
+                body_limit,
+            } => {
+                write!(
+                    f,
+                    "all rows of question {question_id} do not fit in the body limit of {body_limit} bytes: at least {rows_at_least} rows"
+                )?;
+                if let Some(b) = estimated_bytes {
+                    write!(f, ", about {b} bytes")?;
+                }
+                f.write_str("; raise it with ClientBuilder::body_limit (Settings::body_limit)")
             }
             Error::Transport(e) => e.fmt(f),
             Error::InvalidInput(e) => e.fmt(f),

@@ -75,7 +75,7 @@ impl Knob {
             Knob::QuestionId => "the question id",
             Knob::Timeout => "the deadline (WaitOptions::timeout)",
             Knob::MaxRows => "max_rows (WaitOptions::max_rows)",
-            Knob::BodyLimit => "the body limit (ClientBuilder::body_limit)",
+            Knob::BodyLimit => "the body limit (ClientBuilder::body_limit, Settings::body_limit)",
             Knob::RootCertificate => "ClientBuilder::add_root_certificate_pem",
             Knob::Proxy => "the proxy (HTTPS_PROXY, NO_PROXY)",
         }
@@ -190,6 +190,7 @@ impl Error {
                     }
                 }
             },
+            Error::AnswerTooLarge { .. } => Hint::RaiseBodyLimit,
             Error::Transport(t) => match t.kind {
                 TransportErrorKind::Connect => Hint::CheckNetwork,
                 TransportErrorKind::Tls => Hint::TrustRootCertificate,
@@ -472,7 +473,7 @@ mod tests {
             ),
             (
                 Hint::RaiseBodyLimit,
-                "ask for fewer rows with max_rows (WaitOptions::max_rows), or raise the body limit (ClientBuilder::body_limit)",
+                "ask for fewer rows with max_rows (WaitOptions::max_rows), or raise the body limit (ClientBuilder::body_limit, Settings::body_limit)",
                 "ask for fewer rows with --max-rows, or raise --body-limit",
             ),
             (

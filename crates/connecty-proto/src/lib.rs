@@ -98,6 +98,7 @@
 
 mod builder;
 mod client;
+mod completeness;
 mod config;
 pub mod dataframe;
 mod error;
@@ -118,6 +119,7 @@ mod transport;
 
 pub use builder::{BuildClient, ClientBuilder};
 pub use client::{AsyncClient, BlockingClient, ProgressFn, WaitOptions};
+pub use completeness::{Completeness, DEFAULT_MAX_ROWS, completeness, row_bounds};
 pub use config::{
     BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Region,
     default_user_agent,

@@ -182,6 +182,7 @@ impl Settings {
         c.poll = self.poll;
         c.request_timeout = self.request_timeout;
         c.default_deadline = self.default_deadline;
+        c.body_limit = self.body_limit;
         Ok(c)
     }
 }

@@ -935,3 +935,200 @@ fn transmit_debug_hides_the_token_request_body() {
         .collect();
     assert!(!dbg.contains(&bytes.join(", ")));
 }
+
+// ---------------------------------------------------------------------------
+// All rows.
+
+fn rows_body(n: u64, stats: Option<(u64, u64)>) -> String {
+    let mut df = String::from(r#"[["country","orders"]"#);
+    for i in 0..n {
+        df.push_str(&format!(r#",["country-{i}",{i}]"#));
+    }
+    df.push(']');
+    let stats = match stats {
+        Some((count, nulls)) => format!(
+            r#","dataframe_stats":{{"country":{{"general":{{"count":{count},"nulls_count":{nulls}}}}},"orders":{{"general":{{"count":{count},"nulls_count":{nulls}}}}}}}"#
+        ),
+        None => String::new(),
+    };
+    format!(r#"{{"state":"COMPLETED","results":{{"dataframe":{df}{stats}}}}}"#)
+}
+
+fn all_rows_wait(sim: &Sim, max_rows: Option<u32>, body_limit: u64) -> Operation<Wait> {
+    let mut cfg = (*config()).clone();
+    cfg.body_limit = body_limit;
+    let options = ResultsOptions {
+        max_rows,
+        ..ResultsOptions::default()
+    };
+    Operation::new(
+        std::sync::Arc::new(cfg),
+        Wait::new(13, qid(), options).all_rows(true),
+        sim.now,
+    )
+}
+
+#[test]
+fn all_rows_with_a_known_total_fetches_once_with_max_rows_set_to_it() {
+    let mut sim = Sim::new();
+    let op = all_rows_wait(&sim, Some(3), DEFAULT_BODY_LIMIT);
+    let answer = sim
+        .run(op, |s, _| {
+            if s.path_and_query.ends_with("max_rows=5") {
+                ok(&rows_body(5, None))
+            } else {
+                ok(&rows_body(3, Some((5, 0))))
+            }
+        })
+        .unwrap();
+    let queries: Vec<&str> = sim.sent.iter().map(|s| s.path_and_query.as_str()).collect();
+    assert_eq!(
+        queries,
+        [
+            format!("/v1/dw/13/questions/{QID}/results?include=dataframe,statistics&max_rows=3"),
+            format!("/v1/dw/13/questions/{QID}/results?include=dataframe&max_rows=5"),
+        ]
+    );
+    assert_eq!(answer.results.dataframe.as_ref().unwrap().len(), 5);
+    assert_eq!(answer.max_rows, Some(5));
+    // The statistics that counted the rows stay, so the answer proves
+    // itself whole.
+    assert_eq!(answer.completeness(), Some(Completeness::Complete));
+    assert!(
+        sim.events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::FetchingAllRows { max_rows: 5, .. }))
+    );
+}
+
+#[test]
+fn all_rows_already_complete_sends_nothing_more() {
+    for (rows, stats) in [(2, None), (3, Some((3, 0)))] {
+        let mut sim = Sim::new();
+        let op = all_rows_wait(&sim, Some(3), DEFAULT_BODY_LIMIT);
+        let answer = sim.run(op, |_, _| ok(&rows_body(rows, stats))).unwrap();
+        assert_eq!(sim.sent.len(), 1, "{rows} rows");
+        assert_eq!(answer.completeness(), Some(Completeness::Complete));
+    }
+}
+
+#[test]
+fn all_rows_with_an_unknown_total_asks_for_what_the_body_limit_holds() {
+    let mut sim = Sim::new();
+    // 1,000 rows (the server's default), no statistics.
+    let op = all_rows_wait(&sim, None, 1_000_000);
+    let answer = sim
+        .run(op, |s, _| {
+            if s.path_and_query.contains("max_rows=") {
+                ok(&rows_body(1500, None))
+            } else {
+                ok(&rows_body(1000, None))
+            }
+        })
+        .unwrap();
+    assert_eq!(sim.sent.len(), 2);
+    let fetch = &sim.sent[1].path_and_query;
+    let max_rows: u64 = fetch.rsplit("max_rows=").next().unwrap().parse().unwrap();
+    // About 20 bytes a row (`["country-999",999]`): the limit holds some
+    // 50,000.
+    assert!((40_000..60_000).contains(&max_rows), "{fetch}");
+    assert_eq!(answer.results.dataframe.unwrap().len(), 1500);
+    // Still full at what the limit holds: too large.
+    let mut sim = Sim::new();
+    let op = all_rows_wait(&sim, None, 1_000_000);
+    let e = sim
+        .run(op, |s, _| {
+            let n = s
+                .path_and_query
+                .rsplit("max_rows=")
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1000);
+            ok(&rows_body(n, None))
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::AnswerTooLarge {
+                body_limit: 1_000_000,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.hint(), Some(Hint::RaiseBodyLimit));
+}
+
+#[test]
+fn all_rows_too_large_for_the_body_limit_ends_before_fetching() {
+    let mut sim = Sim::new();
+    let op = all_rows_wait(&sim, Some(10), 10_000);
+    let e = sim
+        .run(op, |_, _| ok(&rows_body(10, Some((1_000_000, 0)))))
+        .unwrap_err();
+    assert_eq!(sim.sent.len(), 1, "nothing fetched");
+    match &e {
+        Error::AnswerTooLarge {
+            rows_at_least,
+            estimated_bytes,
+            body_limit,
+            ..
+        } => {
+            assert_eq!((*rows_at_least, *body_limit), (1_000_000, 10_000));
+            assert!(estimated_bytes.unwrap() > 10_000_000);
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = e.to_string();
+    assert!(
+        shown.contains("body limit of 10000 bytes") && shown.contains("ClientBuilder::body_limit"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn all_rows_never_asks_again_and_polls_include_statistics() {
+    let mut sim = Sim::new();
+    let call = AskAndWait::new(13, "q", ResultsOptions::default()).all_rows(true);
+    let op = Operation::new(config(), call, sim.now);
+    let mut polls = 0;
+    sim.run(op, |s, _| match s.endpoint {
+        Endpoint::Ask => asked(),
+        _ if s.path_and_query.contains("max_rows=") => ok(&rows_body(1200, None)),
+        _ => {
+            polls += 1;
+            if polls < 3 {
+                state("IN_PROGRESS")
+            } else {
+                ok(&rows_body(1000, Some((1200, 0))))
+            }
+        }
+    })
+    .unwrap();
+    let asks = sim
+        .sent
+        .iter()
+        .filter(|s| s.endpoint == Endpoint::Ask)
+        .count();
+    assert_eq!(asks, 1);
+    for s in sim
+        .sent
+        .iter()
+        .filter(|s| s.endpoint == Endpoint::Results)
+        .take(3)
+    {
+        assert!(
+            s.path_and_query.ends_with("include=dataframe,statistics"),
+            "{}",
+            s.path_and_query
+        );
+    }
+    assert!(
+        sim.sent
+            .last()
+            .unwrap()
+            .path_and_query
+            .ends_with("include=dataframe&max_rows=1200")
+    );
+}

@@ -168,7 +168,7 @@ impl<T: BlockingTransport> BlockingClient<T> {
         question_id: QuestionId,
         options: &WaitOptions,
     ) -> Result<Answer, Error> {
-        let call = Wait::new(dw, question_id, options.results);
+        let call = Wait::new(dw, question_id, options.results).all_rows(options.all_rows);
         let span = op_span("wait", Some(question_id));
         self.run(call, options.timeout, options.progress.as_ref(), span)
     }
@@ -180,7 +180,7 @@ impl<T: BlockingTransport> BlockingClient<T> {
         question: &str,
         options: &WaitOptions,
     ) -> Result<Answer, Error> {
-        let call = AskAndWait::new(dw, question, options.results);
+        let call = AskAndWait::new(dw, question, options.results).all_rows(options.all_rows);
         let span = op_span("ask_and_wait", None);
         self.run(call, options.timeout, options.progress.as_ref(), span)
     }

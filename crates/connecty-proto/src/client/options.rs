@@ -23,6 +23,9 @@ pub struct WaitOptions {
     pub timeout: Option<Duration>,
     /// Sees every event.
     pub progress: Option<ProgressFn>,
+    /// Return every row of the answer, not only the first `max_rows`: see
+    /// [`all_rows`](Self::all_rows).
+    pub all_rows: bool,
 }
 
 impl WaitOptions {
@@ -55,6 +58,31 @@ impl WaitOptions {
         self
     }
 
+    /// Returns every row of the answer. The polls then also ask for the
+    /// `statistics` (they cost nothing while the question runs), and once
+    /// the question is `COMPLETED`:
+    ///
+    /// - if the frame holds every row (fewer than `max_rows`, or as many as
+    ///   the statistics count), nothing more is sent;
+    /// - if the statistics give the total, **one** more `GET` fetches it
+    ///   with `max_rows` set to that total;
+    /// - if nothing gives the total, one more `GET` asks for as many rows
+    ///   as the body limit can hold (estimated from the rows already
+    ///   received); if that is still not all, the call ends in
+    ///   [`Error::AnswerTooLarge`](crate::Error::AnswerTooLarge).
+    ///
+    /// The question is never asked again. An answer whose estimated size
+    /// is above the body limit ends in [`Error::AnswerTooLarge`](crate::Error::AnswerTooLarge)
+    /// before anything is fetched (raise it with `ClientBuilder::body_limit`).
+    /// The statistics are kept in the answer only if `include` asked for
+    /// them. [`Answer::completeness`](crate::Answer::completeness) tells
+    /// whether the answer is whole.
+    #[must_use]
+    pub fn all_rows(mut self, all_rows: bool) -> Self {
+        self.all_rows = all_rows;
+        self
+    }
+
     /// Sets the progress callback.
     #[must_use]
     pub fn on_progress(mut self, f: impl Fn(&Event) + Send + Sync + 'static) -> Self {
@@ -69,6 +97,7 @@ impl fmt::Debug for WaitOptions {
             .field("results", &self.results)
             .field("timeout", &self.timeout)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
+            .field("all_rows", &self.all_rows)
             .finish()
     }
 }
