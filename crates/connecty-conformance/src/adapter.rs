@@ -207,8 +207,8 @@ fn finish(
 
 /// Applies a fixture's [`ClientConfig`] to a transport crate's
 /// `ClientBuilder` (connecty-hyper and connecty-ureq share its methods):
-/// base URL, credentials, timeouts, retry policy, poll schedule, and no
-/// proxy whatever the environment says.
+/// base URL, credentials, timeouts, body limit, retry policy, poll schedule,
+/// and no proxy whatever the environment says.
 #[macro_export]
 macro_rules! configure {
     ($builder:expr, $config:expr) => {{
@@ -217,6 +217,7 @@ macro_rules! configure {
             .base_url(&config.base_url.to_string())?
             .request_timeout(config.request_timeout)
             .default_deadline(config.default_deadline)
+            .body_limit(config.body_limit)
             .retry(config.retry)
             .poll(config.poll)
             .proxy(::connecty_proto::ProxySetting::Disabled);
