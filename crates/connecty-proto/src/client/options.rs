@@ -74,9 +74,10 @@ impl WaitOptions {
     /// The question is never asked again. An answer whose estimated size
     /// is above the body limit ends in [`Error::AnswerTooLarge`](crate::Error::AnswerTooLarge)
     /// before anything is fetched (raise it with `ClientBuilder::body_limit`).
-    /// The statistics are kept in the answer only if `include` asked for
-    /// them. [`Answer::completeness`](crate::Answer::completeness) tells
-    /// whether the answer is whole.
+    /// The statistics the polls fetched stay in the answer even if
+    /// `include` did not ask for them: they are what lets
+    /// [`Answer::completeness`](crate::Answer::completeness) prove the
+    /// answer whole.
     #[must_use]
     pub fn all_rows(mut self, all_rows: bool) -> Self {
         self.all_rows = all_rows;
