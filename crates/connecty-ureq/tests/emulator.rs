@@ -14,8 +14,11 @@ fn quick() -> Schedule {
     }
 }
 
-#[test]
-fn asks_the_reference_question_and_gets_typed_results() {
+/// An emulator on the quick schedule and a client for it.
+fn started() -> (
+    connecty_testkit::emulator::EmulatorHandle,
+    connecty_ureq::Client,
+) {
     let emu = Emulator::builder().schedule(quick()).start().unwrap();
     let client = ClientBuilder::new()
         .base_url(&emu.base_url())
@@ -24,6 +27,12 @@ fn asks_the_reference_question_and_gets_typed_results() {
         .unwrap()
         .build()
         .unwrap();
+    (emu, client)
+}
+
+#[test]
+fn asks_the_reference_question_and_gets_typed_results() {
+    let (emu, client) = started();
     client.health().unwrap();
     let states = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = std::sync::Arc::clone(&states);
@@ -125,23 +134,23 @@ fn wrong_credentials_are_an_authentication_error() {
 #[test]
 fn a_cut_answer_is_known_and_all_rows_fetches_the_rest_once() {
     use connecty_ureq::connecty_proto::{Completeness, Event, Include};
-    let emu = Emulator::builder().schedule(quick()).start().unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
-        .build()
-        .unwrap();
+    let (_emu, client) = started();
     // 5,000 orders; the server's default cuts at 1,000, and the statistics
     // (computed over every row, nulls in `note` included) give the total.
     let with_stats = IncludeSet::DEFAULT.with(Include::Statistics);
     let cut = client
-        .ask_and_wait(13, "SELECT * FROM orders", &WaitOptions::new().include(with_stats))
+        .ask_and_wait(
+            13,
+            "SELECT * FROM orders",
+            &WaitOptions::new().include(with_stats),
+        )
         .unwrap();
     assert_eq!(cut.results.dataframe.as_ref().unwrap().len(), 1000);
     let verdict = cut.completeness().unwrap();
-    assert!(matches!(verdict, Completeness::Cut { rows: 1000, .. }), "{verdict:?}");
+    assert!(
+        matches!(verdict, Completeness::Cut { rows: 1000, .. }),
+        "{verdict:?}"
+    );
     assert_eq!(verdict.total(), Some(5000));
 
     let fetches = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -156,5 +165,9 @@ fn a_cut_answer_is_known_and_all_rows_fetches_the_rest_once() {
         .unwrap();
     assert_eq!(all.results.dataframe.as_ref().unwrap().len(), 5000);
     assert_eq!(all.completeness(), Some(Completeness::Complete));
-    assert_eq!(*fetches.lock().unwrap(), [5000], "one extra GET, max_rows = the total");
+    assert_eq!(
+        *fetches.lock().unwrap(),
+        [5000],
+        "one extra GET, max_rows = the total"
+    );
 }
