@@ -140,7 +140,10 @@ impl<T: BuildClient> ClientBuilder<T> {
     }
 
     /// The largest response body accepted, in bytes after gzip decoding.
-    /// Default 256 MiB.
+    /// Default 256 MiB. It also bounds
+    /// [`WaitOptions::all_rows`](crate::WaitOptions::all_rows): all the rows
+    /// of an answer that cannot fit end in
+    /// [`Error::AnswerTooLarge`] before they are fetched.
     #[must_use]
     pub fn body_limit(mut self, bytes: u64) -> Self {
         self.settings.body_limit = bytes;

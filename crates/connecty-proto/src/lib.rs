@@ -41,6 +41,7 @@
 //!   | Health/Token/Ask: Done(Ok)   |          [Done(Err)]              |
 //!   | AskAndWait ask: poll at once, then every 250ms x1.5 (cap 5s)     |
 //!   | COMPLETED: Done(Ok)  FAILED: Done(Err(QuestionFailed))           |
+//!   | all_rows and a cut frame: one more GET (max_rows = the total)    |
 //!   +------------------------------+-----------------------------------+
 //! ```
 //!
