@@ -213,3 +213,60 @@ proptest! {
         prop_assert!(sim.sent.len() <= bound, "{} requests", sim.sent.len());
     }
 }
+
+/// Statistics of a result of `total` rows whose columns have `nulls`
+/// nulls, with `general.count` read as pandas (non-null values) or as SQL
+/// (every row).
+fn statistics_of(total: u64, nulls: &[u64], pandas: bool) -> Statistics {
+    let columns: Vec<String> = nulls
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let count = if pandas { total - n } else { total };
+            format!(r#""c{i}":{{"general":{{"count":{count},"nulls_count":{n}}}}}"#)
+        })
+        .collect();
+    serde_json::from_str(&format!("{{{}}}", columns.join(","))).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, .. ProptestConfig::default() })]
+
+    /// Whatever `general.count` means, the verdict is never wrong: a cut
+    /// frame is never called complete, a whole one never cut, and a total
+    /// or a bound given is true.
+    #[test]
+    fn completeness_is_right_under_both_readings_of_count(
+        total in 0u64..5_000,
+        max_rows in proptest::option::of(1u32..3_000),
+        null_fractions in prop::collection::vec(0u64..=100, 0..4),
+        pandas in any::<bool>(),
+        with_stats in any::<bool>(),
+    ) {
+        let nulls: Vec<u64> = null_fractions.iter().map(|f| total * f / 100).collect();
+        let stats = statistics_of(total, &nulls, pandas);
+        let asked = u64::from(max_rows.unwrap_or(DEFAULT_MAX_ROWS));
+        // The server returns the first max_rows rows.
+        let rows = total.min(asked);
+        let verdict = completeness(rows, max_rows, with_stats.then_some(&stats));
+        match verdict {
+            Completeness::Complete => prop_assert_eq!(rows, total),
+            Completeness::Cut { rows: r, at_least, at_most } => {
+                prop_assert!(r < total, "cut, but all {total} rows are there");
+                prop_assert!(at_least <= total && at_least > r);
+                prop_assert!(at_most.is_none_or(|m| m >= total));
+                prop_assert!(verdict.total().is_none_or(|t| t == total));
+            }
+            Completeness::Unknown { rows: r, at_most } => {
+                prop_assert_eq!(r, asked, "unknown only when the frame is full");
+                prop_assert!(at_most.is_none_or(|m| m >= total));
+            }
+            other => prop_assert!(false, "{other:?}"),
+        }
+        // Without nulls both readings agree, and statistics always decide.
+        if with_stats && nulls.iter().all(|n| *n == 0) && !nulls.is_empty() {
+            let unknown = matches!(verdict, Completeness::Unknown { .. });
+            prop_assert!(!unknown, "{verdict:?}");
+        }
+    }
+}

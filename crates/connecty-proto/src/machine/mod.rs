@@ -439,6 +439,10 @@ impl<C: Call> Operation<C> {
         let status = response.status();
         let action = classify_status(endpoint, status, response.headers(), wall_now);
         if action == RetryAction::Reauthenticate && !self.reauthenticated {
+            if endpoint == Endpoint::Ask {
+                // A 401 refused the question: it was not taken.
+                self.asked = Asked::No;
+            }
             self.reauthenticated = true;
             self.attempt = self.attempt.saturating_sub(1);
             self.phase = Phase::NeedToken {
