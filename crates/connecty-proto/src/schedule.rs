@@ -1,6 +1,35 @@
 //! When polls and retries are sent: the poll schedule and the retry policy.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// `now + d`, saturating far in the future instead of overflowing (a
+/// caller may pass `Duration::MAX` for "no limit").
+pub(crate) fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+/// The random fractions of full-jitter backoff: SplitMix64 from a seed the
+/// driver injects (tests pin it), so the core reads no entropy itself.
+#[derive(Debug, Clone)]
+pub(crate) struct Jitter(u64);
+
+impl Jitter {
+    pub fn new(seed: u64) -> Self {
+        Jitter(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// The next fraction, uniform in `[0, 1)`.
+    pub fn next_fraction(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
 
 /// When polls are sent while waiting for a question.
 ///

@@ -21,6 +21,8 @@ use crate::ids::{QuestionId, WorkspaceId};
 use crate::request::Endpoint;
 use crate::response::{RetryAction, classify_status, classify_transport, status_error};
 use crate::results::State;
+use crate::schedule::Jitter;
+pub(crate) use crate::schedule::later;
 use crate::secret::AccessToken;
 
 mod calls;
@@ -31,14 +33,6 @@ use calls::{Answered, Cx, Next};
 pub use calls::{Ask, Call, Health, Results, Token};
 pub use output::{Event, Output, RequestId, Transmit};
 pub use wait::{Answer, AskAndWait, Wait};
-
-/// `now + d`, saturating far in the future instead of overflowing (a
-/// caller may pass `Duration::MAX` for "no limit").
-pub(crate) fn later(now: Instant, d: Duration) -> Instant {
-    now.checked_add(d)
-        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
-        .unwrap_or(now)
-}
 
 /// The field of the error a finished operation answers when polled again.
 pub const POLLED_AFTER_DONE: &str = "operation";
@@ -103,7 +97,7 @@ pub struct Operation<C: Call> {
     config: Arc<ClientConfig>,
     started: Instant,
     deadline: Instant,
-    rng: u64,
+    jitter: Jitter,
 
     asked: Asked,
     last_state: Option<State>,
@@ -138,7 +132,7 @@ impl<C: Call> Operation<C> {
             config,
             started: now,
             deadline,
-            rng: 0x9E37_79B9_7F4A_7C15,
+            jitter: Jitter::new(0),
             last_state: None,
             last_failure: None,
             token: None,
@@ -174,7 +168,7 @@ impl<C: Call> Operation<C> {
     /// driver injects it, tests pin it).
     #[must_use]
     pub fn with_jitter_seed(mut self, seed: u64) -> Self {
-        self.rng = seed ^ 0x9E37_79B9_7F4A_7C15;
+        self.jitter = Jitter::new(seed);
         self
     }
 
@@ -208,16 +202,6 @@ impl<C: Call> Operation<C> {
     /// Whether the operation has ended.
     pub fn is_done(&self) -> bool {
         matches!(self.phase, Phase::Done(_))
-    }
-
-    fn next_fraction(&mut self) -> f64 {
-        // SplitMix64.
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn finish(&mut self, result: Result<C::Outcome, Error>) {
@@ -407,7 +391,7 @@ impl<C: Call> Operation<C> {
             }
             _ => {
                 self.last_retry_after = None;
-                let f = self.next_fraction();
+                let f = self.jitter.next_fraction();
                 policy.delay(self.attempt, f)
             }
         };
