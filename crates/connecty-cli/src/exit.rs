@@ -21,6 +21,8 @@ pub const AUTHENTICATION: u8 = 3;
 pub const QUESTION_FAILED: u8 = 4;
 /// The deadline (`--timeout`) was reached; the question id is on stderr.
 pub const DEADLINE: u8 = 5;
+/// Interrupted (Ctrl-C) while waiting; the resume command is on stderr.
+pub const INTERRUPTED: u8 = 130;
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -74,6 +76,11 @@ impl Failure {
         }
     }
 
+    /// A failure already reported on stderr: nothing more is printed.
+    pub fn silent(code: u8) -> Self {
+        Self::new(code, "interrupted", "")
+    }
+
     /// Adds the line saying what to do, as `hint: ...`.
     #[must_use]
     pub fn hint(mut self, hint: impl AsRef<str>) -> Self {
@@ -96,6 +103,9 @@ impl Failure {
 
     /// Prints the failure on stderr: `error: ...` and maybe a hint line.
     pub fn print(&self) {
+        if self.message.is_empty() {
+            return;
+        }
         eprintln!("error: {}", self.message_line());
         if let Some(h) = &self.hint {
             eprintln!("{}", escape_for_line(&redact(h)));
@@ -110,6 +120,8 @@ pub struct Context {
     pub base_url: String,
     /// The workspace, when the command has one.
     pub dw: Option<WorkspaceId>,
+    /// Where the credentials came from, said when they are refused.
+    pub credentials_from: Option<String>,
 }
 
 fn with(message: &Option<String>) -> String {
@@ -146,7 +158,8 @@ pub fn failure(e: &Error, ctx: &Context) -> Failure {
             format!("authentication failed: the server answered {status}{}", with(message)),
         )
         .hint(format!(
-            "check CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET, and that {base} is your organisation's region"
+            "check the client id and secret ({}), and that {base} is your organisation's region",
+            ctx.credentials_from.as_deref().unwrap_or("CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET")
         )),
         Error::NotFound { resource, message } => match resource {
             Resource::Workspace(dw) => Failure::new(
@@ -318,6 +331,7 @@ mod tests {
         Context {
             base_url: "http://127.0.0.1:9".into(),
             dw: Some(WorkspaceId(13)),
+            credentials_from: None,
         }
     }
 
