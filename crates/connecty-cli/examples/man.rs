@@ -33,9 +33,13 @@ fn write_pages(cmd: clap::Command, dir: &Path, prefix: &str) -> std::io::Result<
 }
 
 fn main() -> std::process::ExitCode {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "target/man".into()));
-    let result = std::fs::create_dir_all(&dir)
-        .and_then(|()| write_pages(connecty_cli::command(), &dir, ""));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/man".into()),
+    );
+    let result =
+        std::fs::create_dir_all(&dir).and_then(|()| write_pages(connecty_cli::command(), &dir, ""));
     match result {
         Ok(pages) => {
             for p in &pages {
@@ -44,7 +48,10 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot write the man pages to {}: {e}", dir.display());
+            eprintln!(
+                "error: cannot write the man pages to {}: {e}",
+                dir.display()
+            );
             std::process::ExitCode::FAILURE
         }
     }
@@ -62,7 +69,13 @@ mod tests {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        for want in ["connecty.1", "connecty-ask.1", "connecty-shell.1", "connecty-configure.1", "connecty-completions.1"] {
+        for want in [
+            "connecty.1",
+            "connecty-ask.1",
+            "connecty-shell.1",
+            "connecty-configure.1",
+            "connecty-completions.1",
+        ] {
             assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
         }
         let ask = std::fs::read_to_string(dir.path().join("connecty-ask.1")).unwrap();

@@ -134,9 +134,10 @@ fn dispatch(cli: &Cli) -> Outcome {
             let client = build(transport, &settings, &ctx)?;
             crate::shell::run(&client, args, &loaded, !cli.no_pager, ctx)
         }
-        Command::Emulator(_) | Command::Demo | Command::Completions { .. } | Command::Configure(_) => {
-            Ok(exit::SUCCESS)
-        }
+        Command::Emulator(_)
+        | Command::Demo
+        | Command::Completions { .. }
+        | Command::Configure(_) => Ok(exit::SUCCESS),
     }
 }
 
@@ -166,9 +167,12 @@ pub fn load(cli: &Cli, needs_credentials: bool) -> Result<Loaded, Failure> {
         if let Some(doc) = &config_doc {
             config = profile::parse_profile(doc, &name.name, &config_path, dir)?;
         }
-        let env_has_both = [connecty_proto::ENV_CLIENT_ID, connecty_proto::ENV_CLIENT_SECRET]
-            .iter()
-            .all(|k| env(k).is_some_and(|v| !v.trim().is_empty()));
+        let env_has_both = [
+            connecty_proto::ENV_CLIENT_ID,
+            connecty_proto::ENV_CLIENT_SECRET,
+        ]
+        .iter()
+        .all(|k| env(k).is_some_and(|v| !v.trim().is_empty()));
         let must_exist = name.explicit && config.is_none();
         if (needs_credentials && !env_has_both) || must_exist {
             if cred_path.exists() {

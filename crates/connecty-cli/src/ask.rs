@@ -54,14 +54,18 @@ pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failu
             if shown.show_state {
                 eprintln!("state: {state}");
             }
-            let Some(r) = shown.results else { return Ok(()) };
+            let Some(r) = shown.results else {
+                return Ok(());
+            };
             output.emit(|out, _| format::write_markdown(out, r))
         }
         Format::Csv | Format::Ndjson => {
             if shown.show_state {
                 eprintln!("state: {state}");
             }
-            let Some(r) = shown.results else { return Ok(()) };
+            let Some(r) = shown.results else {
+                return Ok(());
+            };
             let Some(df) = &r.dataframe else {
                 eprintln!("note: the results have no dataframe (add dataframe to --include)");
                 return Ok(());
@@ -114,8 +118,10 @@ pub fn interrupted_message(dw: WorkspaceId, asked: Option<QuestionId>) -> String
             "interrupted: question {q} goes on server-side\nresume with: {}",
             resume_command(Some(dw), &q)
         ),
-        None => "interrupted before the server confirmed the question (it may still have been taken)"
-            .to_string(),
+        None => {
+            "interrupted before the server confirmed the question (it may still have been taken)"
+                .to_string()
+        }
     }
 }
 
@@ -152,7 +158,10 @@ fn options(results: &crate::cli::ResultOptions) -> ResultsOptions {
     }
 }
 
-fn wait_options(results: &crate::cli::ResultOptions, timeout: Option<std::time::Duration>) -> WaitOptions {
+fn wait_options(
+    results: &crate::cli::ResultOptions,
+    timeout: Option<std::time::Duration>,
+) -> WaitOptions {
     let mut wait = WaitOptions::new();
     wait.results = options(results);
     wait.timeout = timeout;
@@ -185,7 +194,9 @@ pub fn ask(client: &AnyClient, args: &AskArgs, pager: bool, ctx: &Context) -> Ou
         wait,
         "asking",
     );
-    let answer = answer.ok_or_else(interrupted)?.map_err(|e| failure(&e, ctx))?;
+    let answer = answer
+        .ok_or_else(interrupted)?
+        .map_err(|e| failure(&e, ctx))?;
     print_results(
         &output,
         &Shown {
@@ -210,9 +221,15 @@ pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Contex
     if args.wait {
         let wait = wait_options(&args.results, args.timeout);
         let label = format!("question {}: waiting", args.question_id);
-        let (answer, _) =
-            wait_with_progress(client, WaitFor::Wait(args.dw, args.question_id), wait, &label);
-        let answer = answer.ok_or_else(interrupted)?.map_err(|e| failure(&e, ctx))?;
+        let (answer, _) = wait_with_progress(
+            client,
+            WaitFor::Wait(args.dw, args.question_id),
+            wait,
+            &label,
+        );
+        let answer = answer
+            .ok_or_else(interrupted)?
+            .map_err(|e| failure(&e, ctx))?;
         print_results(
             &output,
             &Shown {

@@ -149,13 +149,19 @@ mod tests {
         let secret = dir.path().join("credentials.toml");
         std::fs::write(&secret, "").unwrap();
         std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
-        AtomicFile::create(&secret, Mode::Private).unwrap().commit().unwrap();
+        AtomicFile::create(&secret, Mode::Private)
+            .unwrap()
+            .commit()
+            .unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&secret), 0o600);
         let plain = dir.path().join("config.toml");
         std::fs::write(&plain, "").unwrap();
         std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o640)).unwrap();
-        AtomicFile::create(&plain, Mode::Ordinary).unwrap().commit().unwrap();
+        AtomicFile::create(&plain, Mode::Ordinary)
+            .unwrap()
+            .commit()
+            .unwrap();
         assert_eq!(mode(&plain), 0o640);
     }
 }

@@ -187,7 +187,11 @@ fn batch_progress(total: usize) -> Option<ProgressBar> {
 }
 
 /// Runs `connecty batch`.
-pub fn run(args: &BatchArgs, settings: &connecty_proto::Settings, ctx: &Context) -> Result<u8, Failure> {
+pub fn run(
+    args: &BatchArgs,
+    settings: &connecty_proto::Settings,
+    ctx: &Context,
+) -> Result<u8, Failure> {
     let input = read_input(&args.file)?;
     let lines = parse_lines(&input);
     drop(input);

@@ -69,7 +69,12 @@ Try it without an account:
 )]
 pub struct Cli {
     /// The profile to use (config.toml and credentials.toml) [default: default]
-    #[arg(long, global = true, help_heading = "Global options", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "NAME"
+    )]
     pub profile: Option<String>,
 
     /// API base URL, such as https://gateway.example/connecty (wins over --region)

@@ -35,9 +35,13 @@ impl Endpoint {
     fn parse(s: &str) -> Result<Endpoint, String> {
         let s = s.trim();
         if s.contains("://") {
-            BaseUrl::parse(s).map(Endpoint::BaseUrl).map_err(|e| e.message)
+            BaseUrl::parse(s)
+                .map(Endpoint::BaseUrl)
+                .map_err(|e| e.message)
         } else {
-            s.parse::<Region>().map(Endpoint::Region).map_err(|e| e.message)
+            s.parse::<Region>()
+                .map(Endpoint::Region)
+                .map_err(|e| e.message)
         }
     }
 
@@ -64,8 +68,17 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 /// The `[profiles.NAME]` table of `doc`, created when missing.
-fn profile_table<'a>(doc: &'a mut DocumentMut, name: &str, path: &Path) -> Result<&'a mut Table, Failure> {
-    let not_table = || usage(format!("profiles.{name} in {} is not a table", path.display()));
+fn profile_table<'a>(
+    doc: &'a mut DocumentMut,
+    name: &str,
+    path: &Path,
+) -> Result<&'a mut Table, Failure> {
+    let not_table = || {
+        usage(format!(
+            "profiles.{name} in {} is not a table",
+            path.display()
+        ))
+    };
     let profiles = doc.entry("profiles").or_insert_with(|| {
         let mut t = Table::new();
         t.set_implicit(true);
@@ -150,7 +163,13 @@ fn read_secret(interactive_prompt: Option<&str>) -> Result<String, Failure> {
 }
 
 /// Asks on the terminal for what the flags did not give.
-fn gather(cli: &Cli, args: &ConfigureArgs, config: &DocumentMut, credentials: &DocumentMut, name: &str) -> Result<Update, Failure> {
+fn gather(
+    cli: &Cli,
+    args: &ConfigureArgs,
+    config: &DocumentMut,
+    credentials: &DocumentMut,
+    name: &str,
+) -> Result<Update, Failure> {
     let flag_endpoint = match (&cli.base_url, cli.region) {
         (Some(_), Some(_)) => return Err(usage("--base-url and --region cannot be used together")),
         (Some(u), None) => Some(Endpoint::BaseUrl(u.clone())),
@@ -180,7 +199,10 @@ fn gather(cli: &Cli, args: &ConfigureArgs, config: &DocumentMut, credentials: &D
         Some(id) => id.clone(),
         None => {
             let now = current(config, name, "client_id");
-            let shown = now.as_deref().map(|n| format!(" [{n}]")).unwrap_or_default();
+            let shown = now
+                .as_deref()
+                .map(|n| format!(" [{n}]"))
+                .unwrap_or_default();
             let answer = prompt(&format!("Client id{shown}: "))?;
             match (answer.is_empty(), now) {
                 (false, _) => answer,
@@ -192,7 +214,11 @@ fn gather(cli: &Cli, args: &ConfigureArgs, config: &DocumentMut, credentials: &D
     let client_secret = if args.client_secret_stdin && !terminal {
         Some(read_secret(None)?)
     } else {
-        let keep = if has_secret { " [Enter keeps the saved one]" } else { "" };
+        let keep = if has_secret {
+            " [Enter keeps the saved one]"
+        } else {
+            ""
+        };
         let s = read_secret(Some(&format!("Client secret (not shown){keep}: ")))?;
         match (s.is_empty(), has_secret) {
             (true, true) => None,
@@ -222,7 +248,10 @@ fn write(path: &Path, doc: &DocumentMut, mode: Mode) -> Result<(), Failure> {
         Failure::new(
             exit::FAILURE,
             "other",
-            format!("cannot write {}: {e}; it was left as it was", path.display()),
+            format!(
+                "cannot write {}: {e}; it was left as it was",
+                path.display()
+            ),
         )
     })
 }
@@ -244,7 +273,13 @@ pub fn run(cli: &Cli, args: &ConfigureArgs) -> Outcome {
         eprintln!("Configuring profile {name:?} in {}", dir.display());
     }
     let update = gather(cli, args, &config, &credentials, &name)?;
-    apply(&mut config, &mut credentials, &name, &update, (&config_path, &cred_path))?;
+    apply(
+        &mut config,
+        &mut credentials,
+        &name,
+        &update,
+        (&config_path, &cred_path),
+    )?;
     profile::create_private_dir(&dir)?;
     write(&cred_path, &credentials, Mode::Private)?;
     write(&config_path, &config, Mode::Ordinary)?;
@@ -254,13 +289,22 @@ pub fn run(cli: &Cli, args: &ConfigureArgs) -> Outcome {
         cred_path.display()
     );
     if was_open {
-        eprintln!("note: {} could be read by other users; it is now mode 0600", cred_path.display());
+        eprintln!(
+            "note: {} could be read by other users; it is now mode 0600",
+            cred_path.display()
+        );
     }
     check(cli, &config, &credentials, &name, &dir)
 }
 
 /// One token exchange with the profile just written.
-fn check(cli: &Cli, config: &DocumentMut, credentials: &DocumentMut, name: &str, dir: &Path) -> Outcome {
+fn check(
+    cli: &Cli,
+    config: &DocumentMut,
+    credentials: &DocumentMut,
+    name: &str,
+    dir: &Path,
+) -> Outcome {
     let endpoint = current(config, name, "base_url")
         .or_else(|| current(config, name, "region"))
         .and_then(|s| Endpoint::parse(&s).ok())
@@ -275,13 +319,21 @@ fn check(cli: &Cli, config: &DocumentMut, credentials: &DocumentMut, name: &str,
     let ctx = Context {
         base_url: settings.base_url.to_string(),
         dw: None,
-        credentials_from: Some(format!("the client id and secret came from profile {name:?}")),
+        credentials_from: Some(format!(
+            "the client id and secret came from profile {name:?}"
+        )),
     };
-    settings.credentials =
-        Some(Credentials::new(id, secret).map_err(|e| failure(&connecty_proto::Error::InvalidInput(e), &ctx))?);
+    settings.credentials = Some(
+        Credentials::new(id, secret)
+            .map_err(|e| failure(&connecty_proto::Error::InvalidInput(e), &ctx))?,
+    );
     let transport = cli
         .transport
-        .or_else(|| std::env::var(ENV_TRANSPORT).ok().and_then(|t| t.parse().ok()))
+        .or_else(|| {
+            std::env::var(ENV_TRANSPORT)
+                .ok()
+                .and_then(|t| t.parse().ok())
+        })
         .or_else(|| current(config, name, "transport").and_then(|t| t.parse().ok()))
         .unwrap_or(TransportKind::Ureq);
     let ca: Option<PathBuf> = cli
@@ -294,10 +346,12 @@ fn check(cli: &Cli, config: &DocumentMut, credentials: &DocumentMut, name: &str,
             .push(crate::app::read_file(&path, "the CA certificate")?);
     }
     let saved = |f: Failure| {
-        let hint = format!(
-            "the profile was saved; change it with `connecty configure --profile {name}`"
-        );
-        Failure { hint: Some(format!("hint: {hint}")), ..f }
+        let hint =
+            format!("the profile was saved; change it with `connecty configure --profile {name}`");
+        Failure {
+            hint: Some(format!("hint: {hint}")),
+            ..f
+        }
     };
     let client = build(transport, &settings, &ctx).map_err(saved)?;
     match client.token() {
@@ -323,7 +377,9 @@ mod tests {
     #[test]
     fn only_the_profile_keys_change_and_comments_stay() {
         let mut config: DocumentMut = "# my settings\n[profiles.other]\nregion = \"us1\" # theirs\n\n[profiles.prod]\nbase_url = \"http://old.test\"\ntransport = \"hyper\"\n".parse().unwrap();
-        let mut creds: DocumentMut = "[profiles.other]\nclient_secret = \"keep-me\"\n".parse().unwrap();
+        let mut creds: DocumentMut = "[profiles.other]\nclient_secret = \"keep-me\"\n"
+            .parse()
+            .unwrap();
         let update = Update {
             endpoint: Some(Endpoint::Region(Region::Eu1)),
             client_id: "new-id".into(),
@@ -341,7 +397,11 @@ mod tests {
         );
         // A new profile in empty files; a kept secret stays.
         let (mut c, mut s) = (DocumentMut::new(), DocumentMut::new());
-        let keep = Update { endpoint: None, client_id: "a".into(), client_secret: None };
+        let keep = Update {
+            endpoint: None,
+            client_id: "a".into(),
+            client_secret: None,
+        };
         apply(&mut c, &mut s, "default", &keep, paths).unwrap();
         assert_eq!(c.to_string(), "[profiles.default]\nclient_id = \"a\"\n");
     }
@@ -349,7 +409,10 @@ mod tests {
     #[test]
     fn endpoints_are_a_region_or_a_url() {
         assert_eq!(Endpoint::parse(" US1 "), Ok(Endpoint::Region(Region::Us1)));
-        assert!(matches!(Endpoint::parse("http://127.0.0.1:9/x"), Ok(Endpoint::BaseUrl(_))));
+        assert!(matches!(
+            Endpoint::parse("http://127.0.0.1:9/x"),
+            Ok(Endpoint::BaseUrl(_))
+        ));
         assert!(Endpoint::parse("mars").is_err());
         assert!(Endpoint::parse("ftp://x").is_err());
     }

@@ -177,7 +177,10 @@ fn write_file(
         Failure::new(
             exit::FAILURE,
             "other",
-            format!("could not write {}: {e}; it was left as it was", path.display()),
+            format!(
+                "could not write {}: {e}; it was left as it was",
+                path.display()
+            ),
         )
     };
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -241,13 +244,21 @@ mod tests {
     #[test]
     fn pager_is_connecty_pager_then_pager_then_less() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         assert_eq!(
             pager_command(&env(&[("CONNECTY_PAGER", "most"), ("PAGER", "more")])).as_deref(),
             Some("most")
         );
-        assert_eq!(pager_command(&env(&[("PAGER", "more")])).as_deref(), Some("more"));
+        assert_eq!(
+            pager_command(&env(&[("PAGER", "more")])).as_deref(),
+            Some("more")
+        );
         assert_eq!(pager_command(&env(&[])).as_deref(), Some("less -FRX"));
         assert_eq!(pager_command(&env(&[("CONNECTY_PAGER", " ")])), None);
     }
@@ -268,7 +279,11 @@ mod tests {
             ..o
         };
         o.check().unwrap();
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the probe left nothing");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "the probe left nothing"
+        );
         let o = Output {
             file: Some(dir.path()),
             ..o

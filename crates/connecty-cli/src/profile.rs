@@ -178,7 +178,11 @@ pub fn read_doc(path: &Path, secret: bool) -> Result<Option<DocumentMut>, Failur
         )
         .hint(format!(
             "fix or remove it, or rewrite the profile with `connecty configure`{}",
-            if secret { " (its text is not shown: it holds secrets)" } else { "" }
+            if secret {
+                " (its text is not shown: it holds secrets)"
+            } else {
+                ""
+            }
         ))
     };
     let text = String::from_utf8(text).map_err(|_| bad("it is not UTF-8".to_string()))?;
@@ -242,7 +246,11 @@ pub fn profile_names(doc: &DocumentMut) -> Vec<String> {
 }
 
 /// The `[profiles.NAME]` table of `doc`, if there is one.
-fn section<'a>(doc: &'a DocumentMut, name: &str, path: &Path) -> Result<Option<&'a Table>, Failure> {
+fn section<'a>(
+    doc: &'a DocumentMut,
+    name: &str,
+    path: &Path,
+) -> Result<Option<&'a Table>, Failure> {
     let Some(profiles) = doc.get("profiles") else {
         return Ok(None);
     };
@@ -326,13 +334,19 @@ pub fn parse_profile(
     };
     let mut p = Profile::default();
     if let Some(r) = string_value(table, "region", &what)? {
-        p.region = Some(r.parse::<Region>().map_err(|e| invalid("region", e.message))?);
+        p.region = Some(
+            r.parse::<Region>()
+                .map_err(|e| invalid("region", e.message))?,
+        );
     }
     if let Some(u) = string_value(table, "base_url", &what)? {
         p.base_url = Some(BaseUrl::parse(&u).map_err(|e| invalid("base_url", e.message))?);
     }
     if let Some(t) = string_value(table, "transport", &what)? {
-        p.transport = Some(t.parse::<TransportKind>().map_err(|e| invalid("transport", e))?);
+        p.transport = Some(
+            t.parse::<TransportKind>()
+                .map_err(|e| invalid("transport", e))?,
+        );
     }
     if let Some(c) = string_value(table, "ca_cert", &what)? {
         p.ca_cert = Some(dir.join(c));
@@ -364,7 +378,10 @@ pub fn parse_credentials(
 }
 
 /// Every profile in either file, sorted, for "unknown profile" errors.
-pub fn all_profiles(config: Option<&DocumentMut>, credentials: Option<&DocumentMut>) -> Vec<String> {
+pub fn all_profiles(
+    config: Option<&DocumentMut>,
+    credentials: Option<&DocumentMut>,
+) -> Vec<String> {
     let mut names: Vec<String> = config
         .into_iter()
         .chain(credentials)
@@ -380,7 +397,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -434,20 +456,36 @@ mod tests {
         assert_eq!(p.transport, Some(TransportKind::Hyper));
         assert_eq!(p.ca_cert, Some(PathBuf::from("/cfg/ca.pem")));
         assert_eq!(p.client_id.as_deref(), Some("me"));
-        assert!(parse_profile(&doc, "gw", path, Path::new("/cfg")).unwrap().unwrap().base_url.is_some());
-        assert_eq!(parse_profile(&doc, "none", path, Path::new("/cfg")).unwrap(), None);
+        assert!(
+            parse_profile(&doc, "gw", path, Path::new("/cfg"))
+                .unwrap()
+                .unwrap()
+                .base_url
+                .is_some()
+        );
+        assert_eq!(
+            parse_profile(&doc, "none", path, Path::new("/cfg")).unwrap(),
+            None
+        );
         let e = parse_profile(&doc, "typo", path, Path::new("/cfg")).unwrap_err();
         assert!(e.message.contains("\"regoin\""), "{e:?}");
         let e = parse_profile(&doc, "secret", path, Path::new("/cfg")).unwrap_err();
         assert!(e.hint.unwrap().contains("credentials.toml"));
-        assert_eq!(all_profiles(Some(&doc), None), ["default", "gw", "secret", "typo"]);
+        assert_eq!(
+            all_profiles(Some(&doc), None),
+            ["default", "gw", "secret", "typo"]
+        );
     }
 
     #[test]
     fn credentials_parse_errors_never_quote_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("credentials.toml");
-        std::fs::write(&path, "[profiles.default]\nclient_secret = \"hunter2-very-secret\n").unwrap();
+        std::fs::write(
+            &path,
+            "[profiles.default]\nclient_secret = \"hunter2-very-secret\n",
+        )
+        .unwrap();
         let e = read_doc(&path, true).unwrap_err();
         let text = format!("{e:?}");
         assert!(!text.contains("hunter2"), "{text}");
@@ -467,7 +505,10 @@ mod tests {
         let e = check_private(&path).unwrap_err();
         assert_eq!(e.code, exit::AUTHENTICATION);
         assert!(e.message.contains("mode 0640"), "{e:?}");
-        assert_eq!(e.hint.unwrap(), format!("hint: chmod 600 {}", path.display()));
+        assert_eq!(
+            e.hint.unwrap(),
+            format!("hint: chmod 600 {}", path.display())
+        );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(check_private(&path).is_ok());
     }

@@ -66,11 +66,7 @@ fn env_value(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String>
 }
 
 fn env_invalid(name: &str, message: impl std::fmt::Display) -> Failure {
-    Failure::new(
-        exit::USAGE,
-        "invalid_input",
-        format!("{name}: {message}"),
-    )
+    Failure::new(exit::USAGE, "invalid_input", format!("{name}: {message}"))
 }
 
 /// The base URL: flag, environment, profile, default (eu1).
@@ -167,11 +163,19 @@ pub fn resolve(
             secret.ok_or_else(|| missing("client secret", ENV_CLIENT_SECRET))?;
         register_secret(&secret);
         let credentials = Credentials::new(id, secret).map_err(|e| {
-            let from = if e.field == "client_id" { &id_from } else { &secret_from };
+            let from = if e.field == "client_id" {
+                &id_from
+            } else {
+                &secret_from
+            };
             Failure::new(
                 exit::AUTHENTICATION,
                 "authentication",
-                format!("the {} from {from} {}", e.field.replace('_', " "), e.message),
+                format!(
+                    "the {} from {from} {}",
+                    e.field.replace('_', " "),
+                    e.message
+                ),
             )
         })?;
         settings.credentials = Some(credentials);
@@ -196,7 +200,12 @@ mod tests {
     type Env = &'static [(&'static str, &'static str)];
 
     fn env(pairs: Env) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     fn url(s: &str) -> BaseUrl {
@@ -220,7 +229,12 @@ mod tests {
         }
     }
 
-    fn run(flags: Flags<'_>, e: Env, p: Option<&Profile>, c: Option<&StoredCredentials>) -> Result<Resolved, Failure> {
+    fn run(
+        flags: Flags<'_>,
+        e: Env,
+        p: Option<&Profile>,
+        c: Option<&StoredCredentials>,
+    ) -> Result<Resolved, Failure> {
         let input = ProfileInput {
             label: "profile \"default\"".into(),
             config: p,
@@ -238,13 +252,52 @@ mod tests {
             ..profile()
         };
         let cases: Vec<(Flags<'_>, Env, Option<&Profile>, &str)> = vec![
-            (Flags { base_url: Some(&flag_url), ..Flags::default() }, &[("CONNECTY_BASE_URL", "http://env.test")], Some(&p), "http://flag.test"),
-            (Flags { region: Some(Region::Eu1), ..Flags::default() }, &[("CONNECTY_BASE_URL", "http://env.test")], Some(&p), "https://api.eu1.connecty-ai.com"),
-            (Flags::default(), &[("CONNECTY_BASE_URL", "http://env.test"), ("CONNECTY_REGION", "eu1")], Some(&p), "http://env.test"),
-            (Flags::default(), &[("CONNECTY_REGION", "eu1")], Some(&p), "https://api.eu1.connecty-ai.com"),
+            (
+                Flags {
+                    base_url: Some(&flag_url),
+                    ..Flags::default()
+                },
+                &[("CONNECTY_BASE_URL", "http://env.test")],
+                Some(&p),
+                "http://flag.test",
+            ),
+            (
+                Flags {
+                    region: Some(Region::Eu1),
+                    ..Flags::default()
+                },
+                &[("CONNECTY_BASE_URL", "http://env.test")],
+                Some(&p),
+                "https://api.eu1.connecty-ai.com",
+            ),
+            (
+                Flags::default(),
+                &[
+                    ("CONNECTY_BASE_URL", "http://env.test"),
+                    ("CONNECTY_REGION", "eu1"),
+                ],
+                Some(&p),
+                "http://env.test",
+            ),
+            (
+                Flags::default(),
+                &[("CONNECTY_REGION", "eu1")],
+                Some(&p),
+                "https://api.eu1.connecty-ai.com",
+            ),
             (Flags::default(), &[], Some(&p), "http://profile.test"),
-            (Flags::default(), &[], Some(&by_region), "https://api.us1.connecty-ai.com"),
-            (Flags::default(), &[], None, "https://api.eu1.connecty-ai.com"),
+            (
+                Flags::default(),
+                &[],
+                Some(&by_region),
+                "https://api.us1.connecty-ai.com",
+            ),
+            (
+                Flags::default(),
+                &[],
+                None,
+                "https://api.eu1.connecty-ai.com",
+            ),
         ];
         for (i, (flags, e, p, want)) in cases.into_iter().enumerate() {
             let input = ProfileInput {
@@ -259,14 +312,19 @@ mod tests {
     #[test]
     fn both_endpoint_flags_and_bad_environment_values_are_usage_errors() {
         let u = url("http://flag.test");
-        let both = Flags { base_url: Some(&u), region: Some(Region::Us1), ..Flags::default() };
+        let both = Flags {
+            base_url: Some(&u),
+            region: Some(Region::Us1),
+            ..Flags::default()
+        };
         assert_eq!(run(both, &[], None, None).unwrap_err().code, exit::USAGE);
         for e in [
             &[("CONNECTY_REGION", "mars")][..],
             &[("CONNECTY_BASE_URL", "ftp://x")][..],
             &[("CONNECTY_TRANSPORT", "carrier-pigeon")][..],
         ] {
-            let f = resolve(&Flags::default(), &env(e), &ProfileInput::default(), false).unwrap_err();
+            let f =
+                resolve(&Flags::default(), &env(e), &ProfileInput::default(), false).unwrap_err();
             assert_eq!(f.code, exit::USAGE, "{e:?}");
             assert!(f.message.starts_with(e[0].0), "{f:?}");
         }
@@ -276,12 +334,34 @@ mod tests {
     fn transport_and_ca_cert_precedence() {
         let p = profile();
         let r = run(Flags::default(), &[], Some(&p), Some(&stored())).unwrap();
-        assert_eq!((r.transport, r.ca_cert.as_deref()), (TransportKind::Hyper, Some(Path::new("/cfg/ca.pem"))));
-        let r = run(Flags::default(), &[("CONNECTY_TRANSPORT", "ureq")], Some(&p), Some(&stored())).unwrap();
+        assert_eq!(
+            (r.transport, r.ca_cert.as_deref()),
+            (TransportKind::Hyper, Some(Path::new("/cfg/ca.pem")))
+        );
+        let r = run(
+            Flags::default(),
+            &[("CONNECTY_TRANSPORT", "ureq")],
+            Some(&p),
+            Some(&stored()),
+        )
+        .unwrap();
         assert_eq!(r.transport, TransportKind::Ureq);
-        let flags = Flags { transport: Some(TransportKind::Hyper), ca_cert: Some(Path::new("/flag.pem")), ..Flags::default() };
-        let r = run(flags, &[("CONNECTY_TRANSPORT", "ureq")], Some(&p), Some(&stored())).unwrap();
-        assert_eq!((r.transport, r.ca_cert.as_deref()), (TransportKind::Hyper, Some(Path::new("/flag.pem"))));
+        let flags = Flags {
+            transport: Some(TransportKind::Hyper),
+            ca_cert: Some(Path::new("/flag.pem")),
+            ..Flags::default()
+        };
+        let r = run(
+            flags,
+            &[("CONNECTY_TRANSPORT", "ureq")],
+            Some(&p),
+            Some(&stored()),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.transport, r.ca_cert.as_deref()),
+            (TransportKind::Hyper, Some(Path::new("/flag.pem")))
+        );
         let r = run(Flags::default(), &[], None, Some(&stored())).unwrap_err();
         assert_eq!(r.code, exit::AUTHENTICATION);
     }
@@ -292,24 +372,57 @@ mod tests {
         let r = run(Flags::default(), &[], Some(&p), Some(&stored())).unwrap();
         let c = r.settings.credentials.as_ref().unwrap();
         assert_eq!(c.client_id(), "config-id");
-        assert_eq!(r.credentials_from.as_deref(), Some("the client id and secret came from profile \"default\""));
-        let with_id = StoredCredentials { client_id: Some("cred-id".into()), ..stored() };
+        assert_eq!(
+            r.credentials_from.as_deref(),
+            Some("the client id and secret came from profile \"default\"")
+        );
+        let with_id = StoredCredentials {
+            client_id: Some("cred-id".into()),
+            ..stored()
+        };
         let r = run(Flags::default(), &[], Some(&p), Some(&with_id)).unwrap();
         assert_eq!(r.settings.credentials.unwrap().client_id(), "cred-id");
-        let r = run(Flags::default(), &[("CONNECTY_CLIENT_ID", "env-id")], Some(&p), Some(&stored())).unwrap();
-        assert_eq!(r.settings.credentials.as_ref().unwrap().client_id(), "env-id");
+        let r = run(
+            Flags::default(),
+            &[("CONNECTY_CLIENT_ID", "env-id")],
+            Some(&p),
+            Some(&stored()),
+        )
+        .unwrap();
+        assert_eq!(
+            r.settings.credentials.as_ref().unwrap().client_id(),
+            "env-id"
+        );
         assert_eq!(
             r.credentials_from.as_deref(),
             Some("the client id came from CONNECTY_CLIENT_ID, the secret from profile \"default\"")
         );
-        let e = run(Flags::default(), &[("CONNECTY_CLIENT_ID", "env-id")], None, None).unwrap_err();
+        let e = run(
+            Flags::default(),
+            &[("CONNECTY_CLIENT_ID", "env-id")],
+            None,
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.code, exit::AUTHENTICATION);
-        assert!(e.message.contains("CONNECTY_CLIENT_SECRET is not set"), "{e:?}");
-        let bad = StoredCredentials { client_secret: Some("bad\nsecret-with-newline".into()), ..stored() };
+        assert!(
+            e.message.contains("CONNECTY_CLIENT_SECRET is not set"),
+            "{e:?}"
+        );
+        let bad = StoredCredentials {
+            client_secret: Some("bad\nsecret-with-newline".into()),
+            ..stored()
+        };
         let e = run(Flags::default(), &[], Some(&p), Some(&bad)).unwrap_err();
         assert!(!format!("{e:?}").contains("secret-with-newline"), "{e:?}");
         // Health needs none.
-        let r = resolve(&Flags::default(), &env(&[]), &ProfileInput::default(), false).unwrap();
+        let r = resolve(
+            &Flags::default(),
+            &env(&[]),
+            &ProfileInput::default(),
+            false,
+        )
+        .unwrap();
         assert!(r.settings.credentials.is_none());
     }
 }

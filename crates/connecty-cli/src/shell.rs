@@ -91,10 +91,9 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
         "dw" => Meta::Dw(parse_workspace(need("a data workspace id")?)?),
         "format" => {
             use clap::ValueEnum;
-            Meta::Format(
-                Format::from_str(need("a format")?, true)
-                    .map_err(|_| format!("{arg:?} is not a format: table, csv, json, ndjson or markdown"))?,
-            )
+            Meta::Format(Format::from_str(need("a format")?, true).map_err(|_| {
+                format!("{arg:?} is not a format: table, csv, json, ndjson or markdown")
+            })?)
         }
         "include" => Meta::Include(parse_include(need("a list such as dataframe,summary")?)?),
         "max-rows" => match need("a number of rows, or default")? {
@@ -103,7 +102,9 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
                 n.parse::<u32>()
                     .ok()
                     .filter(|n| (1..=MAX_ROWS_LIMIT).contains(n))
-                    .ok_or_else(|| format!("{n:?} is not a number of rows from 1 to {MAX_ROWS_LIMIT}"))?,
+                    .ok_or_else(|| {
+                        format!("{n:?} is not a number of rows from 1 to {MAX_ROWS_LIMIT}")
+                    })?,
             )),
         },
         "output" => Meta::Output(PathBuf::from(need("a file name")?)),
@@ -151,7 +152,9 @@ impl Session {
             .map(|v| v.get_name().to_string())
             .unwrap_or_default();
         let dw = self.dw.map_or("none".to_string(), |d| d.to_string());
-        let rows = self.max_rows.map_or("default (1000)".to_string(), |n| n.to_string());
+        let rows = self
+            .max_rows
+            .map_or("default (1000)".to_string(), |n| n.to_string());
         format!(
             "Each line is a question for the current data workspace.\n\
              \x20 \\dw ID          ask data workspace ID\n\
@@ -205,7 +208,13 @@ fn history_file(dir: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// Runs `connecty shell` until `\q` or Ctrl-D.
-pub fn run(client: &AnyClient, args: &ShellArgs, loaded: &Loaded, pager: bool, ctx: Context) -> Outcome {
+pub fn run(
+    client: &AnyClient,
+    args: &ShellArgs,
+    loaded: &Loaded,
+    pager: bool,
+    ctx: Context,
+) -> Outcome {
     let config = Config::builder()
         .history_ignore_space(true)
         .auto_add_history(false)
@@ -213,7 +222,11 @@ pub fn run(client: &AnyClient, args: &ShellArgs, loaded: &Loaded, pager: bool, c
         .map(|b| b.build())
         .unwrap_or_default();
     let mut editor = DefaultEditor::with_config(config).map_err(|e| {
-        Failure::new(exit::FAILURE, "other", format!("cannot start the line editor: {e}"))
+        Failure::new(
+            exit::FAILURE,
+            "other",
+            format!("cannot start the line editor: {e}"),
+        )
     })?;
     let history = history_file(loaded.dir.as_deref());
     if let Some(h) = &history {
@@ -233,7 +246,9 @@ pub fn run(client: &AnyClient, args: &ShellArgs, loaded: &Loaded, pager: bool, c
         "connecty shell: questions go to {}; \\help for commands, Ctrl-D to leave.",
         session
             .dw
-            .map_or("no data workspace yet (\\dw ID)".to_string(), |d| format!("data workspace {d}"))
+            .map_or("no data workspace yet (\\dw ID)".to_string(), |d| format!(
+                "data workspace {d}"
+            ))
     );
     let mut ctx = ctx;
     loop {
@@ -274,7 +289,13 @@ pub fn run(client: &AnyClient, args: &ShellArgs, loaded: &Loaded, pager: bool, c
                     eprintln!("error: the question {}", e.message);
                 } else if let Some(dw) = need_dw(&session) {
                     ctx.dw = Some(dw);
-                    answer(client, &mut session, WaitFor::AskAndWait(dw, &q), pager, &ctx);
+                    answer(
+                        client,
+                        &mut session,
+                        WaitFor::AskAndWait(dw, &q),
+                        pager,
+                        &ctx,
+                    );
                 }
             }
             Err(message) => eprintln!("error: {message}"),
@@ -291,7 +312,13 @@ fn need_dw(session: &Session) -> Option<WorkspaceId> {
 
 /// Waits for one answer and shows it; every failure is printed and the
 /// session goes on.
-fn answer(client: &AnyClient, session: &mut Session, what: WaitFor<'_>, pager: bool, ctx: &Context) {
+fn answer(
+    client: &AnyClient,
+    session: &mut Session,
+    what: WaitFor<'_>,
+    pager: bool,
+    ctx: &Context,
+) {
     let file = session.next_output.take();
     let output = Output {
         format: session.format,
@@ -343,16 +370,30 @@ mod tests {
     fn lines_are_questions_or_meta_commands() {
         let ok: Vec<(&str, Line)> = vec![
             ("   ", Line::Empty),
-            (" how many orders? ", Line::Question("how many orders?".into())),
+            (
+                " how many orders? ",
+                Line::Question("how many orders?".into()),
+            ),
             ("\\dw 13", Line::Meta(Meta::Dw(WorkspaceId(13)))),
-            ("\\format MARKDOWN", Line::Meta(Meta::Format(Format::Markdown))),
-            ("\\include dataframe,summary", Line::Meta(Meta::Include(parse_include("dataframe,summary").unwrap()))),
+            (
+                "\\format MARKDOWN",
+                Line::Meta(Meta::Format(Format::Markdown)),
+            ),
+            (
+                "\\include dataframe,summary",
+                Line::Meta(Meta::Include(parse_include("dataframe,summary").unwrap())),
+            ),
             ("\\max-rows 5", Line::Meta(Meta::MaxRows(Some(5)))),
             ("\\max-rows default", Line::Meta(Meta::MaxRows(None))),
-            ("\\output out.csv", Line::Meta(Meta::Output(PathBuf::from("out.csv")))),
+            (
+                "\\output out.csv",
+                Line::Meta(Meta::Output(PathBuf::from("out.csv"))),
+            ),
             (
                 "\\results 729cb7a4-4b06-449e-a3c9-df40f5e570b8",
-                Line::Meta(Meta::Results("729cb7a4-4b06-449e-a3c9-df40f5e570b8".parse().unwrap())),
+                Line::Meta(Meta::Results(
+                    "729cb7a4-4b06-449e-a3c9-df40f5e570b8".parse().unwrap(),
+                )),
             ),
             ("\\help", Line::Meta(Meta::Help)),
             ("\\?", Line::Meta(Meta::Help)),
@@ -361,7 +402,16 @@ mod tests {
         for (text, want) in ok {
             assert_eq!(parse_line(text), Ok(want), "{text:?}");
         }
-        for bad in ["\\dw", "\\dw x", "\\format xml", "\\max-rows 0", "\\max-rows lots", "\\results 12", "\\output", "\\frobnicate"] {
+        for bad in [
+            "\\dw",
+            "\\dw x",
+            "\\format xml",
+            "\\max-rows 0",
+            "\\max-rows lots",
+            "\\results 12",
+            "\\output",
+            "\\frobnicate",
+        ] {
             let e = parse_line(bad).unwrap_err();
             assert!(!e.is_empty(), "{bad:?}");
         }
@@ -378,7 +428,10 @@ mod tests {
             next_output: None,
         };
         let h = s.help();
-        assert!(h.contains("Now: dw 13, format csv, include dataframe, max-rows 5."), "{h}");
+        assert!(
+            h.contains("Now: dw 13, format csv, include dataframe, max-rows 5."),
+            "{h}"
+        );
         assert_eq!(s.prompt(), "connecty (dw 13)> ");
     }
 }

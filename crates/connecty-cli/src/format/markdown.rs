@@ -214,7 +214,10 @@ mod tests {
             escape_markdown_cell("a\\|b\r\nc\rd\u{1b}[0m\u{202e}"),
             "a\\\\\\|b<br>c<br>d\\u{1b}[0m\\u{202e}"
         );
-        assert!(matches!(escape_markdown_cell("plain *text*"), Cow::Borrowed(_)));
+        assert!(matches!(
+            escape_markdown_cell("plain *text*"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

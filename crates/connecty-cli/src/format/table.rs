@@ -8,7 +8,8 @@ use connecty_proto::{Cell, CellKind, DataFrame, QuestionResults};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{
-    DEFAULT_WIDTH, MIN_WIDTH, TABLE_NULL, cell_text, compact_json, escape_for_block, escape_for_line,
+    DEFAULT_WIDTH, MIN_WIDTH, TABLE_NULL, cell_text, compact_json, escape_for_block,
+    escape_for_line,
 };
 
 /// The narrowest a column is cut to (before columns are dropped instead).
@@ -222,7 +223,11 @@ pub fn write_table<W: Write + ?Sized>(
                 writeln!(out, "  {}:", escape_for_line(column))?;
                 last = Some(column);
             }
-            writeln!(out, "{}", escape_for_line(&format!("    {section}:{fields}")))?;
+            writeln!(
+                out,
+                "{}",
+                escape_for_line(&format!("    {section}:{fields}"))
+            )?;
         }
     }
     if results.dataframe.is_none()

@@ -11,6 +11,13 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use connecty_testkit::emulator::{Emulator, EmulatorHandle, Schedule};
+
+mod completions;
+mod configure;
+mod output;
+mod profiles;
+mod pty;
+mod shell;
 use connecty_testkit::{CannedResponse, Exchange, RequestMatcher, ScriptedServer};
 use serde_json::Value;
 
@@ -39,6 +46,13 @@ impl std::fmt::Debug for Run {
     }
 }
 
+/// A config directory with no profiles, shared by the runs that need none.
+fn empty_config_dir() -> &'static std::path::Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary directory"))
+        .path()
+}
+
 fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_connecty"));
     cmd.args(args);
@@ -55,9 +69,16 @@ fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
         "ALL_PROXY",
         "all_proxy",
         "RUST_BACKTRACE",
+        "CONNECTY_PROFILE",
+        "CONNECTY_PAGER",
+        "PAGER",
+        "XDG_CONFIG_HOME",
     ] {
         cmd.env_remove(k);
     }
+    // Never the real home: an empty config directory unless a test gives
+    // its own.
+    cmd.env("CONNECTY_CONFIG_DIR", empty_config_dir());
     cmd.env("COLUMNS", "100");
     for (k, v) in env {
         cmd.env(k, v);
@@ -1001,31 +1022,6 @@ fn a_body_that_is_not_json_is_reported_with_an_excerpt() {
             r#"body starts: "<html><body>Gateway says hello</body></html>""#
         );
     });
-}
-
-#[test]
-fn wide_tables_are_cut_to_columns_with_a_note() {
-    let base = fast().base_url();
-    let sql = "SELECT 1 AS id, printf('%.300c', 'x') AS long_text, 'short' AS tail";
-    let env = env_of(&base);
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    env.push(("COLUMNS", "50"));
-    let run = connecty(&["ask", "--dw", "13", sql], &env);
-    assert_eq!(run.code, 0, "{run:?}");
-    for line in run.stdout.lines().take(3) {
-        assert!(line.chars().count() <= 50, "{line:?} in {run:?}");
-    }
-    assert!(run.stdout.lines().nth(2).unwrap().contains('…'), "{run:?}");
-    assert!(
-        run.stdout
-            .contains("note: long cells were cut to fit 50 columns"),
-        "{run:?}"
-    );
-    let csv = connecty(&["ask", "--dw", "13", sql, "--format", "csv"], &env);
-    assert!(
-        csv.stdout.contains(&"x".repeat(300)),
-        "csv is never cut: {csv:?}"
-    );
 }
 
 // ---------------------------------------------------------------------------
