@@ -267,6 +267,7 @@ fn outcome_name(r: &Result<Outcome, Error>) -> &'static str {
     match r {
         Ok(_) => "ok",
         Err(Error::Authentication { .. }) => "authentication",
+        Err(Error::Forbidden { .. }) => "forbidden",
         Err(Error::NotFound { .. }) => "not_found",
         Err(Error::RateLimited { .. }) => "rate_limited",
         Err(Error::Server { .. }) => "server",
@@ -647,10 +648,13 @@ pub fn run_operation(s: &Scenario) -> Report {
                 assert_no_secret("NeedToken's Debug", &format!("{reject:?}"), &secrets);
                 exchanges += 1;
                 if s.has(TOKEN_ERROR) && exchanges == 2 {
-                    op.handle_token_error(Error::Authentication {
-                        status: http::StatusCode::UNAUTHORIZED,
-                        message: Some("credentials refused".into()),
-                    });
+                    op.handle_token_error(
+                        Error::Authentication {
+                            status: http::StatusCode::UNAUTHORIZED,
+                            message: Some("credentials refused".into()),
+                        },
+                        now,
+                    );
                     continue;
                 }
                 let tok = match &cache {
@@ -729,10 +733,13 @@ pub fn run_operation(s: &Scenario) -> Report {
                 }
                 let t = issue(now, &mut issued);
                 op.handle_token(t, now);
-                op.handle_token_error(Error::Authentication {
-                    status: http::StatusCode::UNAUTHORIZED,
-                    message: None,
-                });
+                op.handle_token_error(
+                    Error::Authentication {
+                        status: http::StatusCode::UNAUTHORIZED,
+                        message: None,
+                    },
+                    now,
+                );
                 for later in [
                     now,
                     now + Duration::from_secs(1),

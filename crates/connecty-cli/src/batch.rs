@@ -159,11 +159,9 @@ async fn answer_one(
                     (Some(*question_id), Some(State::Failed))
                 }
                 Error::Timeout {
-                    question_id,
-                    last_state,
-                    ..
+                    asked, last_state, ..
                 } => (
-                    question_id.or(seen.question_id),
+                    asked.question_id().or(seen.question_id),
                     last_state.clone().or_else(|| seen.state.clone()),
                 ),
                 _ => (seen.question_id, seen.state.clone()),

@@ -161,6 +161,13 @@ pub fn failure(e: &Error, ctx: &Context) -> Failure {
             "check the client id and secret ({}), and that {base} is your organisation's region",
             ctx.credentials_from.as_deref().unwrap_or("CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET")
         )),
+        Error::Forbidden { .. } => {
+            let f = Failure::new(AUTHENTICATION, "forbidden", e.to_string());
+            match e.hint() {
+                Some(h) => f.hint(h.to_string()),
+                None => f,
+            }
+        }
         Error::NotFound { resource, message } => match resource {
             Resource::Workspace(dw) => Failure::new(
                 FAILURE,
@@ -241,10 +248,11 @@ pub fn failure(e: &Error, ctx: &Context) -> Failure {
         )
         .hint("rephrase the question (or check it in the ConnectyAI app) and ask again"),
         Error::Timeout {
-            question_id,
+            asked,
             last_state,
             elapsed,
-        } => match question_id {
+            ..
+        } => match &asked.question_id() {
             Some(q) => {
                 let state = last_state
                     .as_ref()
@@ -359,9 +367,10 @@ mod tests {
             ),
             (
                 Error::Timeout {
-                    question_id: Some(q),
+                    asked: connecty_proto::Asked::Yes(q),
                     last_state: Some(State::InProgress),
                     elapsed: Duration::from_millis(200),
+                    last_error: None,
                 },
                 DEADLINE,
                 "timeout",
@@ -370,6 +379,14 @@ mod tests {
                 Error::Transport(TransportError::new(TransportErrorKind::Connect, "refused")),
                 FAILURE,
                 "transport",
+            ),
+            (
+                Error::Forbidden {
+                    resource: Resource::Workspace(WorkspaceId(13)),
+                    message: None,
+                },
+                AUTHENTICATION,
+                "forbidden",
             ),
             (
                 Error::InvalidInput(InvalidInput::new("max_rows", "must be at least 1")),
@@ -393,9 +410,10 @@ mod tests {
         let q: QuestionId = Q.parse().unwrap();
         let f = failure(
             &Error::Timeout {
-                question_id: Some(q),
+                asked: connecty_proto::Asked::Yes(q),
                 last_state: Some(State::InProgress),
                 elapsed: Duration::from_millis(200),
+                last_error: None,
             },
             &ctx(),
         );

@@ -36,7 +36,8 @@ pub type ProgressFn = Arc<dyn Fn(&Event) + Send + Sync>;
 #[derive(Clone, Default)]
 pub struct WaitOptions {
     /// Components and row limit, used by every poll, so the poll that sees
-    /// `COMPLETED` already carries the results.
+    /// `COMPLETED` already carries the results. With `max_rows` unset the
+    /// server returns at most 1,000 rows.
     pub results: ResultsOptions,
     /// The overall deadline, from the call. `None` uses the client's
     /// default (20 minutes unless configured).
@@ -46,7 +47,8 @@ pub struct WaitOptions {
 }
 
 impl WaitOptions {
-    /// Defaults: include `dataframe`, server's `max_rows`, client's deadline.
+    /// Defaults: include `dataframe`, no `max_rows` sent (so the server's
+    /// default of 1,000 rows applies), the client's deadline.
     pub fn new() -> Self {
         Self::default()
     }
@@ -58,7 +60,9 @@ impl WaitOptions {
         self
     }
 
-    /// Sets `max_rows`.
+    /// Sets `max_rows`, the most rows returned (1 to
+    /// [`MAX_ROWS_LIMIT`](crate::MAX_ROWS_LIMIT)). Unset, the server returns
+    /// at most 1,000.
     #[must_use]
     pub fn max_rows(mut self, max_rows: u32) -> Self {
         self.results.max_rows = Some(max_rows);
@@ -391,9 +395,10 @@ fn record_status(span: &tracing::Span, r: &Result<http::Response<Vec<u8>>, crate
 
 fn token_timeout(config: &ClientConfig) -> Error {
     Error::Timeout {
-        question_id: None,
+        asked: crate::error::Asked::NoQuestion,
         last_state: None,
         elapsed: config.default_deadline,
+        last_error: None,
     }
 }
 
@@ -499,7 +504,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                         // The operation's deadline passed while waiting: the
                         // next poll ends it with its own timeout error.
                         Ok(None) => {}
-                        Err(e) => op.handle_token_error(e),
+                        Err(e) => op.handle_token_error(e, t.now()),
                     }
                 }
                 Output::Event(e) => on_event(&e, progress),
@@ -549,11 +554,11 @@ impl<T: AsyncTransport> AsyncClient<T> {
                             other => Err(unexpected(other)),
                         });
                     guard.armed = false;
-                    if let Err(Error::Timeout { .. }) = r {
+                    if let Err(e @ Error::Timeout { .. }) = r {
                         // This caller's deadline, not the exchange's fault:
                         // waiters with more time lead the next attempt.
                         cache.complete(None);
-                        return Ok(None);
+                        return Err(e);
                     }
                     cache.complete(Some(&r));
                     return r.map(Some);
@@ -711,7 +716,7 @@ impl<T: BlockingTransport> BlockingClient<T> {
                     match self.shared_token(reject, Some(op.deadline())) {
                         Ok(Some(tok)) => op.handle_token(tok, t.now()),
                         Ok(None) => {}
-                        Err(e) => op.handle_token_error(e),
+                        Err(e) => op.handle_token_error(e, t.now()),
                     }
                 }
                 Output::Event(e) => on_event(&e, progress),
@@ -760,9 +765,9 @@ impl<T: BlockingTransport> BlockingClient<T> {
                                 other => Err(unexpected(other)),
                             });
                     guard.armed = false;
-                    if let Err(Error::Timeout { .. }) = r {
+                    if let Err(e @ Error::Timeout { .. }) = r {
                         cache.complete(None);
-                        return Ok(None);
+                        return Err(e);
                     }
                     cache.complete(Some(&r));
                     return r.map(Some);

@@ -415,6 +415,10 @@ pub const MAX_QUESTION_BYTES: usize = 64 * 1024;
 pub const MAX_ROWS_LIMIT: u32 = 10_000_000;
 
 /// What a results call asks for: which components and how many rows.
+///
+/// The API cuts every dataframe at `max_rows`, **1,000 rows when it is not
+/// sent**: ask for more (up to [`MAX_ROWS_LIMIT`]) when a question may
+/// return more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ResultsOptions {
     /// The components to include. Default: `dataframe`.

@@ -13,7 +13,8 @@ pub const EXCERPT_LIMIT: usize = 512;
 
 /// Everything that can go wrong in an operation.
 ///
-/// Each variant says what the caller can do next; see its doc.
+/// `Display` says what happened, once, with the server's own message when
+/// it adds something; [`Error::hint`] says what the caller can do next.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
@@ -23,6 +24,14 @@ pub enum Error {
     Authentication {
         /// The HTTP status the server answered with.
         status: StatusCode,
+        /// The server's own message, if it sent one.
+        message: Option<String>,
+    },
+    /// The credentials are valid but may not do this (403 on ask or
+    /// results): typically the client may not use this data workspace.
+    Forbidden {
+        /// What was refused: the workspace asked, or the question read.
+        resource: Resource,
         /// The server's own message, if it sent one.
         message: Option<String>,
     },
@@ -69,17 +78,22 @@ pub enum Error {
         /// The server's reason, when it gave one.
         reason: Option<String>,
     },
-    /// The overall deadline was reached. The question goes on server-side:
-    /// wait on `question_id` again to resume. `question_id` is `None` when
-    /// the deadline passed before the ask was answered; the server may still
-    /// have taken the question.
+    /// The overall deadline was reached. [`Asked`] says where the question
+    /// stood: with [`Asked::Yes`] it goes on server-side and waiting on its
+    /// id again resumes it; with [`Asked::No`] there is nothing to resume.
     Timeout {
-        /// The question, when it had been asked.
-        question_id: Option<QuestionId>,
+        /// How far the question got.
+        asked: Asked,
         /// The last state seen, when a poll had answered.
         last_state: Option<State>,
         /// How long the operation ran.
         elapsed: Duration,
+        /// The failure that was being retried when the deadline struck
+        /// (a connect failure, a 503, a 429...), so a dead host reads
+        /// "cannot reach ..." and not only "deadline reached". `None` when
+        /// the last request had succeeded (a question still in progress)
+        /// or none had been answered yet.
+        last_error: Option<Box<Error>>,
     },
     /// The request could not be carried (connect, TLS, I/O, body limit).
     Transport(TransportError),
@@ -87,7 +101,36 @@ pub enum Error {
     InvalidInput(InvalidInput),
 }
 
-/// What a [`Error::NotFound`] refers to.
+/// How far the question of an operation got when it ended early: what an
+/// [`Error::Timeout`] leaves to resume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Asked {
+    /// The call asks no question (health, token).
+    NoQuestion,
+    /// The question was never sent (the deadline struck during the token
+    /// exchange, or while the ask could not connect): there is nothing to
+    /// resume, and asking again asks it once.
+    No,
+    /// The question was sent but no answer came back: the server may have
+    /// taken it, under an id we do not know. Asking again may ask it twice.
+    Unconfirmed,
+    /// The question was asked and has this id. It goes on server-side:
+    /// wait on the id to resume.
+    Yes(QuestionId),
+}
+
+impl Asked {
+    /// The question's id, when it is known.
+    pub fn question_id(&self) -> Option<QuestionId> {
+        match self {
+            Asked::Yes(q) => Some(*q),
+            _ => None,
+        }
+    }
+}
+
+/// What a [`Error::NotFound`] or [`Error::Forbidden`] refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Resource {
@@ -100,12 +143,22 @@ pub enum Resource {
     Endpoint,
 }
 
+impl Resource {
+    /// The workspace, when the resource is in one.
+    pub fn workspace(&self) -> Option<WorkspaceId> {
+        match self {
+            Resource::Workspace(dw) | Resource::Question(dw, _) => Some(*dw),
+            Resource::Endpoint => None,
+        }
+    }
+}
+
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Resource::Workspace(dw) => write!(f, "data workspace {dw}"),
             Resource::Question(dw, q) => write!(f, "question {q} in data workspace {dw}"),
-            Resource::Endpoint => f.write_str("endpoint (check the base URL)"),
+            Resource::Endpoint => f.write_str("the endpoint"),
         }
     }
 }
@@ -192,6 +245,9 @@ pub struct TransportError {
     pub message: String,
     /// Requests made, the first included, when the core gave up.
     pub attempts: u32,
+    /// The origin the request went to (`scheme://host[:port]`), filled in
+    /// by the core; `None` as a transport makes it.
+    pub origin: Option<String>,
 }
 
 impl TransportError {
@@ -201,13 +257,19 @@ impl TransportError {
             kind,
             message: message.into(),
             attempts: 1,
+            origin: None,
         }
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
+        match (&self.origin, self.kind) {
+            (Some(o), TransportErrorKind::Connect) => {
+                write!(f, "cannot reach {o}: {}", self.message)?
+            }
+            _ => write!(f, "{}: {}", self.kind, self.message)?,
+        }
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
         }
@@ -274,19 +336,28 @@ impl fmt::Display for Error {
         match self {
             Error::Authentication { status, message } => {
                 write!(f, "authentication failed ({status})")?;
-                with_message(f, message)?;
-                f.write_str("; check CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET")
+                with_message(f, message)
+            }
+            Error::Forbidden { resource, message } => {
+                let ours = format!("access to {resource} was refused (403 Forbidden)");
+                f.write_str(&ours)?;
+                with_message(f, &unrepeated(&ours, message))
             }
             Error::NotFound { resource, message } => {
-                write!(f, "{resource} was not found")?;
-                with_message(f, message)
+                let ours = match resource {
+                    Resource::Endpoint => {
+                        "the endpoint was not found (404): check the base URL".to_string()
+                    }
+                    r => format!("{r} was not found"),
+                };
+                f.write_str(&ours)?;
+                with_message(f, &unrepeated(&ours, message))
             }
             Error::RateLimited {
                 attempts, message, ..
             } => {
                 write!(f, "rate limited (429) after {attempts} attempts")?;
-                with_message(f, message)?;
-                f.write_str("; try again later")
+                with_message(f, message)
             }
             Error::Server {
                 status,
@@ -309,23 +380,37 @@ impl fmt::Display for Error {
                 with_message(f, reason)
             }
             Error::Timeout {
-                question_id,
+                asked,
                 last_state,
                 elapsed,
+                last_error,
             } => {
+                if let Some(e) = last_error {
+                    write!(f, "{e} (")?;
+                }
                 if *elapsed < Duration::from_secs(10) {
                     write!(f, "deadline reached after {} ms", elapsed.as_millis())?;
                 } else {
                     write!(f, "deadline reached after {:.1} s", elapsed.as_secs_f64())?;
                 }
-                if let Some(q) = question_id {
-                    write!(f, " waiting for question {q}")?;
+                match asked {
+                    Asked::Yes(q) => {
+                        write!(f, " waiting for question {q}")?;
+                        if let Some(s) = last_state {
+                            write!(f, " (last state {s})")?;
+                        }
+                        f.write_str("; it goes on server-side")?;
+                    }
+                    Asked::No => f.write_str(
+                        "; the question was never asked, so there is nothing to resume",
+                    )?,
+                    Asked::Unconfirmed => f.write_str(
+                        "; the question was sent but never confirmed: the server may have taken it, under an unknown id",
+                    )?,
+                    Asked::NoQuestion => {}
                 }
-                if let Some(s) = last_state {
-                    write!(f, " (last state {s})")?;
-                }
-                if question_id.is_some() {
-                    f.write_str("; it goes on server-side, wait on its id to resume")?;
+                if last_error.is_some() {
+                    f.write_str(")")?;
                 }
                 Ok(())
             }
@@ -340,9 +425,30 @@ impl std::error::Error for Error {
         match self {
             Error::Decode(e) => Some(e),
             Error::Transport(e) => Some(e),
+            Error::Timeout {
+                last_error: Some(e),
+                ..
+            } => Some(e.as_ref()),
             Error::InvalidInput(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// `message` unless it only repeats `ours` (every word of it is a word of
+/// `ours`, case and punctuation aside): a server saying "data workspace 9
+/// not found" adds nothing to "data workspace 9 was not found".
+pub(crate) fn unrepeated(ours: &str, message: &Option<String>) -> Option<String> {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let ours = words(ours);
+    match message {
+        Some(m) if words(m).iter().all(|w| ours.contains(w)) => None,
+        other => other.clone(),
     }
 }
 
@@ -423,6 +529,75 @@ mod tests {
             Some("<html>oops</html>")
         );
         assert_eq!(server_message(b"  "), None);
+    }
+
+    #[test]
+    fn server_messages_that_repeat_ours_are_dropped() {
+        let ours = "data workspace 999999 was not found";
+        for (theirs, kept) in [
+            ("data workspace 999999 not found", false),
+            ("Data Workspace 999999 not found.", false),
+            ("workspace 999999 not found", false),
+            ("not found", false),
+            ("", false),
+            ("Workspace does not exist", true),
+            ("data workspace 999999 not found in organisation 4", true),
+        ] {
+            let m = Some(theirs.to_string());
+            assert_eq!(unrepeated(ours, &m).is_some(), kept, "{theirs:?}");
+        }
+        assert_eq!(unrepeated(ours, &None), None);
+    }
+
+    #[test]
+    fn not_found_and_forbidden_read_once() {
+        let dw = WorkspaceId(999_999);
+        let e = Error::NotFound {
+            resource: Resource::Workspace(dw),
+            message: Some("data workspace 999999 not found".into()),
+        };
+        assert_eq!(e.to_string(), "data workspace 999999 was not found");
+        let e = Error::Forbidden {
+            resource: Resource::Workspace(WorkspaceId(13)),
+            message: Some("client may not use workspace 14".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "access to data workspace 13 was refused (403 Forbidden): client may not use workspace 14"
+        );
+    }
+
+    #[test]
+    fn timeouts_say_what_failed_and_what_is_left_to_resume() {
+        let mut connect = TransportError::new(
+            TransportErrorKind::Connect,
+            "could not connect to 127.0.0.1:9",
+        );
+        connect.origin = Some("http://127.0.0.1:9".into());
+        connect.attempts = 3;
+        let e = Error::Timeout {
+            asked: Asked::No,
+            last_state: None,
+            elapsed: Duration::from_millis(1),
+            last_error: Some(Box::new(Error::Transport(connect))),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot reach http://127.0.0.1:9: could not connect to 127.0.0.1:9 (after 3 attempts) \
+             (deadline reached after 1 ms; the question was never asked, so there is nothing to resume)"
+        );
+        let q: QuestionId = "729cb7a4-4b06-449e-a3c9-df40f5e570b8".parse().unwrap();
+        let e = Error::Timeout {
+            asked: Asked::Yes(q),
+            last_state: Some(State::InProgress),
+            elapsed: Duration::from_secs(30),
+            last_error: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "deadline reached after 30.0 s waiting for question 729cb7a4-4b06-449e-a3c9-df40f5e570b8 \
+             (last state IN_PROGRESS); it goes on server-side"
+        );
     }
 
     #[test]

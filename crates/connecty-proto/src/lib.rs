@@ -97,6 +97,7 @@ mod client;
 mod config;
 pub mod dataframe;
 mod error;
+mod hint;
 mod ids;
 mod json;
 mod machine;
@@ -117,9 +118,10 @@ pub use config::{
 };
 pub use dataframe::{Cell, CellKind, Column, DataFrame, Row, RowError};
 pub use error::{
-    DecodeError, EXCERPT_LIMIT, Error, InvalidInput, Resource, TransportError, TransportErrorKind,
-    excerpt, server_message,
+    Asked, DecodeError, EXCERPT_LIMIT, Error, InvalidInput, Resource, TransportError,
+    TransportErrorKind, excerpt, server_message,
 };
+pub use hint::{Hint, Knob, SdkVocabulary, Vocabulary};
 pub use ids::{QuestionId, WorkspaceId};
 pub use json::MAX_DEPTH;
 pub use machine::{Event, Operation, Outcome, Output, RequestId, Transmit};

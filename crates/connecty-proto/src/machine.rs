@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::config::{ClientConfig, ResultsOptions, validate_question};
-use crate::error::{Error, TransportError};
+use crate::error::{Asked, Error, TransportError, TransportErrorKind};
 use crate::ids::{QuestionId, WorkspaceId};
 use crate::request::{self, Endpoint};
 use crate::response::{self, RetryAction, classify_status, classify_transport, status_error};
@@ -204,6 +204,10 @@ pub struct Operation {
 
     step: Step,
     question_id: Option<QuestionId>,
+    asked: Asked,
+    /// The failure being retried, for the timeout error if the deadline
+    /// strikes before a retry succeeds.
+    last_failure: Option<Error>,
     last_state: Option<State>,
     polls: u32,
     /// When the question was asked (or the wait began).
@@ -237,6 +241,11 @@ impl Operation {
             Call::Results | Call::Wait => Step::Poll,
         };
         let budget = deadline.unwrap_or(config.default_deadline);
+        let asked = match (&call, question_id) {
+            (Call::Health | Call::Token, _) => Asked::NoQuestion,
+            (_, Some(q)) => Asked::Yes(q),
+            (_, None) => Asked::No,
+        };
         let mut op = Self {
             call,
             workspace,
@@ -246,6 +255,8 @@ impl Operation {
             rng: 0x9E37_79B9_7F4A_7C15,
             step,
             question_id,
+            asked,
+            last_failure: None,
             last_state: None,
             polls: 0,
             waiting_since: now,
@@ -438,12 +449,20 @@ impl Operation {
         self.phase = Phase::Done(Some(result));
     }
 
-    fn timeout_error(&self, now: Instant) -> Error {
+    fn timeout_error(&mut self, now: Instant) -> Error {
         Error::Timeout {
-            question_id: self.question_id,
+            asked: self.asked,
             last_state: self.last_state.clone(),
             elapsed: now.saturating_duration_since(self.started),
+            last_error: self.last_failure.take().map(Box::new),
         }
+    }
+
+    /// A transport error with the attempts made and the origin filled in.
+    fn transport_error(&self, mut error: TransportError) -> Error {
+        error.attempts = self.attempt.max(1);
+        error.origin = Some(self.config.base_url.origin().to_string());
+        Error::Transport(error)
     }
 
     /// Drains the next output. Call it after creating the operation and
@@ -473,10 +492,7 @@ impl Operation {
                     let id = *id;
                     self.handle_transport_error(
                         id,
-                        TransportError::new(
-                            crate::TransportErrorKind::Timeout,
-                            "request timed out",
-                        ),
+                        TransportError::new(TransportErrorKind::Timeout, "request timed out"),
                         now,
                     );
                     self.poll_output(now)
@@ -554,6 +570,10 @@ impl Operation {
         };
         self.fresh_token = false;
         self.attempt += 1;
+        if self.step == Step::Ask {
+            // From here the server may take the question.
+            self.asked = Asked::Unconfirmed;
+        }
         let id = RequestId(self.next_id);
         self.next_id += 1;
         let timeout = self
@@ -583,9 +603,18 @@ impl Operation {
     }
 
     /// The token could not be had (for example the credentials were
-    /// refused): the operation ends with `error`.
-    pub fn handle_token_error(&mut self, error: Error) {
+    /// refused): the operation ends with `error`. A token exchange that ran
+    /// out of this operation's time ([`Error::Timeout`]) ends it with its
+    /// own timeout error, carrying the exchange's last failure.
+    pub fn handle_token_error(&mut self, error: Error, now: Instant) {
         if let Phase::NeedToken { .. } = self.phase {
+            let error = match error {
+                Error::Timeout { last_error, .. } => {
+                    self.last_failure = last_error.map(|e| *e);
+                    self.timeout_error(now)
+                }
+                other => other,
+            };
             self.finish(Err(error));
         }
     }
@@ -658,11 +687,31 @@ impl Operation {
                 }
             }
             action => {
-                if self.retry(action, format!("status {status}"), now) {
+                let retried = self.retry(action, format!("status {status}"), now);
+                let mut failure = status_error(
+                    endpoint,
+                    status,
+                    response.body(),
+                    self.target(),
+                    self.attempt,
+                );
+                if let Error::RateLimited { retry_after, .. } = &mut failure {
+                    *retry_after = self.last_retry_after;
+                }
+                if retried && self.step == Step::Ask {
+                    // 429 and 503 are retried: the server refused the
+                    // question, it did not take it.
+                    self.asked = Asked::No;
+                }
+                self.last_failure = Some(failure);
+                if retried {
                     return;
                 }
                 if now >= self.deadline {
                     let e = self.timeout_error(now);
+                    return self.finish(Err(e));
+                }
+                if let Some(e) = self.last_failure.take() {
                     return self.finish(Err(e));
                 }
             }
@@ -682,6 +731,7 @@ impl Operation {
         }
         self.attempt = 0;
         self.reauthenticated = false;
+        self.last_failure = None;
         match self.step {
             Step::Health => self.finish(Ok(Outcome::Healthy)),
             Step::Token => {
@@ -691,6 +741,7 @@ impl Operation {
             Step::Ask => match response::parse_ask(&response) {
                 Ok(q) => {
                     self.question_id = Some(q);
+                    self.asked = Asked::Yes(q);
                     self.events.push_back(Event::Asked { question_id: q });
                     if let Call::AskAndWait { .. } = self.call {
                         self.step = Step::Poll;
@@ -761,26 +812,26 @@ impl Operation {
     }
 
     /// Feeds a transport failure of request `id`.
-    pub fn handle_transport_error(
-        &mut self,
-        id: RequestId,
-        mut error: TransportError,
-        now: Instant,
-    ) {
+    pub fn handle_transport_error(&mut self, id: RequestId, error: TransportError, now: Instant) {
         if !self.in_flight(id) {
             return;
         }
+        if self.step == Step::Ask && error.kind == TransportErrorKind::Connect {
+            // The request never reached the server.
+            self.asked = Asked::No;
+        }
+        let reason = format!("{}: {}", error.kind, error.message);
+        let action = classify_transport(self.step.endpoint(), error.kind);
+        let failure = self.transport_error(error);
         if now >= self.deadline {
+            self.last_failure = Some(failure);
             let e = self.timeout_error(now);
             return self.finish(Err(e));
         }
-        let action = classify_transport(self.step.endpoint(), error.kind);
-        if action != RetryAction::NoRetry
-            && self.retry(action, format!("{}: {}", error.kind, error.message), now)
-        {
+        if action != RetryAction::NoRetry && self.retry(action, reason, now) {
+            self.last_failure = Some(failure);
             return;
         }
-        error.attempts = self.attempt.max(1);
-        self.finish(Err(Error::Transport(error)));
+        self.finish(Err(failure));
     }
 }

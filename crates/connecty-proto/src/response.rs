@@ -110,6 +110,16 @@ pub fn status_error(
         401 | 403 if endpoint == Endpoint::Token => Error::Authentication { status, message },
         // Health sends no credentials: a 401 there is not about them.
         401 if endpoint != Endpoint::Health => Error::Authentication { status, message },
+        // A valid token that may not do this: the workspace is not this
+        // client's.
+        403 if matches!(endpoint, Endpoint::Ask | Endpoint::Results) => Error::Forbidden {
+            resource: match target {
+                Some((dw, Some(q))) if endpoint == Endpoint::Results => Resource::Question(dw, q),
+                Some((dw, _)) => Resource::Workspace(dw),
+                None => Resource::Endpoint,
+            },
+            message,
+        },
         404 => Error::NotFound {
             resource: match (endpoint, target) {
                 (Endpoint::Ask, Some((dw, _))) => Resource::Workspace(dw),
@@ -545,6 +555,36 @@ mod tests {
             e.to_string(),
             "question 729cb7a4-4b06-449e-a3c9-df40f5e570b8 in data workspace 13 was not found: no such question"
         );
+        for (endpoint, target, want) in [
+            (
+                Endpoint::Ask,
+                Some((WorkspaceId(13), None)),
+                Some(Resource::Workspace(WorkspaceId(13))),
+            ),
+            (
+                Endpoint::Results,
+                Some((WorkspaceId(13), Some(q))),
+                Some(Resource::Question(WorkspaceId(13), q)),
+            ),
+            (Endpoint::Token, None, None),
+            (Endpoint::Health, None, None),
+        ] {
+            let e = status_error(
+                endpoint,
+                StatusCode::FORBIDDEN,
+                br#"{"detail":"no"}"#,
+                target,
+                1,
+            );
+            match (e, want) {
+                (Error::Forbidden { resource, message }, Some(r)) => {
+                    assert_eq!((resource, message.as_deref()), (r, Some("no")))
+                }
+                (Error::Authentication { .. }, None) if endpoint == Endpoint::Token => {}
+                (Error::Api { .. }, None) if endpoint == Endpoint::Health => {}
+                (other, _) => panic!("{endpoint:?}: {other:?}"),
+            }
+        }
         let e = status_error(
             Endpoint::Results,
             StatusCode::BAD_GATEWAY,

@@ -311,3 +311,40 @@ fn no_credentials_allows_health_only() {
     }
     assert_eq!(api.tokens.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn a_dead_host_with_a_short_deadline_says_it_cannot_be_reached() {
+    // Every request fails to connect; sleeping advances the virtual clock,
+    // so the token exchange retries until the caller's deadline.
+    let t = FnTransport::new(Instant::now(), wall(), |_req| {
+        Err(TransportError::new(
+            TransportErrorKind::Connect,
+            "could not connect to 127.0.0.1:1",
+        ))
+    });
+    let client = BlockingClient::new(t, config());
+    let opts = WaitOptions::new().timeout(Duration::from_secs(2));
+    let e = client.ask_and_wait(13, "q", &opts).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Timeout {
+                asked: Asked::No,
+                last_error: Some(_),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("cannot reach http://127.0.0.1:1: could not connect to 127.0.0.1:1"),
+        "{shown}"
+    );
+    assert!(shown.contains("deadline reached after"), "{shown}");
+    assert!(
+        shown.contains("the question was never asked, so there is nothing to resume"),
+        "{shown}"
+    );
+    assert_eq!(e.hint(), Some(Hint::CheckNetwork));
+}

@@ -183,13 +183,16 @@ fn deadline_reached_carries_the_question_id_and_last_state() {
     });
     match e {
         Err(Error::Timeout {
-            question_id,
+            asked,
             last_state,
             elapsed,
+            last_error,
         }) => {
-            assert_eq!(question_id, Some(qid()));
+            assert_eq!(asked, Asked::Yes(qid()));
             assert_eq!(last_state, Some(State::InProgress));
             assert_eq!(elapsed, Duration::from_secs(30));
+            // Every poll answered: nothing failed, the question is slow.
+            assert_eq!(last_error, None);
         }
         other => panic!("{other:?}"),
     }
@@ -229,7 +232,7 @@ fn a_request_in_flight_at_the_deadline_is_cut_to_it() {
         matches!(
             e,
             Err(Error::Timeout {
-                question_id: Some(_),
+                asked: Asked::Yes(_),
                 ..
             })
         ),
@@ -574,6 +577,168 @@ fn not_found_workspace_and_question() {
             resource: Resource::Question(WorkspaceId(13), qid()),
             message: None
         }
+    );
+}
+
+#[test]
+fn a_403_on_ask_or_results_is_forbidden_naming_the_workspace() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(&sim, ResultsOptions::default(), None);
+    let e = sim.run(op, |_, _| status(403, r#"{"detail":"not your workspace"}"#));
+    assert_eq!(
+        e.unwrap_err(),
+        Error::Forbidden {
+            resource: Resource::Workspace(WorkspaceId(13)),
+            message: Some("not your workspace".into())
+        }
+    );
+    assert_eq!(sim.sent.len(), 1, "a 403 is not retried");
+    let mut sim = Sim::new();
+    let op = Operation::wait(
+        config(),
+        WorkspaceId(13),
+        qid(),
+        ResultsOptions::default(),
+        None,
+        sim.now,
+    );
+    let e = sim.run(op, |_, _| status(403, ""));
+    assert_eq!(
+        e.unwrap_err(),
+        Error::Forbidden {
+            resource: Resource::Question(WorkspaceId(13), qid()),
+            message: None
+        }
+    );
+}
+
+#[test]
+fn a_dead_host_at_the_deadline_says_it_cannot_be_reached() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(
+        &sim,
+        ResultsOptions::default(),
+        Some(Duration::from_secs(2)),
+    );
+    let e = sim
+        .run(op, |_, _| Reply::Fail(TransportErrorKind::Connect, ms(900)))
+        .unwrap_err();
+    match &e {
+        Error::Timeout {
+            asked: Asked::No,
+            last_error: Some(last),
+            ..
+        } => match last.as_ref() {
+            Error::Transport(t) => {
+                assert_eq!(t.kind, TransportErrorKind::Connect);
+                assert_eq!(t.origin.as_deref(), Some("https://api.eu1.connecty-ai.com"));
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("cannot reach https://api.eu1.connecty-ai.com: scripted failure"),
+        "{shown}"
+    );
+    assert!(shown.contains("never asked"), "{shown}");
+    assert_eq!(e.hint(), Some(Hint::CheckNetwork));
+}
+
+#[test]
+fn an_ask_cut_by_the_deadline_may_have_been_taken() {
+    let mut sim = Sim::new();
+    let op = ask_and_wait(
+        &sim,
+        ResultsOptions::default(),
+        Some(Duration::from_secs(1)),
+    );
+    let e = sim.run(op, |_, _| {
+        Reply::Fail(TransportErrorKind::Timeout, Duration::from_secs(5))
+    });
+    assert!(
+        matches!(
+            e,
+            Err(Error::Timeout {
+                asked: Asked::Unconfirmed,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(sim.sent.len(), 1);
+}
+
+#[test]
+fn the_deadline_during_a_retried_503_carries_the_503() {
+    let mut sim = Sim::new();
+    let op = Operation::wait(
+        config(),
+        WorkspaceId(13),
+        qid(),
+        ResultsOptions::default(),
+        Some(Duration::from_millis(500)),
+        sim.now,
+    )
+    .with_jitter_seed(1);
+    let e = sim.run(op, |_, _| status(503, "down")).unwrap_err();
+    match e {
+        Error::Timeout {
+            asked: Asked::Yes(q),
+            last_error: Some(last),
+            ..
+        } => {
+            assert_eq!(q, qid());
+            assert!(matches!(*last, Error::Server { .. }), "{last:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_token_exchange_that_runs_out_of_time_ends_the_operation_unasked() {
+    let sim = Sim::new();
+    let mut op = ask_and_wait(
+        &sim,
+        ResultsOptions::default(),
+        Some(Duration::from_secs(1)),
+    );
+    assert!(matches!(op.poll_output(sim.now), Output::NeedToken { .. }));
+    let mut connect = TransportError::new(TransportErrorKind::Connect, "could not connect");
+    connect.origin = Some("https://api.eu1.connecty-ai.com".into());
+    let later = sim.now + Duration::from_secs(1);
+    op.handle_token_error(
+        Error::Timeout {
+            asked: Asked::NoQuestion,
+            last_state: None,
+            elapsed: Duration::from_secs(1),
+            last_error: Some(Box::new(Error::Transport(connect))),
+        },
+        later,
+    );
+    let Output::Done(Err(e)) = op.poll_output(later) else {
+        panic!("the operation must end")
+    };
+    assert!(
+        matches!(
+            e,
+            Error::Timeout {
+                asked: Asked::No,
+                last_error: Some(_),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("cannot reach https://api.eu1.connecty-ai.com"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("the question was never asked, so there is nothing to resume"),
+        "{shown}"
     );
 }
 
