@@ -44,7 +44,8 @@ Exit codes:
      for batch: at least one question did not complete)
   2  usage error (bad flag or value, unreadable file, unknown profile)
   3  authentication failed (credentials refused or not set, or
-     credentials.toml readable by other users)
+     credentials.toml readable by other users), or forbidden (403: these
+     credentials may not use that workspace)
   4  the question FAILED (its reason on stderr)
   5  deadline reached (the question id on stderr; resume it with
      `connecty results --dw ID QUESTION_ID --wait`)
@@ -184,8 +185,9 @@ pub enum Command {
                       connecty ask --dw 13 \"orders per month in 2025\" --format csv --output orders.csv\n  \
                       connecty ask --dw 13 \"...\" --include dataframe,summary,sqlquery --max-rows 50\n  \
                       id=$(connecty ask --dw 13 \"...\" --no-wait)\n\n\
-                      Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication failed,\n\
-                      4 the question FAILED, 5 deadline reached (resume with `connecty results --wait`)."
+                      Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication failed\n\
+                      or forbidden, 4 the question FAILED, 5 deadline reached (resume with\n\
+                      `connecty results --wait`), 130 interrupted."
     )]
     Ask(AskArgs),
 
@@ -213,7 +215,7 @@ pub enum Command {
                       before it are done:\n\n  \
                       {\"question\": ..., \"question_id\": ..., \"state\": \"COMPLETED\", \"results\": {...}}\n  \
                       {\"question\": ..., \"question_id\": ...|null, \"state\": ...|null, \"error\": {\"kind\": ..., \"message\": ...}}\n\n\
-                      Error kinds: authentication, not_found, rate_limited, server, api, decode, \
+                      Error kinds: authentication, forbidden, not_found, rate_limited, server, api, decode, \
                       question_failed, timeout, transport, invalid_input. A failed question does \
                       not stop the others.",
         after_help = "Exit codes: 0 every question COMPLETED, 1 at least one did not, 2 usage \

@@ -310,13 +310,32 @@ fn help_documents_commands_environment_and_exit_codes() {
         "3  authentication failed",
         "4  the question FAILED",
         "5  deadline reached",
+        "130  interrupted",
+        "shell",
+        "configure",
+        "completions",
+        "--profile",
+        "--no-pager",
+        "CONNECTY_PROFILE",
+        "CONNECTY_CONFIG_DIR",
+        "CONNECTY_PAGER",
+        "forbidden (403",
     ] {
         assert!(
             run.stdout.contains(needle),
             "--help lacks {needle:?}: {run:?}"
         );
     }
-    let subcommands: [(&str, &[&str]); 7] = [
+    let subcommands: [(&str, &[&str]); 10] = [
+        ("shell", &["--dw", "\\help", "Ctrl-C", "Ctrl-D"]),
+        (
+            "configure",
+            &["--client-id", "--client-secret-stdin", "mode 0600"],
+        ),
+        (
+            "completions",
+            &["bash", "zsh", "fish", "powershell", "elvish"],
+        ),
         ("health", &["ok"]),
         ("token", &["--show"]),
         (
@@ -328,8 +347,10 @@ fn help_documents_commands_environment_and_exit_codes() {
                 "--format",
                 "--timeout",
                 "--no-wait",
+                "--output",
                 "table",
                 "ndjson",
+                "markdown",
             ],
         ),
         (
@@ -755,8 +776,34 @@ fn not_found_names_the_workspace_or_question() {
         assert_eq!(run.code, 1, "{run:?}");
         assert!(
             run.stderr.starts_with(&format!(
-                "error: question {QID} was not found in data workspace 13"
+                "error: question {QID} in data workspace 13 was not found"
             )),
+            "{run:?}"
+        );
+    });
+}
+
+#[test]
+fn a_403_is_forbidden_exit_3_with_the_cores_hint() {
+    on_both_transports(|transport| {
+        let server = ScriptedServer::start([
+            token_exchange(),
+            Exchange::new(
+                RequestMatcher::post("/v1/dw/13/questions").bearer(),
+                CannedResponse::json(403, r#"{"error":"client may not use workspace 13"}"#),
+            ),
+        ])
+        .expect("the scripted server starts");
+        let run = run_on(&server.base_url(), transport, &["ask", "--dw", "13", TOP5]);
+        assert_eq!(run.code, 3, "{run:?}");
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert!(
+            lines[0].starts_with("error: access to data workspace 13 was refused (403 Forbidden)"),
+            "{run:?}"
+        );
+        assert!(
+            lines[1]
+                .starts_with("hint: these credentials may not use data workspace 13: check --dw"),
             "{run:?}"
         );
     });
@@ -775,7 +822,7 @@ fn a_failed_question_exits_4_with_its_reason() {
         assert!(run.stdout.is_empty(), "{run:?}");
         let first = run.stderr.lines().next().unwrap();
         assert!(
-            first.starts_with("error: question ") && first.contains(" FAILED: "),
+            first.starts_with("error: question ") && first.contains(" failed: "),
             "{run:?}"
         );
         assert!(first.contains("not a text-to-SQL engine"), "{run:?}");
@@ -1013,13 +1060,14 @@ fn a_body_that_is_not_json_is_reported_with_an_excerpt() {
         assert_eq!(run.code, 1, "{run:?}");
         let lines: Vec<&str> = run.stderr.lines().collect();
         assert_eq!(lines.len(), 2, "{run:?}");
-        assert!(
-            lines[0].starts_with("error: the server's answer was not the expected JSON"),
+        assert_eq!(
+            lines[0],
+            r#"error: unexpected response at $: expected JSON but got HTML or XML (body starts: "<html><body>Gateway says hello</body></html>")"#,
             "{run:?}"
         );
-        assert_eq!(
-            lines[1],
-            r#"body starts: "<html><body>Gateway says hello</body></html>""#
+        assert!(
+            lines[1].starts_with("hint: the server does not answer like the ConnectyAI API: check --base-url or --region (now http://127.0.0.1:"),
+            "{run:?}"
         );
     });
 }
@@ -1085,7 +1133,7 @@ fn batch_of_20_with_failures_keeps_input_order() {
                     line["error"]["message"]
                         .as_str()
                         .unwrap()
-                        .contains("FAILED"),
+                        .contains(" failed: "),
                     "{line}"
                 );
                 assert!(line.get("results").is_none());

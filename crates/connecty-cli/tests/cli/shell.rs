@@ -56,7 +56,7 @@ fn a_shell_session_on_a_terminal() {
         term.expect("connecty (dw 13)> ");
         // A FAILED question prints its error; the shell goes on.
         term.line("what is the meaning of life");
-        term.expect("FAILED: ");
+        term.expect(" failed: the ConnectyAI emulator is not a text-to-SQL engine");
         term.expect("connecty (dw 13)> ");
         // Ctrl-C at the prompt clears the line.
         term.send("half a question");
