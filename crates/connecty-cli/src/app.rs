@@ -217,6 +217,9 @@ pub fn load(cli: &Cli, needs_credentials: bool) -> Result<Loaded, Failure> {
         credentials: stored.as_ref(),
     };
     let mut resolved = resolve(&flags, &env, &input, needs_credentials)?;
+    if let Some(mib) = cli.body_limit {
+        resolved.settings.body_limit = mib.saturating_mul(1024 * 1024);
+    }
     if let Some(path) = &resolved.ca_cert {
         let what = if cli.ca_cert.is_some() {
             "--ca-cert"

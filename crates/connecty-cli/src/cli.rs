@@ -120,6 +120,16 @@ pub struct Cli {
     )]
     pub ca_cert: Option<PathBuf>,
 
+    /// Largest response accepted, in MiB after gzip decoding [default: 256]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "MIB",
+        value_parser = clap::value_parser!(u64).range(1..=1024 * 1024)
+    )]
+    pub body_limit: Option<u64>,
+
     /// Never send tables through the pager
     #[arg(long, global = true, help_heading = "Global options")]
     pub no_pager: bool,

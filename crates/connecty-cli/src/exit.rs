@@ -149,6 +149,7 @@ impl Vocabulary for Words<'_> {
             Knob::QuestionId => "the question id".to_string(),
             Knob::Timeout => "--timeout".to_string(),
             Knob::MaxRows => "--max-rows".to_string(),
+            Knob::BodyLimit => "--body-limit".to_string(),
             Knob::RootCertificate => "--ca-cert FILE.pem (or ca_cert in the profile)".to_string(),
             Knob::Proxy => "the proxy (HTTPS_PROXY, NO_PROXY)".to_string(),
             other => other.sdk_name().to_string(),

@@ -250,3 +250,21 @@ fn piped_tables_are_never_cut() {
     );
     assert!(!run.stdout.contains("note:"), "{run:?}");
 }
+
+#[test]
+fn a_body_over_the_limit_names_both_ways_out() {
+    let base = fast().base_url();
+    let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) \
+               SELECT printf('%.100c', 'x') AS filler FROM c";
+    on_both_transports(|t| {
+        let run = run_on(&base, t, &["--body-limit", "1", "ask", "--dw", "13", sql, "--max-rows", "20000"]);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(
+            run.stderr.contains("hint: ask for fewer rows with --max-rows, or raise --body-limit"),
+            "{run:?}"
+        );
+        let run = run_on(&base, t, &["--body-limit", "8", "ask", "--dw", "13", sql, "--max-rows", "20000", "--format", "csv"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.stdout.lines().count(), 20001);
+    });
+}
