@@ -357,7 +357,7 @@ fn check(
     match client.token() {
         Ok(token) => {
             eprintln!(
-                "checked: the credentials work with {} ({})",
+                "checked: the credentials work with {}; {}",
                 ctx.base_url,
                 expiry_line(token.expires_at(), SystemTime::now())
             );
