@@ -90,8 +90,16 @@ fn man(rest: &[String]) -> Result<(), String> {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root().join("target").join("man"));
     let mut cmd = cargo();
-    cmd.args(["run", "--quiet", "-p", "connecty-cli", "--example", "man", "--"])
-        .arg(&dir);
+    cmd.args([
+        "run",
+        "--quiet",
+        "-p",
+        "connecty-cli",
+        "--example",
+        "man",
+        "--",
+    ])
+    .arg(&dir);
     run("man", cmd)
 }
 

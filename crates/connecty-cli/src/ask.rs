@@ -31,6 +31,22 @@ pub struct Shown<'a> {
     pub show_state: bool,
 }
 
+/// The state of every answer a wait returns.
+static COMPLETED: State = State::Completed;
+
+impl<'a> Shown<'a> {
+    /// A COMPLETED answer, as a wait returns it.
+    pub fn answer(answer: &'a Answer, show_state: bool) -> Self {
+        Shown {
+            question_id: &answer.question_id,
+            state: &COMPLETED,
+            results: Some(&answer.results),
+            extra: None,
+            show_state,
+        }
+    }
+}
+
 /// Prints (or writes to `--output`) a question's state and results.
 pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failure> {
     let state = shown.state;
@@ -197,16 +213,7 @@ pub fn ask(client: &AnyClient, args: &AskArgs, pager: bool, ctx: &Context) -> Ou
     let answer = answer
         .ok_or_else(interrupted)?
         .map_err(|e| failure(&e, ctx))?;
-    print_results(
-        &output,
-        &Shown {
-            question_id: &answer.question_id,
-            state: &State::Completed,
-            results: Some(&answer.results),
-            extra: None,
-            show_state: false,
-        },
-    )?;
+    print_results(&output, &Shown::answer(&answer, false))?;
     Ok(exit::SUCCESS)
 }
 
@@ -230,16 +237,7 @@ pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Contex
         let answer = answer
             .ok_or_else(interrupted)?
             .map_err(|e| failure(&e, ctx))?;
-        print_results(
-            &output,
-            &Shown {
-                question_id: &answer.question_id,
-                state: &State::Completed,
-                results: Some(&answer.results),
-                extra: None,
-                show_state: true,
-            },
-        )?;
+        print_results(&output, &Shown::answer(&answer, true))?;
         return Ok(exit::SUCCESS);
     }
     let response = client

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use connecty_proto::{BaseUrl, Settings, State, WaitOptions, WorkspaceId};
+use connecty_proto::{BaseUrl, Settings, WaitOptions, WorkspaceId};
 
 use crate::app::{Outcome, build, println_out};
 use crate::ask::{Shown, print_results};
@@ -150,16 +150,7 @@ pub fn demo(transport: TransportKind, pager: bool) -> Outcome {
         file: None,
         pager,
     };
-    print_results(
-        &output,
-        &Shown {
-            question_id: &answer.question_id,
-            state: &State::Completed,
-            results: Some(&answer.results),
-            extra: None,
-            show_state: false,
-        },
-    )?;
+    print_results(&output, &Shown::answer(&answer, false))?;
     eprintln!(
         "\nNext: `connecty emulator` serves this emulator until Ctrl-C and prints the exports to point `connecty ask` at it."
     );

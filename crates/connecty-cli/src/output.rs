@@ -243,14 +243,7 @@ mod tests {
 
     #[test]
     fn pager_is_connecty_pager_then_pager_then_less() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+        let env = crate::profile::fake_env;
         assert_eq!(
             pager_command(&env(&[("CONNECTY_PAGER", "most"), ("PAGER", "more")])).as_deref(),
             Some("most")

@@ -199,14 +199,7 @@ mod tests {
 
     type Env = &'static [(&'static str, &'static str)];
 
-    fn env(pairs: Env) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use crate::profile::fake_env as env;
 
     fn url(s: &str) -> BaseUrl {
         BaseUrl::parse(s).unwrap()

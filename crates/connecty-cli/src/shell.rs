@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use connecty_proto::{
-    IncludeSet, MAX_ROWS_LIMIT, QuestionId, ResultsOptions, State, WaitOptions, WorkspaceId,
+    IncludeSet, MAX_ROWS_LIMIT, QuestionId, ResultsOptions, WaitOptions, WorkspaceId,
     validate_question,
 };
 use rustyline::error::ReadlineError;
@@ -350,14 +350,7 @@ fn answer(
         }
         Some(Ok(a)) => a,
     };
-    let shown = Shown {
-        question_id: &answer.question_id,
-        state: &State::Completed,
-        results: Some(&answer.results),
-        extra: None,
-        show_state: false,
-    };
-    if let Err(f) = print_results(&output, &shown) {
+    if let Err(f) = print_results(&output, &Shown::answer(&answer, false)) {
         f.print();
     }
 }

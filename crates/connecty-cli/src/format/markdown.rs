@@ -3,10 +3,10 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use connecty_proto::{CellKind, DataFrame, QuestionResults};
+use connecty_proto::{DataFrame, QuestionResults};
 
 use super::table::statistics_rows;
-use super::{TABLE_NULL, cell_text, escape_for_block};
+use super::{TABLE_NULL, cell_text, escape_for_block, number_columns};
 
 /// `s` made safe for one cell of a GitHub table, so that the table keeps
 /// its shape and a renderer shows the text as it is:
@@ -101,24 +101,11 @@ pub fn write_markdown_dataframe<W: Write + ?Sized>(out: &mut W, df: &DataFrame) 
     if ncols == 0 {
         return writeln!(out, "(no columns)");
     }
-    let mut numeric = vec![true; ncols];
-    let mut any_value = vec![false; ncols];
-    for row in df.rows() {
-        for (i, cell) in row.cells().enumerate() {
-            match cell.kind() {
-                CellKind::Null => {}
-                CellKind::Number => any_value[i] = true,
-                _ => {
-                    any_value[i] = true;
-                    numeric[i] = false;
-                }
-            }
-        }
-    }
+    let numeric = number_columns(df);
     write_row(out, df.columns().iter().map(|c| Cow::Borrowed(c.as_str())))?;
     out.write_all(b"|")?;
-    for (n, a) in numeric.iter().zip(&any_value) {
-        out.write_all(if *n && *a { b"---:|" } else { b"---|" })?;
+    for n in numeric {
+        out.write_all(if n { b"---:|" } else { b"---|" })?;
     }
     out.write_all(b"\n")?;
     for row in df.rows() {

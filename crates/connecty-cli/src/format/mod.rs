@@ -28,7 +28,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use connecty_proto::{Cell, CellKind};
+use connecty_proto::{Cell, CellKind, DataFrame};
 
 mod csv;
 mod json;
@@ -175,6 +175,31 @@ impl<W: Write> Write for Compactor<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// For each column, whether it holds numbers and nulls only, and at least
+/// one number: such columns are right-aligned in tables.
+pub(crate) fn number_columns(df: &DataFrame) -> Vec<bool> {
+    let ncols = df.width();
+    let mut numeric = vec![true; ncols];
+    let mut any_value = vec![false; ncols];
+    for row in df.rows() {
+        for (i, cell) in row.cells().enumerate().take(ncols) {
+            match cell.kind() {
+                CellKind::Null => {}
+                CellKind::Number => any_value[i] = true,
+                _ => {
+                    any_value[i] = true;
+                    numeric[i] = false;
+                }
+            }
+        }
+    }
+    numeric
+        .iter()
+        .zip(&any_value)
+        .map(|(n, a)| *n && *a)
+        .collect()
 }
 
 /// The text of a cell for humans and CSV: strings unescaped, numbers and

@@ -4,12 +4,12 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use connecty_proto::stats::Members;
-use connecty_proto::{Cell, CellKind, DataFrame, QuestionResults};
+use connecty_proto::{Cell, DataFrame, QuestionResults};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{
     DEFAULT_WIDTH, MIN_WIDTH, TABLE_NULL, cell_text, compact_json, escape_for_block,
-    escape_for_line,
+    escape_for_line, number_columns,
 };
 
 /// The narrowest a column is cut to (before columns are dropped instead).
@@ -303,29 +303,15 @@ pub fn write_dataframe_table<W: Write + ?Sized>(
     }
     let headers: Vec<Cow<'_, str>> = df.columns().iter().map(|c| escape_for_line(c)).collect();
     let mut natural: Vec<usize> = headers.iter().map(|h| width_of(h)).collect();
-    let mut numeric = vec![true; ncols];
-    let mut any_value = vec![false; ncols];
     for row in df.rows() {
         for (i, cell) in row.cells().enumerate() {
             let w = with_display(&cell, width_of);
             if w > natural[i] {
                 natural[i] = w;
             }
-            match cell.kind() {
-                CellKind::Null => {}
-                CellKind::Number => any_value[i] = true,
-                _ => {
-                    any_value[i] = true;
-                    numeric[i] = false;
-                }
-            }
         }
     }
-    let right: Vec<bool> = numeric
-        .iter()
-        .zip(&any_value)
-        .map(|(n, a)| *n && *a)
-        .collect();
+    let right = number_columns(df);
     let widths = fit_columns(&natural, &right, width);
     let shown = widths.len();
     report.hidden_columns = ncols - shown;

@@ -1312,28 +1312,43 @@ fn emulator_serves_until_interrupted() {
     );
 }
 
-#[test]
-fn ctrl_c_while_waiting_prints_the_resume_command() {
-    let base = slow().base_url();
-    let env = env_of(&base);
+/// Starts `args` against `base_url`, sends SIGINT (Ctrl-C) after `after`
+/// and collects what it printed.
+fn interrupted_run(base_url: &str, args: &[&str], after: Duration) -> Run {
+    let env = env_of(base_url);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let child = command(&["ask", "--dw", "13", TOP5], &env)
+    let child = command(args, &env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The question takes 1.5 s; interrupt it while it is polled.
-    std::thread::sleep(Duration::from_millis(600));
+    std::thread::sleep(after);
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(out.stdout.is_empty());
-    assert!(stderr.starts_with("interrupted: question "), "{stderr}");
-    resume_id(&stderr);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn ctrl_c_while_waiting_prints_the_resume_command() {
+    // The question takes 1.5 s; interrupt it while it is polled.
+    on_both_transports(|t| {
+        let run = interrupted_run(
+            &slow().base_url(),
+            &["--transport", t, "ask", "--dw", "13", TOP5],
+            Duration::from_millis(600),
+        );
+        assert_eq!(run.code, 130, "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert!(run.stderr.starts_with("interrupted: question "), "{run:?}");
+        resume_id(&run.stderr);
+    });
 }

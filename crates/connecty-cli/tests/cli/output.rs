@@ -71,16 +71,6 @@ fn markdown_is_a_github_table_that_parses_back() {
     });
 }
 
-/// The entries of `dir`, to show that no temporary file was left.
-fn entries(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn output_is_replaced_only_when_the_question_completes() {
     let (fast_base, slow_base) = (fast().base_url(), slow().base_url());
@@ -95,7 +85,7 @@ fn output_is_replaced_only_when_the_question_completes() {
                 "old contents\n",
                 "{run:?}"
             );
-            assert_eq!(entries(dir.0.path()), ["answer.csv"], "{run:?}");
+            assert_eq!(dir.entries(), ["answer.csv"], "{run:?}");
             assert!(run.stdout.is_empty(), "{run:?}");
         };
         // A FAILED question.
@@ -133,9 +123,8 @@ fn output_is_replaced_only_when_the_question_completes() {
         assert_eq!(run.code, 5, "{run:?}");
         untouched(&run);
         // Ctrl-C while waiting.
-        let env = env_of(&slow_base);
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let child = command(
+        let run = interrupted_run(
+            &slow_base,
             &[
                 "--transport",
                 t,
@@ -146,25 +135,8 @@ fn output_is_replaced_only_when_the_question_completes() {
                 "--output",
                 file_arg,
             ],
-            &env,
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-        std::thread::sleep(Duration::from_millis(600));
-        let status = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let out = child.wait_with_output().unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+            Duration::from_millis(600),
+        );
         assert_eq!(run.code, 130, "{run:?}");
         assert!(
             run.stderr
@@ -198,7 +170,7 @@ fn output_is_replaced_only_when_the_question_completes() {
                 .unwrap()
                 .starts_with("country,orders\r\n")
         );
-        assert_eq!(entries(dir.0.path()), ["answer.csv"]);
+        assert_eq!(dir.entries(), ["answer.csv"]);
         // Every text format goes to a file the same way.
         for format in ["table", "json", "ndjson", "markdown"] {
             let run = run_on(
@@ -257,13 +229,42 @@ fn a_body_over_the_limit_names_both_ways_out() {
     let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) \
                SELECT printf('%.100c', 'x') AS filler FROM c";
     on_both_transports(|t| {
-        let run = run_on(&base, t, &["--body-limit", "1", "ask", "--dw", "13", sql, "--max-rows", "20000"]);
+        let run = run_on(
+            &base,
+            t,
+            &[
+                "--body-limit",
+                "1",
+                "ask",
+                "--dw",
+                "13",
+                sql,
+                "--max-rows",
+                "20000",
+            ],
+        );
         assert_eq!(run.code, 1, "{run:?}");
         assert!(
-            run.stderr.contains("hint: ask for fewer rows with --max-rows, or raise --body-limit"),
+            run.stderr
+                .contains("hint: ask for fewer rows with --max-rows, or raise --body-limit"),
             "{run:?}"
         );
-        let run = run_on(&base, t, &["--body-limit", "8", "ask", "--dw", "13", sql, "--max-rows", "20000", "--format", "csv"]);
+        let run = run_on(
+            &base,
+            t,
+            &[
+                "--body-limit",
+                "8",
+                "ask",
+                "--dw",
+                "13",
+                sql,
+                "--max-rows",
+                "20000",
+                "--format",
+                "csv",
+            ],
+        );
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(run.stdout.lines().count(), 20001);
     });
