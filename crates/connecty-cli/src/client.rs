@@ -164,6 +164,10 @@ impl AnyClient {
                     WaitFor::Wait(dw, id) => (c.clone(), (dw, Ok(id))),
                 };
                 let done = tx.clone();
+                // Watch before the thread starts: no Ctrl-C falls between.
+                let _watch = interrupt::watch(move || {
+                    let _ = tx.send(None);
+                });
                 let spawned = std::thread::Builder::new()
                     .name("connecty-wait".to_string())
                     .spawn(move || {
@@ -181,13 +185,10 @@ impl AnyClient {
                         ),
                     ))));
                 }
-                let _watch = interrupt::watch(move || {
-                    let _ = tx.send(None);
-                });
                 match rx.recv() {
                     Ok(Some(r)) => Waited::Done(Box::new(r)),
-                    // A panic on the waiting thread was already reported by
-                    // the panic hook; treat it as stopped.
+                    // Ctrl-C. (The waiting thread always sends: a panic
+                    // there ends the process through the panic hook.)
                     Ok(None) | Err(_) => {
                         stopped.store(true, Ordering::SeqCst);
                         Waited::Interrupted

@@ -12,11 +12,18 @@ use std::time::Duration;
 
 use connecty_testkit::emulator::{Emulator, EmulatorHandle, Schedule};
 
+// These use Unix file modes, shells and pseudo-terminals.
+#[cfg(unix)]
 mod completions;
+#[cfg(unix)]
 mod configure;
+#[cfg(unix)]
 mod output;
+#[cfg(unix)]
 mod profiles;
+#[cfg(unix)]
 mod pty;
+#[cfg(unix)]
 mod shell;
 use connecty_testkit::{CannedResponse, Exchange, RequestMatcher, ScriptedServer};
 use serde_json::Value;
@@ -1312,10 +1319,18 @@ fn emulator_serves_until_interrupted() {
     );
 }
 
-/// Starts `args` against `base_url`, sends SIGINT (Ctrl-C) after `after`
-/// and collects what it printed.
-fn interrupted_run(base_url: &str, args: &[&str], after: Duration) -> Run {
-    let env = env_of(base_url);
+/// Starts `args` against an emulator of its own whose questions take
+/// 1.5 s, sends SIGINT (Ctrl-C) once the question was asked, and collects
+/// what the command printed.
+fn interrupted_run(args: &[&str]) -> Run {
+    let emulator = start(
+        Schedule {
+            pending: Duration::from_millis(700),
+            in_progress: Duration::from_millis(800),
+        },
+        None,
+    );
+    let env = env_of(&emulator.base_url());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let child = command(args, &env)
         .stdin(Stdio::null())
@@ -1323,7 +1338,16 @@ fn interrupted_run(base_url: &str, args: &[&str], after: Duration) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(after);
+    // The question reached the server: the command is waiting on it.
+    let asked_by = std::time::Instant::now() + Duration::from_secs(20);
+    while emulator.questions_asked() == 0 {
+        assert!(
+            std::time::Instant::now() < asked_by,
+            "the question was never asked"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -1341,11 +1365,7 @@ fn interrupted_run(base_url: &str, args: &[&str], after: Duration) -> Run {
 fn ctrl_c_while_waiting_prints_the_resume_command() {
     // The question takes 1.5 s; interrupt it while it is polled.
     on_both_transports(|t| {
-        let run = interrupted_run(
-            &slow().base_url(),
-            &["--transport", t, "ask", "--dw", "13", TOP5],
-            Duration::from_millis(600),
-        );
+        let run = interrupted_run(&["--transport", t, "ask", "--dw", "13", TOP5]);
         assert_eq!(run.code, 130, "{run:?}");
         assert!(run.stdout.is_empty(), "{run:?}");
         assert!(run.stderr.starts_with("interrupted: question "), "{run:?}");

@@ -123,20 +123,16 @@ fn output_is_replaced_only_when_the_question_completes() {
         assert_eq!(run.code, 5, "{run:?}");
         untouched(&run);
         // Ctrl-C while waiting.
-        let run = interrupted_run(
-            &slow_base,
-            &[
-                "--transport",
-                t,
-                "ask",
-                "--dw",
-                "13",
-                TOP5,
-                "--output",
-                file_arg,
-            ],
-            Duration::from_millis(600),
-        );
+        let run = interrupted_run(&[
+            "--transport",
+            t,
+            "ask",
+            "--dw",
+            "13",
+            TOP5,
+            "--output",
+            file_arg,
+        ]);
         assert_eq!(run.code, 130, "{run:?}");
         assert!(
             run.stderr
