@@ -26,7 +26,9 @@ tasks:
   audit              cargo deny check advisories (needs a network)
   bench              connecty-bench in release mode; writes docs/benchmarks.md
                        --quick, --only NAME,... (prints instead)
-  conformance        every fixture against every adapter [FILTER...] [--adapter NAME]";
+  conformance        every fixture against every adapter [FILTER...] [--adapter NAME]
+  man                man pages for `connecty` and every command (clap_mangen)
+                       [DIR]           where to write them (default target/man)";
 
 pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -80,6 +82,27 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo xtask man [DIR]`: the CLI's `man` example writes one page per
+/// command from the same definitions as `--help` and the completions.
+fn man(rest: &[String]) -> Result<(), String> {
+    let dir = rest
+        .first()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target").join("man"));
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "-p",
+        "connecty-cli",
+        "--example",
+        "man",
+        "--",
+    ])
+    .arg(&dir);
+    run("man", cmd)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or_default();
@@ -90,6 +113,7 @@ fn main() -> ExitCode {
         Some("audit") => supply_chain::audit(),
         Some("bench") => tasks::bench(rest),
         Some("conformance") => tasks::conformance(rest),
+        Some("man") => man(rest),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

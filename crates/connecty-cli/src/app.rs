@@ -1,36 +1,36 @@
-//! The commands.
+//! Parsing the command line, loading the settings, and running a command.
 
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory, FromArgMatches};
-use connecty_proto::{
-    BaseUrl, ENV_CLIENT_ID, ENV_CLIENT_SECRET, Event, ProgressFn, QuestionId, Region,
-    ResultsOptions, State, WaitOptions, WorkspaceId,
-};
+use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::{AskArgs, Cli, Command, EmulatorArgs, RegionArg, ResultsArgs, TransportKind};
-use crate::client::{AnyClient, ClientSpec};
-use crate::exit::{self, Context, Failure, failure, register_secret, resume_command};
-use crate::format::{self, Format, TableOptions};
-use crate::progress::Progress;
+use crate::cli::{Cli, Command};
+use crate::client::AnyClient;
+use crate::exit::{self, Context, Failure, failure, register_secret};
+use crate::output::write_stdout;
+use crate::profile::{self, ProfileName};
+use crate::resolve::{Flags, ProfileInput, Resolved, resolve};
 
-/// The sample question of `demo`: the API reference's own example.
-pub const DEMO_QUESTION: &str = "list the top 5 countries with the most orders";
+/// The `connecty` command's argument definitions, for completions and man
+/// pages.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
 
 /// Parses the command line and runs the command; returns the exit code.
 pub fn run() -> u8 {
     // Nothing a user or a server sends should panic; should a bug do so
-    // anyway, say it in one line, without a backtrace, and exit 1.
+    // anyway, say it in one line, without a backtrace, remove any
+    // half-written file and exit 1.
     std::panic::set_hook(Box::new(|info| {
         let text = info.to_string();
         eprintln!(
             "error: internal error in connecty (please report it): {}",
             crate::format::escape_for_line(&exit::redact(&text))
         );
+        crate::atomic::remove_pending();
         std::process::exit(i32::from(exit::FAILURE));
     }));
     let matches = match Cli::command().try_get_matches() {
@@ -48,7 +48,7 @@ pub fn run() -> u8 {
             return exit::USAGE;
         }
     };
-    match dispatch(&cli, &matches) {
+    match dispatch(&cli) {
         Ok(code) => code,
         Err(f) => {
             f.print();
@@ -57,43 +57,46 @@ pub fn run() -> u8 {
     }
 }
 
-type Outcome = Result<u8, Failure>;
+/// A command's result: its exit code, or what to print and exit with.
+pub type Outcome = Result<u8, Failure>;
 
-fn dispatch(cli: &Cli, matches: &ArgMatches) -> Outcome {
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn dispatch(cli: &Cli) -> Outcome {
     match &cli.command {
-        Command::Emulator(args) => return emulator(args),
-        Command::Demo => return demo(cli.transport),
+        Command::Emulator(args) => return crate::demo::emulator(args),
+        Command::Demo => {
+            return crate::demo::demo(cli.transport.unwrap_or_default(), !cli.no_pager);
+        }
+        Command::Completions { shell } => {
+            return write_stdout(|out| {
+                clap_complete::generate(*shell, &mut Cli::command(), "connecty", out);
+                Ok(())
+            })
+            .map(|()| exit::SUCCESS);
+        }
+        Command::Configure(args) => return crate::configure::run(cli, args),
         _ => {}
     }
-    let base_url = resolve_base_url(cli, matches)?;
-    let mut ctx = Context {
-        base_url: base_url.to_string(),
-        dw: None,
-    };
-    let ca_certs = match &cli.ca_cert {
-        Some(path) => vec![read_file(path, "--ca-cert")?],
-        None => Vec::new(),
-    };
     let needs_credentials = !matches!(cli.command, Command::Health);
-    let credentials = if needs_credentials {
-        Some(credentials_from_env()?)
-    } else {
-        None
+    let loaded = load(cli, needs_credentials)?;
+    let mut ctx = Context {
+        base_url: loaded.resolved.settings.base_url.to_string(),
+        dw: None,
+        credentials_from: loaded.resolved.credentials_from.clone(),
     };
-    let mut spec = ClientSpec {
-        base_url,
-        credentials,
-        ca_certs,
-        deadline: None,
-    };
+    let mut settings = loaded.resolved.settings.clone();
+    let transport = loaded.resolved.transport;
     match &cli.command {
         Command::Health => {
-            let client = build(cli.transport, &spec, &ctx)?;
+            let client = build(transport, &settings, &ctx)?;
             client.health().map_err(|e| failure(&e, &ctx))?;
             println_out("ok")
         }
         Command::Token { show } => {
-            let client = build(cli.transport, &spec, &ctx)?;
+            let client = build(transport, &settings, &ctx)?;
             let token = client.token().map_err(|e| failure(&e, &ctx))?;
             let line = expiry_line(token.expires_at(), SystemTime::now());
             if *show {
@@ -106,86 +109,131 @@ fn dispatch(cli: &Cli, matches: &ArgMatches) -> Outcome {
         }
         Command::Ask(args) => {
             ctx.dw = Some(args.dw);
-            spec.deadline = args.timeout;
-            let client = build(cli.transport, &spec, &ctx)?;
-            ask(&client, args, &ctx)
+            if let Some(t) = args.timeout {
+                settings.default_deadline = t;
+            }
+            let client = build(transport, &settings, &ctx)?;
+            crate::ask::ask(&client, args, !cli.no_pager, &ctx)
         }
         Command::Results(args) => {
             ctx.dw = Some(args.dw);
-            spec.deadline = args.timeout;
-            let client = build(cli.transport, &spec, &ctx)?;
-            results(&client, args, &ctx)
+            if let Some(t) = args.timeout {
+                settings.default_deadline = t;
+            }
+            let client = build(transport, &settings, &ctx)?;
+            crate::ask::results(&client, args, !cli.no_pager, &ctx)
         }
         Command::Batch(args) => {
             ctx.dw = Some(args.dw);
-            spec.deadline = args.timeout;
-            crate::batch::run(args, &spec, &ctx)
+            if let Some(t) = args.timeout {
+                settings.default_deadline = t;
+            }
+            crate::batch::run(args, &settings, &ctx)
         }
-        Command::Emulator(_) | Command::Demo => Ok(exit::SUCCESS),
+        Command::Shell(args) => {
+            let client = build(transport, &settings, &ctx)?;
+            crate::shell::run(&client, args, &loaded, !cli.no_pager, ctx)
+        }
+        Command::Emulator(_)
+        | Command::Demo
+        | Command::Completions { .. }
+        | Command::Configure(_) => Ok(exit::SUCCESS),
     }
 }
 
-/// `--base-url` beats `--region`; on the command line either beats the
-/// environment; `CONNECTY_BASE_URL` beats `CONNECTY_REGION`; eu1 is the
-/// default.
-fn resolve_base_url(cli: &Cli, matches: &ArgMatches) -> Result<BaseUrl, Failure> {
-    let on_command_line = |id: &str| {
-        let mut m = Some(matches);
-        while let Some(cur) = m {
-            if cur.value_source(id) == Some(ValueSource::CommandLine) {
-                return true;
-            }
-            m = cur.subcommand().map(|(_, sub)| sub);
+/// The settings of a command, and where they were read.
+pub struct Loaded {
+    /// The resolved settings.
+    pub resolved: Resolved,
+    /// The config directory, when there is one.
+    pub dir: Option<std::path::PathBuf>,
+}
+
+/// Reads the profile (config.toml, and credentials.toml when the
+/// environment does not give both credentials) and resolves every setting.
+pub fn load(cli: &Cli, needs_credentials: bool) -> Result<Loaded, Failure> {
+    let name = ProfileName::choose(cli.profile.as_deref(), &env);
+    if name.explicit {
+        profile::validate_name(&name.name)?;
+    }
+    let dir = profile::config_dir(&env);
+    let mut label = format!("profile {:?}", name.name);
+    let (mut config, mut stored, mut config_doc, mut cred_doc) = (None, None, None, None);
+    if let Some(dir) = &dir {
+        label = format!("profile {:?} ({})", name.name, dir.display());
+        let config_path = dir.join(profile::CONFIG_FILE);
+        let cred_path = dir.join(profile::CREDENTIALS_FILE);
+        config_doc = profile::read_doc(&config_path, false)?;
+        if let Some(doc) = &config_doc {
+            config = profile::parse_profile(doc, &name.name, &config_path, dir)?;
         }
-        false
-    };
-    let region = |r: RegionArg| match r {
-        RegionArg::Eu1 => Region::Eu1.base_url(),
-        RegionArg::Us1 => Region::Us1.base_url(),
-    };
-    if on_command_line("base_url") && on_command_line("region") {
+        let env_has_both = [
+            connecty_proto::ENV_CLIENT_ID,
+            connecty_proto::ENV_CLIENT_SECRET,
+        ]
+        .iter()
+        .all(|k| env(k).is_some_and(|v| !v.trim().is_empty()));
+        let must_exist = name.explicit && config.is_none();
+        if (needs_credentials && !env_has_both) || must_exist {
+            if cred_path.exists() {
+                profile::check_private(&cred_path)?;
+            }
+            cred_doc = profile::read_doc(&cred_path, true)?;
+            if let Some(doc) = &cred_doc {
+                stored = profile::parse_credentials(doc, &name.name, &cred_path)?;
+            }
+        }
+    }
+    if name.explicit && config.is_none() && stored.is_none() {
+        let names = profile::all_profiles(config_doc.as_ref(), cred_doc.as_ref());
+        let known = if names.is_empty() {
+            "there are no profiles yet".to_string()
+        } else {
+            format!("the profiles are: {}", names.join(", "))
+        };
+        let place = dir
+            .as_ref()
+            .map(|d| format!(" in {}", d.display()))
+            .unwrap_or_default();
         return Err(Failure::new(
             exit::USAGE,
             "invalid_input",
-            "--base-url and --region cannot be used together",
+            format!("unknown profile {:?}{place}; {known}", name.name),
         )
-        .hint("--base-url is the API's address itself; --region picks eu1 or us1"));
+        .hint(format!(
+            "create it with `connecty configure --profile {}`",
+            name.name
+        )));
     }
-    Ok(match (&cli.base_url, cli.region) {
-        (Some(url), _) if on_command_line("base_url") => url.clone(),
-        (_, Some(r)) if on_command_line("region") => region(r),
-        (Some(url), _) => url.clone(),
-        (None, Some(r)) => region(r),
-        (None, None) => Region::Eu1.base_url(),
-    })
-}
-
-fn credentials_from_env() -> Result<(String, String), Failure> {
-    let get = |name: &str| -> Result<String, Failure> {
-        match std::env::var(name) {
-            Ok(v) if !v.trim().is_empty() => Ok(v),
-            Ok(_) | Err(std::env::VarError::NotPresent) => Err(Failure::new(
-                exit::AUTHENTICATION,
-                "authentication",
-                format!("{name} is not set"),
-            )
-            .hint(format!(
-                "export {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} as issued by ConnectyAI support (or try `connecty demo`)"
-            ))),
-            Err(std::env::VarError::NotUnicode(_)) => Err(Failure::new(
-                exit::AUTHENTICATION,
-                "authentication",
-                format!("{name} is not valid UTF-8"),
-            )),
-        }
+    let flags = Flags {
+        base_url: cli.base_url.as_ref(),
+        region: cli.region,
+        transport: cli.transport,
+        ca_cert: cli.ca_cert.as_deref(),
     };
-    let id = get(ENV_CLIENT_ID)?;
-    let secret = get(ENV_CLIENT_SECRET)?;
-    register_secret(&secret);
-    Ok((id, secret))
+    let input = ProfileInput {
+        label,
+        config: config.as_ref(),
+        credentials: stored.as_ref(),
+    };
+    let mut resolved = resolve(&flags, &env, &input, needs_credentials)?;
+    if let Some(mib) = cli.body_limit {
+        resolved.settings.body_limit = mib.saturating_mul(1024 * 1024);
+    }
+    if let Some(path) = &resolved.ca_cert {
+        let what = if cli.ca_cert.is_some() {
+            "--ca-cert"
+        } else {
+            "the profile's ca_cert"
+        };
+        let pem = read_file(path, what)?;
+        resolved.settings.extra_root_certificates.push(pem);
+    }
+    Ok(Loaded { resolved, dir })
 }
 
-fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+/// Reads a file, or stdin for `-` (exit 2 when it cannot).
+pub fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     let result = if path == Path::new("-") {
         let mut buf = Vec::new();
         io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
@@ -201,8 +249,19 @@ fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     })
 }
 
-fn build(kind: TransportKind, spec: &ClientSpec, ctx: &Context) -> Result<AnyClient, Failure> {
-    AnyClient::build(kind, spec).map_err(|e| failure(&e, ctx))
+/// Builds the client, mapping a bad setting to its failure.
+pub fn build(
+    kind: crate::cli::TransportKind,
+    settings: &connecty_proto::Settings,
+    ctx: &Context,
+) -> Result<AnyClient, Failure> {
+    AnyClient::build(kind, settings).map_err(|e| failure(&e, ctx))
+}
+
+/// Prints one line on stdout.
+pub fn println_out(line: &str) -> Outcome {
+    write_stdout(|out| writeln!(out, "{line}"))?;
+    Ok(exit::SUCCESS)
 }
 
 /// "expires at 2025-11-05T11:54:22.793708+01:00 (in 59 minutes)".
@@ -222,368 +281,10 @@ pub fn expiry_line(expires_at: chrono::DateTime<chrono::FixedOffset>, now: Syste
     )
 }
 
-// ---------------------------------------------------------------------------
-// Output.
-
-/// Writes to stdout through a buffer; a closed pipe ends quietly.
-fn write_out(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let r = f(&mut out).and_then(|()| out.flush());
-    match r {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new(
-            exit::FAILURE,
-            "other",
-            format!("could not write the output: {e}"),
-        )),
-    }
-}
-
-fn println_out(line: &str) -> Outcome {
-    write_out(|out| writeln!(out, "{line}"))?;
-    Ok(exit::SUCCESS)
-}
-
-/// The width tables are cut to: `COLUMNS`, else the terminal's, else 100.
-pub fn table_width() -> usize {
-    if let Some(n) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| *n > 0)
-    {
-        return n;
-    }
-    if io::stdout().is_terminal() {
-        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
-            if w > 0 {
-                return usize::from(w);
-            }
-        }
-    }
-    format::DEFAULT_WIDTH
-}
-
-/// Prints a question's state and results in `format`.
-///
-/// `show_state` prints the state (above a table, on stderr for csv and
-/// ndjson); json always carries it.
-pub fn print_results(
-    format: Format,
-    question_id: &QuestionId,
-    state: &State,
-    results: Option<&connecty_proto::QuestionResults>,
-    extra: Option<&connecty_proto::stats::Members>,
-    show_state: bool,
-) -> Result<(), Failure> {
-    match format {
-        Format::Json => {
-            write_out(|out| format::write_json(out, question_id, state, results, extra))
-        }
-        Format::Table => {
-            let options = TableOptions {
-                width: table_width(),
-            };
-            write_out(|out| {
-                if show_state {
-                    writeln!(out, "state: {state}")?;
-                    if results.is_some() {
-                        writeln!(out)?;
-                    }
-                }
-                if let Some(r) = results {
-                    format::write_table(out, r, &options)?;
-                }
-                Ok(())
-            })
-        }
-        Format::Csv | Format::Ndjson => {
-            if show_state {
-                eprintln!("state: {state}");
-            }
-            let Some(r) = results else { return Ok(()) };
-            let Some(df) = &r.dataframe else {
-                eprintln!("note: the results have no dataframe (add dataframe to --include)");
-                return Ok(());
-            };
-            write_out(|out| {
-                if format == Format::Csv {
-                    format::write_csv(out, df)
-                } else {
-                    format::write_ndjson(out, df)
-                }
-            })
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// ask and results.
-
-/// The progress callback while waiting: it feeds `progress`, and remembers
-/// the question id so that Ctrl-C prints the command to resume (exit 130).
-fn waiting(progress: &Progress, dw: WorkspaceId, known: Option<QuestionId>) -> ProgressFn {
-    let asked = Arc::new(Mutex::new(known));
-    let watched = Arc::clone(&asked);
-    let shown = progress.clone();
-    // Without a thread the default Ctrl-C behaviour (exit) stays: fine.
-    let _ = std::thread::Builder::new()
-        .name("connecty-interrupt".to_string())
-        .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            if rt.block_on(tokio::signal::ctrl_c()).is_err() {
-                return;
-            }
-            shown.finish();
-            let id = *watched.lock().unwrap_or_else(PoisonError::into_inner);
-            match id {
-                Some(q) => eprintln!(
-                    "interrupted: question {q} goes on server-side\nresume with: {}",
-                    resume_command(Some(dw), &q)
-                ),
-                None => eprintln!("interrupted"),
-            }
-            std::process::exit(130);
-        });
-    let inner = progress.callback();
-    Arc::new(move |e: &Event| {
-        if let Event::Asked { question_id } = e {
-            *asked.lock().unwrap_or_else(PoisonError::into_inner) = Some(*question_id);
-        }
-        if let Some(f) = &inner {
-            f(e);
-        }
-    })
-}
-
-fn options(results: &crate::cli::ResultOptions) -> ResultsOptions {
-    ResultsOptions {
-        include: results.include,
-        max_rows: results.max_rows,
-    }
-}
-
-fn ask(client: &AnyClient, args: &AskArgs, ctx: &Context) -> Outcome {
-    if args.no_wait {
-        let id = client
-            .ask(args.dw, &args.question)
-            .map_err(|e| failure(&e, ctx))?;
-        return println_out(&id.to_string());
-    }
-    let progress = Progress::spinner("asking");
-    let mut wait = WaitOptions::new();
-    wait.results = options(&args.results);
-    wait.timeout = args.timeout;
-    wait.progress = Some(waiting(&progress, args.dw, None));
-    let answer = client.ask_and_wait(args.dw, &args.question, &wait);
-    progress.finish();
-    let answer = answer.map_err(|e| failure(&e, ctx))?;
-    print_results(
-        args.format,
-        &answer.question_id,
-        &State::Completed,
-        Some(&answer.results),
-        None,
-        false,
-    )?;
-    Ok(exit::SUCCESS)
-}
-
-fn results(client: &AnyClient, args: &ResultsArgs, ctx: &Context) -> Outcome {
-    if args.wait {
-        let progress = Progress::spinner(&format!("question {}: waiting", args.question_id));
-        let mut wait = WaitOptions::new();
-        wait.results = options(&args.results);
-        wait.timeout = args.timeout;
-        wait.progress = Some(waiting(&progress, args.dw, Some(args.question_id)));
-        let answer = client.wait(args.dw, args.question_id, &wait);
-        progress.finish();
-        let answer = answer.map_err(|e| failure(&e, ctx))?;
-        print_results(
-            args.format,
-            &answer.question_id,
-            &State::Completed,
-            Some(&answer.results),
-            None,
-            true,
-        )?;
-        return Ok(exit::SUCCESS);
-    }
-    let response = client
-        .results(args.dw, args.question_id, &options(&args.results))
-        .map_err(|e| failure(&e, ctx))?;
-    print_results(
-        args.format,
-        &args.question_id,
-        &response.state,
-        response.results.as_ref(),
-        Some(&response.extra),
-        true,
-    )?;
-    match response.state {
-        State::Failed => Err(failure(
-            &connecty_proto::Error::QuestionFailed {
-                question_id: args.question_id,
-                reason: response.failure_reason(),
-            },
-            ctx,
-        )),
-        State::Completed => Ok(exit::SUCCESS),
-        ref other => {
-            eprintln!(
-                "the question is {other}; wait for it with: {}",
-                resume_command(ctx.dw, &args.question_id)
-            );
-            Ok(exit::SUCCESS)
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// emulator and demo.
-
-fn start_emulator(
-    builder: connecty_testkit::emulator::EmulatorBuilder,
-) -> Result<connecty_testkit::emulator::EmulatorHandle, Failure> {
-    builder.start().map_err(|e| {
-        let f = Failure::new(exit::FAILURE, "other", format!("{e}"));
-        match e {
-            connecty_testkit::emulator::EmulatorError::Bind(_) => {
-                f.hint("choose a free --port, or 0 for any")
-            }
-            _ => f,
-        }
-    })
-}
-
-fn emulator(args: &EmulatorArgs) -> Outcome {
-    let mut builder = connecty_testkit::emulator::Emulator::builder().port(args.port);
-    if let Some(db) = &args.db {
-        if !db.is_file() {
-            return Err(Failure::new(
-                exit::USAGE,
-                "invalid_input",
-                format!("--db {}: no such file", db.display()),
-            ));
-        }
-        builder = builder.database(db);
-    }
-    if let Some(ttl) = args.token_ttl {
-        builder = builder.token_ttl(ttl);
-    }
-    let rt = crate::client::runtime().map_err(|e| failure(&e, &Context::default()))?;
-    let handle = start_emulator(builder)?;
-    let base = handle.base_url();
-    let dw = handle.workspace_id();
-    let data = match &args.db {
-        Some(db) => format!("answering from {}", db.display()),
-        None => "answering from the built-in sample shop".to_string(),
-    };
-    let mut text = format!(
-        "ConnectyAI emulator listening on {base} (workspace {dw}, {data})\n\
-         It accepts client id {id} and client secret {secret} (local test credentials).\n\n\
-         Point connecty (or your own code) at it:\n\
-         \x20 export CONNECTY_BASE_URL={base}\n\
-         \x20 export CONNECTY_CLIENT_ID={id}\n\
-         \x20 export CONNECTY_CLIENT_SECRET={secret}\n\
-         \x20 connecty ask --dw {dw} \"{DEMO_QUESTION}\"\n\n\
-         It answers SQL (SELECT ... or WITH ...) and these questions:\n",
-        id = handle.client_id(),
-        secret = handle.client_secret(),
-    );
-    for q in connecty_testkit::emulator::KNOWN_QUESTIONS {
-        text.push_str(&format!("  {}\n", q.question));
-    }
-    text.push_str("Anything else ends FAILED. Press Ctrl-C to stop.");
-    println_out(&text)?;
-    rt.block_on(wait_for_interrupt());
-    eprintln!("stopping the emulator");
-    handle.shutdown();
-    Ok(exit::SUCCESS)
-}
-
-async fn wait_for_interrupt() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    if tokio::signal::ctrl_c().await.is_err() {
-        // No signal handling: serve until killed.
-        std::future::pending::<()>().await;
-    }
-}
-
-fn demo(transport: TransportKind) -> Outcome {
-    let handle = start_emulator(connecty_testkit::emulator::Emulator::builder())?;
-    let base_url = BaseUrl::parse(&handle.base_url())
-        .map_err(|e| failure(&connecty_proto::Error::InvalidInput(e), &Context::default()))?;
-    let ctx = Context {
-        base_url: base_url.to_string(),
-        dw: Some(WorkspaceId(handle.workspace_id())),
-    };
-    let spec = ClientSpec {
-        base_url,
-        credentials: Some((
-            handle.client_id().to_string(),
-            handle.client_secret().to_string(),
-        )),
-        ca_certs: Vec::new(),
-        deadline: Some(Duration::from_secs(60)),
-    };
-    let transport_name = match transport {
-        TransportKind::Ureq => "ureq (blocking)",
-        TransportKind::Hyper => "hyper (async)",
-    };
-    eprintln!(
-        "Started a local ConnectyAI emulator at {} with a sample shop (workspace {}); no account or network needed.",
-        ctx.base_url,
-        handle.workspace_id()
-    );
-    let client = build(transport, &spec, &ctx)?;
-    let progress = Progress::spinner_or_lines(&format!(
-        "Asking \"{DEMO_QUESTION}\" over HTTP with {transport_name}"
-    ));
-    let mut wait = WaitOptions::new();
-    wait.results.include = connecty_proto::IncludeSet::DEFAULT
-        .with(connecty_proto::Include::Summary)
-        .with(connecty_proto::Include::SqlQuery);
-    wait.progress = progress.callback();
-    let answer = client.ask_and_wait(WorkspaceId(handle.workspace_id()), DEMO_QUESTION, &wait);
-    progress.finish();
-    let answer = answer.map_err(|e| failure(&e, &ctx))?;
-    eprintln!();
-    print_results(
-        Format::Table,
-        &answer.question_id,
-        &State::Completed,
-        Some(&answer.results),
-        None,
-        false,
-    )?;
-    eprintln!(
-        "\nNext: `connecty emulator` serves this emulator until Ctrl-C and prints the exports to point `connecty ask` at it."
-    );
-    drop(client);
-    handle.shutdown();
-    Ok(exit::SUCCESS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn expiry_in_minutes_and_seconds() {

@@ -10,7 +10,7 @@ use connecty_proto::{Error, Event, QuestionId, State, WaitOptions, WorkspaceId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::BatchArgs;
-use crate::client::{ClientSpec, build_async, runtime};
+use crate::client::{build_async, runtime};
 use crate::exit::{self, Context, Failure, failure};
 use crate::format::Compactor;
 
@@ -185,14 +185,18 @@ fn batch_progress(total: usize) -> Option<ProgressBar> {
 }
 
 /// Runs `connecty batch`.
-pub fn run(args: &BatchArgs, spec: &ClientSpec, ctx: &Context) -> Result<u8, Failure> {
+pub fn run(
+    args: &BatchArgs,
+    settings: &connecty_proto::Settings,
+    ctx: &Context,
+) -> Result<u8, Failure> {
     let input = read_input(&args.file)?;
     let lines = parse_lines(&input);
     drop(input);
     let rt = runtime().map_err(|e| failure(&e, ctx))?;
     let client = {
         let _guard = rt.enter();
-        build_async(spec).map_err(|e| failure(&e, ctx))?
+        build_async(settings).map_err(|e| failure(&e, ctx))?
     };
     let mut base = WaitOptions::new();
     base.results.include = args.results.include;

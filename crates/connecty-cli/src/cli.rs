@@ -5,32 +5,47 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use connecty_proto::{
-    BaseUrl, IncludeSet, MAX_ROWS_LIMIT, QuestionId, WorkspaceId, validate_question,
+    BaseUrl, IncludeSet, MAX_ROWS_LIMIT, QuestionId, Region, WorkspaceId, validate_question,
 };
 
 use crate::format::Format;
 
 const AFTER_HELP: &str = "\
 Credentials:
-  CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET, issued by ConnectyAI support,
-  are read from the environment only, never from flags (flags show in the
-  process list). `health`, `emulator` and `demo` need none.
+  A client id and secret, issued by ConnectyAI support. Save them in a profile
+  with `connecty configure` (the secret goes to credentials.toml, mode 0600),
+  or export CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET. Never as flags
+  (flags show in the process list). `health`, `emulator`, `demo` and
+  `completions` need none.
+
+Profiles:
+  $CONNECTY_CONFIG_DIR (else ~/.config/connecty, or the platform's config
+  dir) holds config.toml and credentials.toml, one [profiles.NAME] table per
+  profile. --profile NAME or CONNECTY_PROFILE picks one, else `default`.
+  Each setting comes from the first of: flag, environment, profile, default.
 
 Environment:
-  CONNECTY_CLIENT_ID      client id (required by token, ask, results, batch)
-  CONNECTY_CLIENT_SECRET  client secret (same)
-  CONNECTY_BASE_URL       stands in for --base-url
+  CONNECTY_PROFILE        stands in for --profile
+  CONNECTY_CONFIG_DIR     the directory of config.toml, credentials.toml, history
+  CONNECTY_CLIENT_ID      client id (wins over the profile's)
+  CONNECTY_CLIENT_SECRET  client secret (wins over the profile's)
+  CONNECTY_BASE_URL       stands in for --base-url (wins over CONNECTY_REGION)
   CONNECTY_REGION         stands in for --region (eu1 or us1; default eu1)
   CONNECTY_TRANSPORT      stands in for --transport (ureq or hyper; default ureq)
-  COLUMNS                 width that tables are cut to (default: the terminal's, else 100)
+  CONNECTY_PAGER, PAGER   the pager for tables taller than the terminal
+                          (default: less -FRX; empty: none)
+  COLUMNS                 width that tables are cut to on a terminal (default:
+                          the terminal's); piped or --output tables are never cut
   HTTPS_PROXY, NO_PROXY   proxy settings, read as curl reads them
 
 Exit codes:
   0  success
   1  any other failure (network, server, not found, unexpected response;
      for batch: at least one question did not complete)
-  2  usage error (bad flag or value, unreadable file)
-  3  authentication failed (credentials refused or not set)
+  2  usage error (bad flag or value, unreadable file, unknown profile)
+  3  authentication failed (credentials refused or not set, or
+     credentials.toml readable by other users), or forbidden (403: these
+     credentials may not use that workspace)
   4  the question FAILED (its reason on stderr)
   5  deadline reached (the question id on stderr; resume it with
      `connecty results --dw ID QUESTION_ID --wait`)
@@ -46,20 +61,29 @@ Try it without an account:
     version,
     about = "Ask ConnectyAI questions of a Data Workspace, wait, and print the answer",
     long_about = "Ask ConnectyAI questions of a Data Workspace, wait for the results and print \
-                  them as a table, CSV, JSON or NDJSON; run question sets in batch; or try it all \
-                  against a local emulator with `connecty demo`.",
+                  them as a table, CSV, JSON, NDJSON or Markdown; run question sets in batch; \
+                  work in an interactive shell; or try it all against a local emulator with \
+                  `connecty demo`.",
     after_help = AFTER_HELP,
     propagate_version = true,
     max_term_width = 100
 )]
 pub struct Cli {
+    /// The profile to use (config.toml and credentials.toml) [default: default]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+
     /// API base URL, such as https://gateway.example/connecty (wins over --region)
     #[arg(
         long,
         global = true,
         help_heading = "Global options",
         value_name = "URL",
-        env = "CONNECTY_BASE_URL",
         value_parser = parse_base_url
     )]
     pub base_url: Option<BaseUrl>,
@@ -69,25 +93,23 @@ pub struct Cli {
         long,
         global = true,
         help_heading = "Global options",
-        value_enum,
-        env = "CONNECTY_REGION",
+        value_name = "REGION",
         ignore_case = true,
-        hide_possible_values = true
+        hide_possible_values = true,
+        value_parser = region_parser()
     )]
-    pub region: Option<RegionArg>,
+    pub region: Option<Region>,
 
-    /// HTTP client: ureq (blocking) or hyper (async, tokio); batch always runs on hyper
+    /// HTTP client: ureq (blocking) or hyper (async, tokio) [default: ureq]; batch always runs on hyper
     #[arg(
         long,
         global = true,
         help_heading = "Global options",
         value_enum,
-        env = "CONNECTY_TRANSPORT",
-        default_value_t = TransportKind::Ureq,
         ignore_case = true,
         hide_possible_values = true
     )]
-    pub transport: TransportKind,
+    pub transport: Option<TransportKind>,
 
     /// Also trust the root certificate(s) in this PEM file (for private gateways)
     #[arg(
@@ -98,27 +120,45 @@ pub struct Cli {
     )]
     pub ca_cert: Option<PathBuf>,
 
+    /// Largest response accepted, in MiB after gzip decoding [default: 256]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "MIB",
+        value_parser = clap::value_parser!(u64).range(1..=1024 * 1024)
+    )]
+    pub body_limit: Option<u64>,
+
+    /// Never send tables through the pager
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub no_pager: bool,
+
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The regions, as `--region` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RegionArg {
-    /// Europe: https://api.eu1.connecty-ai.com
-    Eu1,
-    /// US: https://api.us1.connecty-ai.com
-    Us1,
-}
-
 /// The transports, as `--transport` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum TransportKind {
     /// Blocking client (connecty-ureq)
+    #[default]
     Ureq,
     /// Async client on tokio (connecty-hyper)
     Hyper,
+}
+
+impl std::str::FromStr for TransportKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ureq" => Ok(TransportKind::Ureq),
+            "hyper" => Ok(TransportKind::Hyper),
+            _ => Err(format!("{s:?} is not a transport: expected ureq or hyper")),
+        }
+    }
 }
 
 /// The commands.
@@ -149,13 +189,15 @@ pub enum Command {
     #[command(
         long_about = "Ask QUESTION of Data Workspace --dw, poll until it is COMPLETED or FAILED \
                       (showing a spinner on stderr when stderr is a terminal), then print the \
-                      results on stdout in --format. With --no-wait, print only the question id.",
+                      results on stdout (or write them to --output FILE) in --format. With \
+                      --no-wait, print only the question id.",
         after_help = "Examples:\n  connecty ask --dw 13 \"list the top 5 countries with the most orders\"\n  \
-                      connecty ask --dw 13 \"orders per month in 2025\" --format csv > orders.csv\n  \
+                      connecty ask --dw 13 \"orders per month in 2025\" --format csv --output orders.csv\n  \
                       connecty ask --dw 13 \"...\" --include dataframe,summary,sqlquery --max-rows 50\n  \
                       id=$(connecty ask --dw 13 \"...\" --no-wait)\n\n\
-                      Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication failed,\n\
-                      4 the question FAILED, 5 deadline reached (resume with `connecty results --wait`)."
+                      Exit codes: 0 success, 1 other failure, 2 usage error, 3 authentication failed\n\
+                      or forbidden, 4 the question FAILED, 5 deadline reached (resume with\n\
+                      `connecty results --wait`), 130 interrupted."
     )]
     Ask(AskArgs),
 
@@ -183,13 +225,58 @@ pub enum Command {
                       before it are done:\n\n  \
                       {\"question\": ..., \"question_id\": ..., \"state\": \"COMPLETED\", \"results\": {...}}\n  \
                       {\"question\": ..., \"question_id\": ...|null, \"state\": ...|null, \"error\": {\"kind\": ..., \"message\": ...}}\n\n\
-                      Error kinds: authentication, not_found, rate_limited, server, api, decode, \
+                      Error kinds: authentication, forbidden, not_found, rate_limited, server, api, decode, \
                       question_failed, timeout, transport, invalid_input. A failed question does \
                       not stop the others.",
         after_help = "Exit codes: 0 every question COMPLETED, 1 at least one did not, 2 usage \
                       error,\n3 authentication failed (checked once, before any question is asked)."
     )]
     Batch(BatchArgs),
+
+    /// Ask questions one after another in an interactive session
+    #[command(
+        long_about = "An interactive session: each line is a question for the current Data \
+                      Workspace, answered in the current format while a spinner shows the wait. \
+                      Lines starting with a backslash are meta-commands (\\help lists them). \
+                      History is kept in the config directory (mode 0600); a line starting with \
+                      a space is kept out of it. Ctrl-C while waiting stops the wait and prints \
+                      how to resume; Ctrl-C at the prompt clears the line; Ctrl-D leaves."
+    )]
+    Shell(ShellArgs),
+
+    /// Save a profile: region or base URL, client id and secret; then check them
+    #[command(
+        long_about = "Write profile --profile (else CONNECTY_PROFILE, else `default`) to \
+                      config.toml (region or base_url, client_id) and credentials.toml \
+                      (client_secret, mode 0600) in the config directory. Only that profile's \
+                      keys change; other profiles and comments are kept, and each file is \
+                      replaced atomically. Then one token exchange checks the credentials.\n\n\
+                      On a terminal it asks for what the flags do not give, the secret without \
+                      echo. For scripts, give everything as flags and the secret on stdin.",
+        after_help = "Examples:\n  connecty configure\n  \
+                      connecty configure --profile us --region us1\n  \
+                      printf %s \"$SECRET\" | connecty configure --profile ci --base-url https://gw.example \\\n      \
+                      --client-id my-client --client-secret-stdin\n\n\
+                      Exit codes: 0 saved and checked, 1 saved but the check could not reach the \
+                      service,\n2 usage error, 3 saved but the credentials were refused."
+    )]
+    Configure(ConfigureArgs),
+
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish
+    #[command(
+        long_about = "Print the completion script for SHELL on stdout.",
+        after_help = "Install:\n  \
+                      bash:  connecty completions bash > ~/.local/share/bash-completion/completions/connecty\n  \
+                      zsh:   connecty completions zsh > ~/.zfunc/_connecty   (with fpath+=~/.zfunc before compinit)\n  \
+                      fish:  connecty completions fish > ~/.config/fish/completions/connecty.fish\n  \
+                      powershell:  connecty completions powershell >> $PROFILE\n  \
+                      elvish:  connecty completions elvish >> ~/.config/elvish/rc.elv"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 
     /// Serve a local ConnectyAI emulator on loopback until interrupted
     #[command(
@@ -238,17 +325,31 @@ pub struct AskArgs {
     #[command(flatten)]
     pub results: ResultOptions,
 
-    /// Output format [default: table]
-    #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
-    pub format: Format,
+    /// Output format and file.
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Overall deadline for waiting, in seconds (fractions allowed) [default: 1200]
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<Duration>,
 
     /// Print only the question id, without waiting (resume with `connecty results --wait`)
-    #[arg(long, conflicts_with_all = ["format", "timeout"])]
+    #[arg(long, conflicts_with_all = ["format", "timeout", "output"])]
     pub no_wait: bool,
+}
+
+/// Where and how results are written.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format: table, csv, json, ndjson or markdown [default: table]
+    #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
+    pub format: Format,
+
+    /// Write the results to FILE instead of stdout: through a temporary file
+    /// beside it, renamed only once complete (a failed or interrupted
+    /// question leaves FILE as it was)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `connecty results`.
@@ -266,9 +367,9 @@ pub struct ResultsArgs {
     #[command(flatten)]
     pub results: ResultOptions,
 
-    /// Output format [default: table]
-    #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
-    pub format: Format,
+    /// Output format and file (the file is written only for a COMPLETED question).
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Poll until the question is COMPLETED or FAILED
     #[arg(long)]
@@ -303,6 +404,26 @@ pub struct BatchArgs {
     pub timeout: Option<Duration>,
 }
 
+/// `connecty shell`.
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// Data Workspace to ask (change it with \dw ID)
+    #[arg(long, value_name = "ID", value_parser = parse_workspace)]
+    pub dw: Option<WorkspaceId>,
+}
+
+/// `connecty configure`.
+#[derive(Debug, Args)]
+pub struct ConfigureArgs {
+    /// The client id to save (asked on a terminal when missing)
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the client secret from stdin (its first line) instead of asking
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+}
+
 /// `connecty emulator`.
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
@@ -323,15 +444,24 @@ fn parse_base_url(s: &str) -> Result<BaseUrl, String> {
     BaseUrl::parse(s).map_err(|e| e.message)
 }
 
-fn parse_include(s: &str) -> Result<IncludeSet, String> {
+fn region_parser() -> impl clap::builder::TypedValueParser<Value = Region> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["eu1", "us1"])
+        .try_map(|s| s.parse::<Region>().map_err(|e| e.message))
+}
+
+/// Parses an include list, as `--include` and `\include` take it.
+pub fn parse_include(s: &str) -> Result<IncludeSet, String> {
     IncludeSet::parse(s).map_err(|e| e.message)
 }
 
-fn parse_workspace(s: &str) -> Result<WorkspaceId, String> {
+/// Parses a Data Workspace id, as `--dw` and `\dw` take it.
+pub fn parse_workspace(s: &str) -> Result<WorkspaceId, String> {
     s.parse::<WorkspaceId>().map_err(|e| e.message)
 }
 
-fn parse_question_id(s: &str) -> Result<QuestionId, String> {
+/// Parses a question id, as `results` and `\results` take it.
+pub fn parse_question_id(s: &str) -> Result<QuestionId, String> {
     s.parse::<QuestionId>().map_err(|e| e.message)
 }
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::{Mutex, PoisonError};
 
-use connecty_proto::{Error, QuestionId, Resource, TransportErrorKind, WorkspaceId};
+use connecty_proto::{Error, Hint, Knob, QuestionId, Vocabulary, WorkspaceId};
 
 use crate::format::escape_for_line;
 
@@ -21,6 +21,8 @@ pub const AUTHENTICATION: u8 = 3;
 pub const QUESTION_FAILED: u8 = 4;
 /// The deadline (`--timeout`) was reached; the question id is on stderr.
 pub const DEADLINE: u8 = 5;
+/// Interrupted (Ctrl-C) while waiting; the resume command is on stderr.
+pub const INTERRUPTED: u8 = 130;
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -74,6 +76,11 @@ impl Failure {
         }
     }
 
+    /// A failure already reported on stderr: nothing more is printed.
+    pub fn silent(code: u8) -> Self {
+        Self::new(code, "interrupted", "")
+    }
+
     /// Adds the line saying what to do, as `hint: ...`.
     #[must_use]
     pub fn hint(mut self, hint: impl AsRef<str>) -> Self {
@@ -96,6 +103,9 @@ impl Failure {
 
     /// Prints the failure on stderr: `error: ...` and maybe a hint line.
     pub fn print(&self) {
+        if self.message.is_empty() {
+            return;
+        }
         eprintln!("error: {}", self.message_line());
         if let Some(h) = &self.hint {
             eprintln!("{}", escape_for_line(&redact(h)));
@@ -110,22 +120,8 @@ pub struct Context {
     pub base_url: String,
     /// The workspace, when the command has one.
     pub dw: Option<WorkspaceId>,
-}
-
-fn with(message: &Option<String>) -> String {
-    match message {
-        Some(m) if !m.trim().is_empty() => format!(": {m}"),
-        _ => String::new(),
-    }
-}
-
-fn short_excerpt(s: &str) -> String {
-    const MAX: usize = 100;
-    let mut cut: String = s.chars().take(MAX).collect();
-    if s.chars().count() > MAX {
-        cut.push('…');
-    }
-    format!("{cut:?}")
+    /// Where the credentials came from, said when they are refused.
+    pub credentials_from: Option<String>,
 }
 
 /// The command that resumes waiting on question `q` of workspace `dw`.
@@ -136,189 +132,81 @@ pub fn resume_command(dw: Option<WorkspaceId>, q: &QuestionId) -> String {
     }
 }
 
-/// Maps an SDK error to an exit code and one or two lines of advice.
-pub fn failure(e: &Error, ctx: &Context) -> Failure {
-    let base = &ctx.base_url;
+/// The command's words for the settings a [`Hint`](connecty_proto::Hint)
+/// names: its flags, where the credentials came from, the resume command.
+struct Words<'a>(&'a Context);
+
+impl Vocabulary for Words<'_> {
+    fn knob(&self, knob: Knob) -> String {
+        let ctx = self.0;
+        match knob {
+            Knob::Credentials => match &ctx.credentials_from {
+                Some(from) => format!("the client id and secret ({from})"),
+                None => "the profile (`connecty configure`) or CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET".to_string(),
+            },
+            Knob::BaseUrl => format!("--base-url or --region (now {})", ctx.base_url),
+            Knob::Workspace => "--dw".to_string(),
+            Knob::QuestionId => "the question id".to_string(),
+            Knob::Timeout => "--timeout".to_string(),
+            Knob::MaxRows => "--max-rows".to_string(),
+            Knob::BodyLimit => "--body-limit".to_string(),
+            Knob::RootCertificate => "--ca-cert FILE.pem (or ca_cert in the profile)".to_string(),
+            Knob::Proxy => "the proxy (HTTPS_PROXY, NO_PROXY)".to_string(),
+            other => other.sdk_name().to_string(),
+        }
+    }
+
+    fn resume(&self, question_id: QuestionId) -> String {
+        resume_command(self.0.dw, &question_id)
+    }
+}
+
+/// The exit code and `batch` kind of an error.
+pub fn classify(e: &Error) -> (u8, &'static str) {
     match e {
-        Error::Authentication { status, message } => Failure::new(
-            AUTHENTICATION,
-            "authentication",
-            format!("authentication failed: the server answered {status}{}", with(message)),
-        )
-        .hint(format!(
-            "check CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET, and that {base} is your organisation's region"
-        )),
-        Error::Forbidden { .. } => {
-            let f = Failure::new(AUTHENTICATION, "forbidden", e.to_string());
-            match e.hint() {
-                Some(h) => f.hint(h.to_string()),
-                None => f,
-            }
+        Error::Authentication { .. } => (AUTHENTICATION, "authentication"),
+        Error::Forbidden { .. } => (AUTHENTICATION, "forbidden"),
+        Error::NotFound { .. } => (FAILURE, "not_found"),
+        Error::RateLimited { .. } => (FAILURE, "rate_limited"),
+        Error::Server { .. } => (FAILURE, "server"),
+        Error::Api { .. } => (FAILURE, "api"),
+        Error::Decode(_) => (FAILURE, "decode"),
+        Error::QuestionFailed { .. } => (QUESTION_FAILED, "question_failed"),
+        Error::Timeout { .. } => (DEADLINE, "timeout"),
+        Error::Transport(_) => (FAILURE, "transport"),
+        Error::InvalidInput(_) if e.hint() == Some(Hint::SetCredentials) => {
+            (AUTHENTICATION, "authentication")
         }
-        Error::NotFound { resource, message } => match resource {
-            Resource::Workspace(dw) => Failure::new(
-                FAILURE,
-                "not_found",
-                format!("data workspace {dw} was not found (404){}", with(message)),
-            )
-            .hint(format!(
-                "check --dw (the app shows it under Manager -> Data Environments -> Data Workspaces) and the region ({base})"
-            )),
-            Resource::Question(dw, q) => Failure::new(
-                FAILURE,
-                "not_found",
-                format!("question {q} was not found in data workspace {dw} (404){}", with(message)),
-            )
-            .hint("check the question id and --dw: the id is the one `connecty ask --no-wait` printed"),
-            _ => Failure::new(
-                FAILURE,
-                "not_found",
-                format!("{base} answered 404 Not Found{}", with(message)),
-            )
-            .hint("it does not look like the ConnectyAI API: check --base-url / CONNECTY_BASE_URL"),
-        },
-        Error::RateLimited {
-            attempts,
-            retry_after,
-            message,
-        } => {
-            let wait = retry_after
-                .map(|d| format!(" (the server asked to wait {}s)", d.as_secs().max(1)))
-                .unwrap_or_default();
-            Failure::new(
-                FAILURE,
-                "rate_limited",
-                format!("rate limited: 429 Too Many Requests after {attempts} attempts{}", with(message)),
-            )
-            .hint(format!("try again later{wait}; for batch, lower --concurrency"))
-        }
-        Error::Server {
-            status,
-            attempts,
-            message,
-        } => Failure::new(
-            FAILURE,
-            "server",
-            format!("the server failed: {status} after {attempts} attempt(s){}", with(message)),
-        )
-        .hint("try again later; if it goes on, contact ConnectyAI support"),
-        Error::Api { status, message } => Failure::new(
-            FAILURE,
-            "api",
-            format!("the API refused the request: {status}{}", with(message)),
-        ),
-        Error::Decode(d) => {
-            let f = Failure::new(
-                FAILURE,
-                "decode",
-                format!(
-                    "the server's answer was not the expected JSON: {} (at {})",
-                    d.message, d.path
-                ),
-            );
-            if d.excerpt.is_empty() {
-                f.hint(format!("check --base-url ({base})"))
+        Error::InvalidInput(_) => (USAGE, "invalid_input"),
+        _ => (FAILURE, "other"),
+    }
+}
+
+/// An SDK error as the command prints it: the error's own message, and its
+/// own hint ([`Error::hint`]) in the command's words.
+pub fn failure(e: &Error, ctx: &Context) -> Failure {
+    let (code, kind) = classify(e);
+    let f = Failure::new(code, kind, e.to_string());
+    match e.hint() {
+        Some(h) => {
+            let text = h.render(&Words(ctx));
+            // A resume command reads as an instruction, not as a hint.
+            if matches!(h, Hint::Resume { .. }) {
+                f.note(text)
             } else {
-                f.note(format!("body starts: {}", short_excerpt(&d.excerpt)))
+                f.hint(text)
             }
         }
-        Error::QuestionFailed {
-            question_id,
-            reason,
-        } => Failure::new(
-            QUESTION_FAILED,
-            "question_failed",
-            format!(
-                "question {question_id} FAILED: {}",
-                reason.as_deref().filter(|r| !r.trim().is_empty()).unwrap_or("the server gave no reason")
-            ),
-        )
-        .hint("rephrase the question (or check it in the ConnectyAI app) and ask again"),
-        Error::Timeout {
-            asked,
-            last_state,
-            elapsed,
-            ..
-        } => match &asked.question_id() {
-            Some(q) => {
-                let state = last_state
-                    .as_ref()
-                    .map(|s| format!("is still {s}"))
-                    .unwrap_or_else(|| "has not answered yet".to_string());
-                Failure::new(
-                    DEADLINE,
-                    "timeout",
-                    format!(
-                        "deadline reached after {:.1}s: question {q} {state} and goes on server-side",
-                        elapsed.as_secs_f64()
-                    ),
-                )
-                .note(format!("resume with: {}", resume_command(ctx.dw, q)))
-            }
-            None => Failure::new(
-                DEADLINE,
-                "timeout",
-                format!(
-                    "deadline reached after {:.1}s, before the question was asked",
-                    elapsed.as_secs_f64()
-                ),
-            )
-            .hint(format!(
-                "{base} may be unreachable or slow: try `connecty health`, or raise --timeout"
-            )),
-        },
-        Error::Transport(t) => {
-            let (what, hint): (String, Cow<'static, str>) = match t.kind {
-                TransportErrorKind::Connect => (
-                    format!("cannot reach {base}"),
-                    "check the network, the proxy (HTTPS_PROXY) and --base-url / --region".into(),
-                ),
-                TransportErrorKind::Timeout => (
-                    format!("the request to {base} timed out"),
-                    "the server or the network is slow: try again".into(),
-                ),
-                TransportErrorKind::Io => (
-                    format!("the connection to {base} broke"),
-                    "try again".into(),
-                ),
-                TransportErrorKind::Tls => (
-                    format!("TLS with {base} failed"),
-                    "for a private gateway, trust its CA with --ca-cert FILE.pem".into(),
-                ),
-                TransportErrorKind::BodyTooLarge => (
-                    "the response was larger than the body limit".to_string(),
-                    "ask for fewer rows with --max-rows".into(),
-                ),
-                TransportErrorKind::Redirect => (
-                    format!("{base} answered with a redirect, which is never followed"),
-                    "use the URL it redirects to as --base-url".into(),
-                ),
-                _ => (format!("the request to {base} failed"), "try again".into()),
-            };
-            let attempts = if t.attempts > 1 {
-                format!(" (after {} attempts)", t.attempts)
-            } else {
-                String::new()
-            };
-            Failure::new(FAILURE, "transport", format!("{what}: {}{attempts}", t.message))
-                .hint(hint)
-        }
-        Error::InvalidInput(i) => {
-            if i.field.contains("CLIENT_") || i.field.starts_with("client_") {
-                Failure::new(AUTHENTICATION, "authentication", i.to_string())
-                    .hint("export CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET as issued by ConnectyAI support")
-            } else {
-                Failure::new(USAGE, "invalid_input", i.to_string())
-            }
-        }
-        other => Failure::new(FAILURE, "other", other.to_string()),
+        None => f,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connecty_proto::{DecodeError, InvalidInput, State, TransportError};
+    use connecty_proto::{
+        DecodeError, InvalidInput, Resource, State, TransportError, TransportErrorKind,
+    };
     use http::StatusCode;
     use std::time::Duration;
 
@@ -326,6 +214,7 @@ mod tests {
         Context {
             base_url: "http://127.0.0.1:9".into(),
             dw: Some(WorkspaceId(13)),
+            credentials_from: None,
         }
     }
 
@@ -434,10 +323,47 @@ mod tests {
             )),
             &ctx(),
         );
-        assert!(f.message.contains("not the expected JSON"), "{f:?}");
+        assert!(
+            f.message.contains("(body starts: \"<html>\\n<body>oops\")"),
+            "{f:?}"
+        );
         assert_eq!(
             f.hint.as_deref(),
-            Some("body starts: \"<html>\\n<body>oops\"")
+            Some(
+                "hint: the server does not answer like the ConnectyAI API: check --base-url or --region (now http://127.0.0.1:9)"
+            )
+        );
+    }
+
+    #[test]
+    fn hints_are_the_errors_own_in_the_commands_words() {
+        let mut c = ctx();
+        c.credentials_from = Some("the client id and secret came from profile \"ci\"".into());
+        let f = failure(
+            &Error::Authentication {
+                status: StatusCode::UNAUTHORIZED,
+                message: None,
+            },
+            &c,
+        );
+        assert_eq!(
+            f.hint.as_deref(),
+            Some(
+                "hint: check the client id and secret (the client id and secret came from profile \"ci\"), and that --base-url or --region (now http://127.0.0.1:9) is your organisation's region"
+            )
+        );
+        let f = failure(
+            &Error::Forbidden {
+                resource: Resource::Workspace(WorkspaceId(13)),
+                message: None,
+            },
+            &c,
+        );
+        assert_eq!(f.code, AUTHENTICATION);
+        assert!(
+            f.hint
+                .unwrap()
+                .contains("may not use data workspace 13: check --dw")
         );
     }
 

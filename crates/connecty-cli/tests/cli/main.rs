@@ -11,6 +11,20 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use connecty_testkit::emulator::{Emulator, EmulatorHandle, Schedule};
+
+// These use Unix file modes, shells and pseudo-terminals.
+#[cfg(unix)]
+mod completions;
+#[cfg(unix)]
+mod configure;
+#[cfg(unix)]
+mod output;
+#[cfg(unix)]
+mod profiles;
+#[cfg(unix)]
+mod pty;
+#[cfg(unix)]
+mod shell;
 use connecty_testkit::{CannedResponse, Exchange, RequestMatcher, ScriptedServer};
 use serde_json::Value;
 
@@ -39,6 +53,13 @@ impl std::fmt::Debug for Run {
     }
 }
 
+/// A config directory with no profiles, shared by the runs that need none.
+fn empty_config_dir() -> &'static std::path::Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary directory"))
+        .path()
+}
+
 fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_connecty"));
     cmd.args(args);
@@ -55,9 +76,16 @@ fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
         "ALL_PROXY",
         "all_proxy",
         "RUST_BACKTRACE",
+        "CONNECTY_PROFILE",
+        "CONNECTY_PAGER",
+        "PAGER",
+        "XDG_CONFIG_HOME",
     ] {
         cmd.env_remove(k);
     }
+    // Never the real home: an empty config directory unless a test gives
+    // its own.
+    cmd.env("CONNECTY_CONFIG_DIR", empty_config_dir());
     cmd.env("COLUMNS", "100");
     for (k, v) in env {
         cmd.env(k, v);
@@ -289,13 +317,32 @@ fn help_documents_commands_environment_and_exit_codes() {
         "3  authentication failed",
         "4  the question FAILED",
         "5  deadline reached",
+        "130  interrupted",
+        "shell",
+        "configure",
+        "completions",
+        "--profile",
+        "--no-pager",
+        "CONNECTY_PROFILE",
+        "CONNECTY_CONFIG_DIR",
+        "CONNECTY_PAGER",
+        "forbidden (403",
     ] {
         assert!(
             run.stdout.contains(needle),
             "--help lacks {needle:?}: {run:?}"
         );
     }
-    let subcommands: [(&str, &[&str]); 7] = [
+    let subcommands: [(&str, &[&str]); 10] = [
+        ("shell", &["--dw", "\\help", "Ctrl-C", "Ctrl-D"]),
+        (
+            "configure",
+            &["--client-id", "--client-secret-stdin", "mode 0600"],
+        ),
+        (
+            "completions",
+            &["bash", "zsh", "fish", "powershell", "elvish"],
+        ),
         ("health", &["ok"]),
         ("token", &["--show"]),
         (
@@ -307,8 +354,10 @@ fn help_documents_commands_environment_and_exit_codes() {
                 "--format",
                 "--timeout",
                 "--no-wait",
+                "--output",
                 "table",
                 "ndjson",
+                "markdown",
             ],
         ),
         (
@@ -734,8 +783,34 @@ fn not_found_names_the_workspace_or_question() {
         assert_eq!(run.code, 1, "{run:?}");
         assert!(
             run.stderr.starts_with(&format!(
-                "error: question {QID} was not found in data workspace 13"
+                "error: question {QID} in data workspace 13 was not found"
             )),
+            "{run:?}"
+        );
+    });
+}
+
+#[test]
+fn a_403_is_forbidden_exit_3_with_the_cores_hint() {
+    on_both_transports(|transport| {
+        let server = ScriptedServer::start([
+            token_exchange(),
+            Exchange::new(
+                RequestMatcher::post("/v1/dw/13/questions").bearer(),
+                CannedResponse::json(403, r#"{"error":"client may not use workspace 13"}"#),
+            ),
+        ])
+        .expect("the scripted server starts");
+        let run = run_on(&server.base_url(), transport, &["ask", "--dw", "13", TOP5]);
+        assert_eq!(run.code, 3, "{run:?}");
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert!(
+            lines[0].starts_with("error: access to data workspace 13 was refused (403 Forbidden)"),
+            "{run:?}"
+        );
+        assert!(
+            lines[1]
+                .starts_with("hint: these credentials may not use data workspace 13: check --dw"),
             "{run:?}"
         );
     });
@@ -754,7 +829,7 @@ fn a_failed_question_exits_4_with_its_reason() {
         assert!(run.stdout.is_empty(), "{run:?}");
         let first = run.stderr.lines().next().unwrap();
         assert!(
-            first.starts_with("error: question ") && first.contains(" FAILED: "),
+            first.starts_with("error: question ") && first.contains(" failed: "),
             "{run:?}"
         );
         assert!(first.contains("not a text-to-SQL engine"), "{run:?}");
@@ -992,40 +1067,16 @@ fn a_body_that_is_not_json_is_reported_with_an_excerpt() {
         assert_eq!(run.code, 1, "{run:?}");
         let lines: Vec<&str> = run.stderr.lines().collect();
         assert_eq!(lines.len(), 2, "{run:?}");
-        assert!(
-            lines[0].starts_with("error: the server's answer was not the expected JSON"),
+        assert_eq!(
+            lines[0],
+            r#"error: unexpected response at $: expected JSON but got HTML or XML (body starts: "<html><body>Gateway says hello</body></html>")"#,
             "{run:?}"
         );
-        assert_eq!(
-            lines[1],
-            r#"body starts: "<html><body>Gateway says hello</body></html>""#
+        assert!(
+            lines[1].starts_with("hint: the server does not answer like the ConnectyAI API: check --base-url or --region (now http://127.0.0.1:"),
+            "{run:?}"
         );
     });
-}
-
-#[test]
-fn wide_tables_are_cut_to_columns_with_a_note() {
-    let base = fast().base_url();
-    let sql = "SELECT 1 AS id, printf('%.300c', 'x') AS long_text, 'short' AS tail";
-    let env = env_of(&base);
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    env.push(("COLUMNS", "50"));
-    let run = connecty(&["ask", "--dw", "13", sql], &env);
-    assert_eq!(run.code, 0, "{run:?}");
-    for line in run.stdout.lines().take(3) {
-        assert!(line.chars().count() <= 50, "{line:?} in {run:?}");
-    }
-    assert!(run.stdout.lines().nth(2).unwrap().contains('…'), "{run:?}");
-    assert!(
-        run.stdout
-            .contains("note: long cells were cut to fit 50 columns"),
-        "{run:?}"
-    );
-    let csv = connecty(&["ask", "--dw", "13", sql, "--format", "csv"], &env);
-    assert!(
-        csv.stdout.contains(&"x".repeat(300)),
-        "csv is never cut: {csv:?}"
-    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1089,7 +1140,7 @@ fn batch_of_20_with_failures_keeps_input_order() {
                     line["error"]["message"]
                         .as_str()
                         .unwrap()
-                        .contains("FAILED"),
+                        .contains(" failed: "),
                     "{line}"
                 );
                 assert!(line.get("results").is_none());
@@ -1268,28 +1319,56 @@ fn emulator_serves_until_interrupted() {
     );
 }
 
-#[test]
-fn ctrl_c_while_waiting_prints_the_resume_command() {
-    let base = slow().base_url();
-    let env = env_of(&base);
+/// Starts `args` against an emulator of its own whose questions take
+/// 1.5 s, sends SIGINT (Ctrl-C) once the question was asked, and collects
+/// what the command printed.
+fn interrupted_run(args: &[&str]) -> Run {
+    let emulator = start(
+        Schedule {
+            pending: Duration::from_millis(700),
+            in_progress: Duration::from_millis(800),
+        },
+        None,
+    );
+    let env = env_of(&emulator.base_url());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let child = command(&["ask", "--dw", "13", TOP5], &env)
+    let child = command(args, &env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The question takes 1.5 s; interrupt it while it is polled.
-    std::thread::sleep(Duration::from_millis(600));
+    // The question reached the server: the command is waiting on it.
+    let asked_by = std::time::Instant::now() + Duration::from_secs(20);
+    while emulator.questions_asked() == 0 {
+        assert!(
+            std::time::Instant::now() < asked_by,
+            "the question was never asked"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(out.stdout.is_empty());
-    assert!(stderr.starts_with("interrupted: question "), "{stderr}");
-    resume_id(&stderr);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn ctrl_c_while_waiting_prints_the_resume_command() {
+    // The question takes 1.5 s; interrupt it while it is polled.
+    on_both_transports(|t| {
+        let run = interrupted_run(&["--transport", t, "ask", "--dw", "13", TOP5]);
+        assert_eq!(run.code, 130, "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert!(run.stderr.starts_with("interrupted: question "), "{run:?}");
+        resume_id(&run.stderr);
+    });
 }

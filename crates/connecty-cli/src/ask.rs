@@ -1,0 +1,284 @@
+//! `ask` and `results`, and printing a question's results in any format.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use connecty_proto::stats::Members;
+use connecty_proto::{
+    Answer, Error, Event, ProgressFn, QuestionId, QuestionResults, ResultsOptions, State,
+    WaitOptions, WorkspaceId,
+};
+
+use crate::app::{Outcome, println_out};
+use crate::cli::{AskArgs, ResultsArgs};
+use crate::client::{AnyClient, WaitFor, Waited};
+use crate::exit::{self, Context, Failure, failure, resume_command};
+use crate::format::{self, Format, TableOptions};
+use crate::output::Output;
+use crate::progress::Progress;
+
+/// A question's state and results, as one command shows them.
+pub struct Shown<'a> {
+    /// The question.
+    pub question_id: &'a QuestionId,
+    /// Its state.
+    pub state: &'a State,
+    /// Its results, when it has any.
+    pub results: Option<&'a QuestionResults>,
+    /// Other top-level fields the API sent (json carries them).
+    pub extra: Option<&'a Members>,
+    /// Whether to show the state (above a table; on stderr for csv,
+    /// ndjson and markdown; json always carries it).
+    pub show_state: bool,
+}
+
+/// The state of every answer a wait returns.
+static COMPLETED: State = State::Completed;
+
+impl<'a> Shown<'a> {
+    /// A COMPLETED answer, as a wait returns it.
+    pub fn answer(answer: &'a Answer, show_state: bool) -> Self {
+        Shown {
+            question_id: &answer.question_id,
+            state: &COMPLETED,
+            results: Some(&answer.results),
+            extra: None,
+            show_state,
+        }
+    }
+}
+
+/// Prints (or writes to `--output`) a question's state and results.
+pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failure> {
+    let state = shown.state;
+    match output.format {
+        Format::Json => output.emit(|out, _| {
+            format::write_json(out, shown.question_id, state, shown.results, shown.extra)
+        }),
+        Format::Table => output.emit(|out, width| {
+            if shown.show_state {
+                writeln!(out, "state: {state}")?;
+                if shown.results.is_some() {
+                    writeln!(out)?;
+                }
+            }
+            if let Some(r) = shown.results {
+                format::write_table(out, r, &TableOptions { width })?;
+            }
+            Ok(())
+        }),
+        Format::Markdown => {
+            if shown.show_state {
+                eprintln!("state: {state}");
+            }
+            let Some(r) = shown.results else {
+                return Ok(());
+            };
+            output.emit(|out, _| format::write_markdown(out, r))
+        }
+        Format::Csv | Format::Ndjson => {
+            if shown.show_state {
+                eprintln!("state: {state}");
+            }
+            let Some(r) = shown.results else {
+                return Ok(());
+            };
+            let Some(df) = &r.dataframe else {
+                eprintln!("note: the results have no dataframe (add dataframe to --include)");
+                return Ok(());
+            };
+            output.emit(|out, _| {
+                if output.format == Format::Csv {
+                    format::write_csv(out, df)
+                } else {
+                    format::write_ndjson(out, df)
+                }
+            })
+        }
+    }
+}
+
+/// Remembers the question id a wait reports, to name it on Ctrl-C.
+#[derive(Clone, Default)]
+pub struct Asked(Arc<Mutex<Option<QuestionId>>>);
+
+impl Asked {
+    /// Starts with `known`, the id of a question waited on.
+    pub fn new(known: Option<QuestionId>) -> Self {
+        Asked(Arc::new(Mutex::new(known)))
+    }
+
+    /// The id, once known.
+    pub fn get(&self) -> Option<QuestionId> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The progress callback: records the id, then feeds `progress`.
+    pub fn callback(&self, progress: &Progress) -> ProgressFn {
+        let asked = Arc::clone(&self.0);
+        let inner = progress.callback();
+        Arc::new(move |e: &Event| {
+            if let Event::Asked { question_id } = e {
+                *asked.lock().unwrap_or_else(PoisonError::into_inner) = Some(*question_id);
+            }
+            if let Some(f) = &inner {
+                f(e);
+            }
+        })
+    }
+}
+
+/// What to say when Ctrl-C stopped a wait on workspace `dw`.
+pub fn interrupted_message(dw: WorkspaceId, asked: Option<QuestionId>) -> String {
+    match asked {
+        Some(q) => format!(
+            "interrupted: question {q} goes on server-side\nresume with: {}",
+            resume_command(Some(dw), &q)
+        ),
+        None => {
+            "interrupted before the server confirmed the question (it may still have been taken)"
+                .to_string()
+        }
+    }
+}
+
+/// Waits with a spinner; Ctrl-C gives `Ok(None)` after saying how to
+/// resume.
+pub fn wait_with_progress(
+    client: &AnyClient,
+    what: WaitFor<'_>,
+    mut wait: WaitOptions,
+    label: &str,
+) -> (Option<Result<Answer, Error>>, Option<QuestionId>) {
+    let (dw, known) = match &what {
+        WaitFor::AskAndWait(dw, _) => (*dw, None),
+        WaitFor::Wait(dw, q) => (*dw, Some(*q)),
+    };
+    let progress = Progress::spinner(label);
+    let asked = Asked::new(known);
+    wait.progress = Some(asked.callback(&progress));
+    let waited = client.wait_interruptibly(what, &wait);
+    progress.finish();
+    match waited {
+        Waited::Done(r) => (Some(*r), asked.get()),
+        Waited::Interrupted => {
+            eprintln!("{}", interrupted_message(dw, asked.get()));
+            (None, asked.get())
+        }
+    }
+}
+
+fn options(results: &crate::cli::ResultOptions) -> ResultsOptions {
+    ResultsOptions {
+        include: results.include,
+        max_rows: results.max_rows,
+    }
+}
+
+fn wait_options(
+    results: &crate::cli::ResultOptions,
+    timeout: Option<std::time::Duration>,
+) -> WaitOptions {
+    let mut wait = WaitOptions::new();
+    wait.results = options(results);
+    wait.timeout = timeout;
+    wait
+}
+
+fn interrupted() -> Failure {
+    // The message is already on stderr.
+    Failure::silent(exit::INTERRUPTED)
+}
+
+/// `connecty ask`.
+pub fn ask(client: &AnyClient, args: &AskArgs, pager: bool, ctx: &Context) -> Outcome {
+    if args.no_wait {
+        let id = client
+            .ask(args.dw, &args.question)
+            .map_err(|e| failure(&e, ctx))?;
+        return println_out(&id.to_string());
+    }
+    let output = Output {
+        format: args.output.format,
+        file: args.output.output.as_deref(),
+        pager,
+    };
+    output.check()?;
+    let wait = wait_options(&args.results, args.timeout);
+    let (answer, _) = wait_with_progress(
+        client,
+        WaitFor::AskAndWait(args.dw, &args.question),
+        wait,
+        "asking",
+    );
+    let answer = answer
+        .ok_or_else(interrupted)?
+        .map_err(|e| failure(&e, ctx))?;
+    print_results(&output, &Shown::answer(&answer, false))?;
+    Ok(exit::SUCCESS)
+}
+
+/// `connecty results`.
+pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Context) -> Outcome {
+    let output = Output {
+        format: args.output.format,
+        file: args.output.output.as_deref(),
+        pager,
+    };
+    output.check()?;
+    if args.wait {
+        let wait = wait_options(&args.results, args.timeout);
+        let label = format!("question {}: waiting", args.question_id);
+        let (answer, _) = wait_with_progress(
+            client,
+            WaitFor::Wait(args.dw, args.question_id),
+            wait,
+            &label,
+        );
+        let answer = answer
+            .ok_or_else(interrupted)?
+            .map_err(|e| failure(&e, ctx))?;
+        print_results(&output, &Shown::answer(&answer, true))?;
+        return Ok(exit::SUCCESS);
+    }
+    let response = client
+        .results(args.dw, args.question_id, &options(&args.results))
+        .map_err(|e| failure(&e, ctx))?;
+    let completed = response.state == State::Completed;
+    // A file is written only for a COMPLETED question: an unfinished or
+    // failed one never replaces it.
+    if completed || output.file.is_none() {
+        print_results(
+            &output,
+            &Shown {
+                question_id: &args.question_id,
+                state: &response.state,
+                results: response.results.as_ref(),
+                extra: Some(&response.extra),
+                show_state: true,
+            },
+        )?;
+    } else {
+        eprintln!("state: {}", response.state);
+    }
+    match response.state {
+        State::Failed => Err(failure(
+            &Error::QuestionFailed {
+                question_id: args.question_id,
+                reason: response.failure_reason(),
+            },
+            ctx,
+        )),
+        State::Completed => Ok(exit::SUCCESS),
+        ref other => {
+            let file = output
+                .file
+                .map(|f| format!(" ({} was not written)", f.display()))
+                .unwrap_or_default();
+            eprintln!(
+                "the question is {other}{file}; wait for it with: {}",
+                resume_command(ctx.dw, &args.question_id)
+            );
+            Ok(exit::SUCCESS)
+        }
+    }
+}

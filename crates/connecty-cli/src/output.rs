@@ -1,0 +1,286 @@
+//! Where results go: stdout (through the pager when a table is taller than
+//! the terminal), or `--output FILE`, replaced atomically.
+//!
+//! | destination | table width | pager |
+//! |---|---|---|
+//! | stdout, a terminal | `COLUMNS`, else the terminal's | for table and markdown taller than the screen, unless `--no-pager` |
+//! | stdout, a pipe or file | never cut | never |
+//! | `--output FILE` | never cut | never |
+//!
+//! A binary format ([`Format::is_binary`]) is refused on a terminal before
+//! anything is asked, and an `--output` whose directory cannot take the
+//! file is refused the same way (exit 2).
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::atomic::{AtomicFile, Mode};
+use crate::exit::{self, Failure};
+use crate::format::{DEFAULT_WIDTH, Format};
+use crate::interrupt;
+
+/// The pager when neither `CONNECTY_PAGER` nor `PAGER` is set: quits when
+/// the text fits (`-F`), keeps colours (`-R`), leaves the text on screen
+/// (`-X`), as git does.
+pub const DEFAULT_PAGER: &str = "less -FRX";
+
+/// Environment variable naming the pager (wins over `PAGER`).
+pub const ENV_PAGER: &str = "CONNECTY_PAGER";
+
+/// Where and how one result is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Output<'a> {
+    /// The format.
+    pub format: Format,
+    /// `--output FILE`.
+    pub file: Option<&'a Path>,
+    /// Whether the pager may be used (`--no-pager` clears it).
+    pub pager: bool,
+}
+
+/// Stdout as a buffered writer; a closed pipe ends quietly.
+pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
+    quiet_pipe(f(&mut out).and_then(|()| out.flush()))
+}
+
+fn quiet_pipe(r: io::Result<()>) -> Result<(), Failure> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new(
+            exit::FAILURE,
+            "other",
+            format!("could not write the output: {e}"),
+        )),
+    }
+}
+
+/// The width tables are cut to on a terminal: `COLUMNS`, else the
+/// terminal's, else [`DEFAULT_WIDTH`].
+pub fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
+    match terminal_size::terminal_size() {
+        Some((terminal_size::Width(w), _)) if w > 0 => usize::from(w),
+        _ => DEFAULT_WIDTH,
+    }
+}
+
+/// The pager command: `CONNECTY_PAGER`, else `PAGER`, else
+/// [`DEFAULT_PAGER`]; `None` when the chosen one is empty.
+pub fn pager_command(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let cmd = env(ENV_PAGER)
+        .or_else(|| env("PAGER"))
+        .unwrap_or_else(|| DEFAULT_PAGER.to_string());
+    let cmd = cmd.trim();
+    (!cmd.is_empty()).then(|| cmd.to_string())
+}
+
+impl Output<'_> {
+    /// Checks, before anything is asked, that the result can be written:
+    /// no binary format on a terminal, and an `--output` file that can be
+    /// created beside its target (tried, then removed).
+    pub fn check(&self) -> Result<(), Failure> {
+        match self.file {
+            None => {
+                if self.format.is_binary() && io::stdout().is_terminal() {
+                    return Err(Failure::new(
+                        exit::USAGE,
+                        "invalid_input",
+                        format!(
+                            "--format {} is binary and stdout is a terminal",
+                            self.format_name()
+                        ),
+                    )
+                    .hint("write it to a file with --output FILE (or redirect stdout)"));
+                }
+                Ok(())
+            }
+            Some(path) => {
+                if path.is_dir() {
+                    return Err(Failure::new(
+                        exit::USAGE,
+                        "invalid_input",
+                        format!("--output {} is a directory", path.display()),
+                    ));
+                }
+                AtomicFile::create(path, Mode::Ordinary)
+                    .map(drop)
+                    .map_err(|e| {
+                        Failure::new(
+                            exit::USAGE,
+                            "invalid_input",
+                            format!("cannot write --output {}: {e}", path.display()),
+                        )
+                    })
+            }
+        }
+    }
+
+    fn format_name(&self) -> String {
+        use clap::ValueEnum;
+        self.format
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Writes one result: `render` gets the writer and the width to cut
+    /// tables to (`None`: never cut).
+    pub fn emit(
+        &self,
+        render: impl FnOnce(&mut dyn Write, Option<usize>) -> io::Result<()>,
+    ) -> Result<(), Failure> {
+        if let Some(path) = self.file {
+            return write_file(path, render);
+        }
+        if !io::stdout().is_terminal() {
+            return write_stdout(|out| render(out, None));
+        }
+        let width = Some(terminal_width());
+        let env = |k: &str| std::env::var(k).ok();
+        let pager = self
+            .pager
+            .then(|| pager_command(&env))
+            .flatten()
+            .filter(|_| self.format.is_for_people());
+        let Some(pager) = pager else {
+            return write_stdout(|out| render(out, width));
+        };
+        let mut text = Vec::with_capacity(16 * 1024);
+        quiet_pipe(render(&mut text, width))?;
+        let rows = terminal_size::terminal_size().map_or(usize::MAX, |(_, h)| usize::from(h.0));
+        let lines = text.iter().filter(|b| **b == b'\n').count();
+        if lines < rows || !page(&pager, &text) {
+            return write_stdout(|out| out.write_all(&text));
+        }
+        Ok(())
+    }
+}
+
+/// Writes through an [`AtomicFile`]; Ctrl-C while writing leaves the
+/// target as it was (exit 130).
+fn write_file(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write, Option<usize>) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let failed = |e: io::Error| {
+        Failure::new(
+            exit::FAILURE,
+            "other",
+            format!(
+                "could not write {}: {e}; it was left as it was",
+                path.display()
+            ),
+        )
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    let _watch = interrupt::watch(move || flag.store(true, Ordering::SeqCst));
+    let mut file = AtomicFile::create(path, Mode::Ordinary).map_err(failed)?;
+    {
+        let mut out = BufWriter::with_capacity(64 * 1024, file.file());
+        render(&mut out, None)
+            .and_then(|()| out.flush())
+            .map_err(failed)?;
+    }
+    if interrupted.load(Ordering::SeqCst) {
+        drop(file);
+        return Err(Failure::new(
+            exit::INTERRUPTED,
+            "interrupted",
+            format!("interrupted: {} was left as it was", path.display()),
+        ));
+    }
+    file.commit().map_err(failed)?;
+    if io::stderr().is_terminal() {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Runs `pager` through the shell with `text` on its stdin; false when it
+/// could not be started (the caller prints instead). Ctrl-C goes to the
+/// pager alone meanwhile.
+#[cfg(unix)]
+fn page(pager: &str, text: &[u8]) -> bool {
+    use std::process::{Command, Stdio};
+    let _watch = interrupt::watch(|| {});
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(pager).stdin(Stdio::piped());
+    if std::env::var_os("LESS").is_none() {
+        cmd.env("LESS", "FRX");
+    }
+    let Ok(mut child) = cmd.spawn() else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // The user may quit the pager before reading everything.
+        let _ = stdin.write_all(text);
+    }
+    let _ = child.wait();
+    true
+}
+
+/// No pager off Unix: tables are printed as they are.
+#[cfg(not(unix))]
+fn page(_pager: &str, _text: &[u8]) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pager_is_connecty_pager_then_pager_then_less() {
+        let env = crate::profile::fake_env;
+        assert_eq!(
+            pager_command(&env(&[("CONNECTY_PAGER", "most"), ("PAGER", "more")])).as_deref(),
+            Some("most")
+        );
+        assert_eq!(
+            pager_command(&env(&[("PAGER", "more")])).as_deref(),
+            Some("more")
+        );
+        assert_eq!(pager_command(&env(&[])).as_deref(), Some("less -FRX"));
+        assert_eq!(pager_command(&env(&[("CONNECTY_PAGER", " ")])), None);
+    }
+
+    #[test]
+    fn an_output_file_in_a_missing_directory_is_refused_before_asking() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no/such/out.csv");
+        let o = Output {
+            format: Format::Csv,
+            file: Some(&missing),
+            pager: false,
+        };
+        assert_eq!(o.check().unwrap_err().code, exit::USAGE);
+        let ok = dir.path().join("out.csv");
+        let o = Output {
+            file: Some(&ok),
+            ..o
+        };
+        o.check().unwrap();
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "the probe left nothing"
+        );
+        let o = Output {
+            file: Some(dir.path()),
+            ..o
+        };
+        assert!(o.check().unwrap_err().message.contains("is a directory"));
+    }
+}

@@ -1,0 +1,430 @@
+//! `connecty shell`: questions one after another on a line editor
+//! (rustyline), with meta-commands as psql and duckdb have them.
+//!
+//! ```text
+//!            readline
+//!   prompt ----------> line --meta--> change the session, or \results (wait)
+//!     ^  ^               \--question--> ask and wait (spinner) --> print
+//!     |  |                                  |  Ctrl-C: resume hint
+//!     |  +-- Ctrl-C: the line is cleared    |  FAILED / deadline: the error
+//!     +-------------------------------------+
+//!   Ctrl-D or \q: exit 0
+//! ```
+//!
+//! At the prompt the terminal is raw, so Ctrl-C is a key that clears the
+//! line; while a question is waited for, it is cooked, and SIGINT stops
+//! the wait ([`crate::interrupt`]). Nothing a question does ends the
+//! session.
+
+use std::path::{Path, PathBuf};
+
+use connecty_proto::{
+    IncludeSet, MAX_ROWS_LIMIT, QuestionId, ResultsOptions, WaitOptions, WorkspaceId,
+    validate_question,
+};
+use rustyline::error::ReadlineError;
+use rustyline::{Config, DefaultEditor};
+
+use crate::app::{Loaded, Outcome};
+use crate::ask::{Shown, print_results, wait_with_progress};
+use crate::cli::{ShellArgs, parse_include, parse_question_id, parse_workspace};
+use crate::client::{AnyClient, WaitFor};
+use crate::exit::{self, Context, Failure, failure};
+use crate::format::{Format, escape_for_line};
+use crate::interrupt;
+use crate::output::Output;
+use crate::profile::{HISTORY_FILE, create_private_dir};
+
+/// A meta-command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Meta {
+    /// `\dw ID`.
+    Dw(WorkspaceId),
+    /// `\format FORMAT`.
+    Format(Format),
+    /// `\include LIST`.
+    Include(IncludeSet),
+    /// `\max-rows N` (`None`: the API's default, `\max-rows default`).
+    MaxRows(Option<u32>),
+    /// `\output FILE`: the next answer only.
+    Output(PathBuf),
+    /// `\results QUESTION_ID`.
+    Results(QuestionId),
+    /// `\help` (or `\?`).
+    Help,
+    /// `\q` (or `\quit`).
+    Quit,
+}
+
+/// One line typed at the prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// Nothing but spaces.
+    Empty,
+    /// A question for the current workspace.
+    Question(String),
+    /// A meta-command.
+    Meta(Meta),
+}
+
+/// Parses a line; the error says what is wrong with a meta-command.
+pub fn parse_line(line: &str) -> Result<Line, String> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Ok(Line::Empty);
+    }
+    let Some(meta) = line.strip_prefix('\\') else {
+        return Ok(Line::Question(line.to_string()));
+    };
+    let (name, arg) = match meta.split_once(char::is_whitespace) {
+        Some((n, a)) => (n, a.trim()),
+        None => (meta, ""),
+    };
+    let need = |what: &str| -> Result<&str, String> {
+        if arg.is_empty() {
+            Err(format!("\\{name} needs {what}"))
+        } else {
+            Ok(arg)
+        }
+    };
+    let meta = match name {
+        "dw" => Meta::Dw(parse_workspace(need("a data workspace id")?)?),
+        "format" => {
+            use clap::ValueEnum;
+            Meta::Format(Format::from_str(need("a format")?, true).map_err(|_| {
+                format!("{arg:?} is not a format: table, csv, json, ndjson or markdown")
+            })?)
+        }
+        "include" => Meta::Include(parse_include(need("a list such as dataframe,summary")?)?),
+        "max-rows" => match need("a number of rows, or default")? {
+            "default" => Meta::MaxRows(None),
+            n => Meta::MaxRows(Some(
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MAX_ROWS_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        format!("{n:?} is not a number of rows from 1 to {MAX_ROWS_LIMIT}")
+                    })?,
+            )),
+        },
+        "output" => Meta::Output(PathBuf::from(need("a file name")?)),
+        "results" => Meta::Results(parse_question_id(need("a question id")?)?),
+        "help" | "?" | "h" => Meta::Help,
+        "q" | "quit" | "exit" => Meta::Quit,
+        other => {
+            return Err(format!(
+                "unknown meta-command \\{}; \\help lists them",
+                escape_for_line(other)
+            ));
+        }
+    };
+    Ok(Line::Meta(meta))
+}
+
+/// The session's settings, changed by meta-commands.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The workspace questions go to.
+    pub dw: Option<WorkspaceId>,
+    /// The format answers are shown in.
+    pub format: Format,
+    /// The components asked for.
+    pub include: IncludeSet,
+    /// The row limit.
+    pub max_rows: Option<u32>,
+    /// Where the next answer goes, once.
+    pub next_output: Option<PathBuf>,
+}
+
+impl Session {
+    fn prompt(&self) -> String {
+        match self.dw {
+            Some(dw) => format!("connecty (dw {dw})> "),
+            None => "connecty> ".to_string(),
+        }
+    }
+
+    fn help(&self) -> String {
+        use clap::ValueEnum;
+        let format = self
+            .format
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        let dw = self.dw.map_or("none".to_string(), |d| d.to_string());
+        let rows = self
+            .max_rows
+            .map_or("default (1000)".to_string(), |n| n.to_string());
+        format!(
+            "Each line is a question for the current data workspace.\n\
+             \x20 \\dw ID          ask data workspace ID\n\
+             \x20 \\format FORMAT  table, csv, json, ndjson or markdown\n\
+             \x20 \\include LIST   dataframe, statistics, sqlquery, summary (or all)\n\
+             \x20 \\max-rows N     at most N rows (\\max-rows default: the API's)\n\
+             \x20 \\output FILE    write the next answer to FILE instead of the screen\n\
+             \x20 \\results ID     wait for question ID and show its results\n\
+             \x20 \\help           this text\n\
+             \x20 \\q              leave (or Ctrl-D)\n\
+             Ctrl-C stops a wait (the question goes on server-side) and clears the line at the prompt.\n\
+             A line starting with a space is kept out of the history.\n\
+             Now: dw {dw}, format {format}, include {}, max-rows {rows}.",
+            self.include.to_query_value()
+        )
+    }
+
+    fn wait_options(&self) -> WaitOptions {
+        let mut w = WaitOptions::new();
+        w.results = ResultsOptions {
+            include: self.include,
+            max_rows: self.max_rows,
+        };
+        w
+    }
+}
+
+/// The history file in the config directory, created with mode 0600 (a
+/// question may hold private text); `None` when there is no directory.
+fn history_file(dir: Option<&Path>) -> Option<PathBuf> {
+    let dir = dir?;
+    if let Err(f) = create_private_dir(dir) {
+        eprintln!("note: no history: {}", f.message_line());
+        return None;
+    }
+    let path = dir.join(HISTORY_FILE);
+    let mut open = std::fs::OpenOptions::new();
+    open.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    if let Err(e) = open.open(&path) {
+        eprintln!("note: no history: cannot open {}: {e}", path.display());
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Some(path)
+}
+
+/// Runs `connecty shell` until `\q` or Ctrl-D.
+pub fn run(
+    client: &AnyClient,
+    args: &ShellArgs,
+    loaded: &Loaded,
+    pager: bool,
+    ctx: Context,
+) -> Outcome {
+    let config = Config::builder()
+        .history_ignore_space(true)
+        .auto_add_history(false)
+        .max_history_size(1000)
+        .map(|b| b.build())
+        .unwrap_or_default();
+    let mut editor = DefaultEditor::with_config(config).map_err(|e| {
+        Failure::new(
+            exit::FAILURE,
+            "other",
+            format!("cannot start the line editor: {e}"),
+        )
+    })?;
+    let history = history_file(loaded.dir.as_deref());
+    if let Some(h) = &history {
+        // An unreadable history is no reason to refuse the session.
+        let _ = editor.load_history(h);
+    }
+    // SIGINT outside a wait (kill -INT at the prompt) does not end it.
+    let _ignore = interrupt::watch(|| {});
+    let mut session = Session {
+        dw: args.dw,
+        format: Format::Table,
+        include: IncludeSet::DEFAULT,
+        max_rows: None,
+        next_output: None,
+    };
+    eprintln!(
+        "connecty shell: questions go to {}; \\help for commands, Ctrl-D to leave.",
+        session
+            .dw
+            .map_or("no data workspace yet (\\dw ID)".to_string(), |d| format!(
+                "data workspace {d}"
+            ))
+    );
+    let mut ctx = ctx;
+    loop {
+        let line = match editor.readline(&session.prompt()) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => return Ok(exit::SUCCESS),
+            Err(e) => {
+                return Err(Failure::new(
+                    exit::FAILURE,
+                    "other",
+                    format!("the line editor failed: {e}"),
+                ));
+            }
+        };
+        if !line.trim().is_empty() && editor.add_history_entry(line.as_str()).unwrap_or(false) {
+            if let Some(h) = &history {
+                let _ = editor.append_history(h);
+            }
+        }
+        match parse_line(&line) {
+            Ok(Line::Empty) => {}
+            Ok(Line::Meta(Meta::Quit)) => return Ok(exit::SUCCESS),
+            Ok(Line::Meta(Meta::Help)) => println!("{}", session.help()),
+            Ok(Line::Meta(Meta::Dw(dw))) => session.dw = Some(dw),
+            Ok(Line::Meta(Meta::Format(f))) => session.format = f,
+            Ok(Line::Meta(Meta::Include(i))) => session.include = i,
+            Ok(Line::Meta(Meta::MaxRows(n))) => session.max_rows = n,
+            Ok(Line::Meta(Meta::Output(p))) => session.next_output = Some(p),
+            Ok(Line::Meta(Meta::Results(q))) => {
+                if let Some(dw) = need_dw(&session) {
+                    ctx.dw = Some(dw);
+                    answer(client, &mut session, WaitFor::Wait(dw, q), pager, &ctx);
+                }
+            }
+            Ok(Line::Question(q)) => {
+                if let Err(e) = validate_question(&q) {
+                    eprintln!("error: the question {}", e.message);
+                } else if let Some(dw) = need_dw(&session) {
+                    ctx.dw = Some(dw);
+                    answer(
+                        client,
+                        &mut session,
+                        WaitFor::AskAndWait(dw, &q),
+                        pager,
+                        &ctx,
+                    );
+                }
+            }
+            Err(message) => eprintln!("error: {message}"),
+        }
+    }
+}
+
+fn need_dw(session: &Session) -> Option<WorkspaceId> {
+    if session.dw.is_none() {
+        eprintln!("error: no data workspace yet: choose one with \\dw ID");
+    }
+    session.dw
+}
+
+/// Waits for one answer and shows it; every failure is printed and the
+/// session goes on.
+fn answer(
+    client: &AnyClient,
+    session: &mut Session,
+    what: WaitFor<'_>,
+    pager: bool,
+    ctx: &Context,
+) {
+    let file = session.next_output.take();
+    let output = Output {
+        format: session.format,
+        file: file.as_deref(),
+        pager,
+    };
+    if let Err(f) = output.check() {
+        f.print();
+        return;
+    }
+    let label = match &what {
+        WaitFor::AskAndWait(..) => "asking".to_string(),
+        WaitFor::Wait(_, q) => format!("question {q}: waiting"),
+    };
+    let (answer, asked) = wait_with_progress(client, what, session.wait_options(), &label);
+    let answer = match answer {
+        None => {
+            if let Some(q) = asked {
+                eprintln!("or here: \\results {q}");
+            }
+            return;
+        }
+        Some(Err(e)) => {
+            failure(&e, ctx).print();
+            if let Some(f) = &file {
+                eprintln!("{} was not written", f.display());
+            }
+            return;
+        }
+        Some(Ok(a)) => a,
+    };
+    if let Err(f) = print_results(&output, &Shown::answer(&answer, false)) {
+        f.print();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_questions_or_meta_commands() {
+        let ok: Vec<(&str, Line)> = vec![
+            ("   ", Line::Empty),
+            (
+                " how many orders? ",
+                Line::Question("how many orders?".into()),
+            ),
+            ("\\dw 13", Line::Meta(Meta::Dw(WorkspaceId(13)))),
+            (
+                "\\format MARKDOWN",
+                Line::Meta(Meta::Format(Format::Markdown)),
+            ),
+            (
+                "\\include dataframe,summary",
+                Line::Meta(Meta::Include(parse_include("dataframe,summary").unwrap())),
+            ),
+            ("\\max-rows 5", Line::Meta(Meta::MaxRows(Some(5)))),
+            ("\\max-rows default", Line::Meta(Meta::MaxRows(None))),
+            (
+                "\\output out.csv",
+                Line::Meta(Meta::Output(PathBuf::from("out.csv"))),
+            ),
+            (
+                "\\results 729cb7a4-4b06-449e-a3c9-df40f5e570b8",
+                Line::Meta(Meta::Results(
+                    "729cb7a4-4b06-449e-a3c9-df40f5e570b8".parse().unwrap(),
+                )),
+            ),
+            ("\\help", Line::Meta(Meta::Help)),
+            ("\\?", Line::Meta(Meta::Help)),
+            ("\\q", Line::Meta(Meta::Quit)),
+        ];
+        for (text, want) in ok {
+            assert_eq!(parse_line(text), Ok(want), "{text:?}");
+        }
+        for bad in [
+            "\\dw",
+            "\\dw x",
+            "\\format xml",
+            "\\max-rows 0",
+            "\\max-rows lots",
+            "\\results 12",
+            "\\output",
+            "\\frobnicate",
+        ] {
+            let e = parse_line(bad).unwrap_err();
+            assert!(!e.is_empty(), "{bad:?}");
+        }
+        assert!(parse_line("\\frobnicate").unwrap_err().contains("\\help"));
+    }
+
+    #[test]
+    fn help_shows_the_session() {
+        let s = Session {
+            dw: Some(WorkspaceId(13)),
+            format: Format::Csv,
+            include: IncludeSet::DEFAULT,
+            max_rows: Some(5),
+            next_output: None,
+        };
+        let h = s.help();
+        assert!(
+            h.contains("Now: dw 13, format csv, include dataframe, max-rows 5."),
+            "{h}"
+        );
+        assert_eq!(s.prompt(), "connecty (dw 13)> ");
+    }
+}

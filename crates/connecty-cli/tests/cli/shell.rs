@@ -1,0 +1,198 @@
+//! `connecty shell`, and tables on a terminal, driven through a real pty.
+
+use super::profiles::ConfigDir;
+use super::pty::Terminal;
+use super::*;
+
+fn on_terminal(
+    args: &[&str],
+    base: &str,
+    dir: &ConfigDir,
+    extra: &[(&str, &str)],
+    rows: u16,
+    cols: u16,
+) -> Terminal {
+    let env = env_of(base);
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.push(("CONNECTY_CONFIG_DIR", dir.path()));
+    env.extend_from_slice(extra);
+    let mut cmd = command(args, &env);
+    cmd.env_remove("COLUMNS").env("TERM", "xterm");
+    Terminal::spawn(cmd, rows, cols)
+}
+
+#[test]
+fn a_shell_session_on_a_terminal() {
+    let base = slow().base_url();
+    on_both_transports(|t| {
+        let dir = ConfigDir::new();
+        let mut term = on_terminal(
+            &["--transport", t, "shell", "--dw", "13"],
+            &base,
+            &dir,
+            &[],
+            40,
+            120,
+        );
+        term.expect("\\help for commands, Ctrl-D to leave.");
+        term.expect("connecty (dw 13)> ");
+        // Meta-commands.
+        term.line("\\help");
+        term.expect("\\max-rows N");
+        term.expect("Now: dw 13, format table, include dataframe, max-rows default (1000).");
+        term.expect("connecty (dw 13)> ");
+        term.line("\\format csv");
+        term.expect("connecty (dw 13)> ");
+        term.line("\\frobnicate");
+        term.expect("unknown meta-command \\frobnicate");
+        // A question answered, with the spinner while it waits.
+        term.expect("connecty (dw 13)> ");
+        term.line("SELECT 41 + 1 AS answer");
+        let shown = term.expect("answer\n42\n");
+        assert!(
+            shown.contains("question "),
+            "the spinner shows the question: {shown}"
+        );
+        term.expect("connecty (dw 13)> ");
+        // A FAILED question prints its error; the shell goes on.
+        term.line("what is the meaning of life");
+        term.expect(" failed: the ConnectyAI emulator is not a text-to-SQL engine");
+        term.expect("connecty (dw 13)> ");
+        // Ctrl-C at the prompt clears the line.
+        term.send("half a question");
+        term.send("\x03");
+        term.expect("connecty (dw 13)> ");
+        // Ctrl-C while waiting stops the wait, says how to resume, and the
+        // shell stays open.
+        term.line(TOP5);
+        term.expect("question ");
+        std::thread::sleep(Duration::from_millis(300));
+        term.send("\x03");
+        term.expect("interrupted: question ");
+        term.expect("resume with: connecty results --dw 13 ");
+        let resume = term.expect("connecty (dw 13)> ");
+        let id = resume
+            .split("or here: \\results ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no \\results line in {resume}"))
+            .to_string();
+        assert!(is_uuid(&id), "{resume}");
+        // ... and \results collects it.
+        term.line(&format!("\\results {id}"));
+        term.expect("country,orders\nUnited States,731");
+        term.expect("connecty (dw 13)> ");
+        // \output sends the next answer to a file.
+        let file = dir.0.path().join("next.md");
+        term.line("\\format markdown");
+        term.expect("connecty (dw 13)> ");
+        term.line(&format!("\\output {}", file.display()));
+        term.expect("connecty (dw 13)> ");
+        term.line("SELECT 7 AS lucky");
+        term.expect(&format!("wrote {}", file.display()));
+        term.expect("connecty (dw 13)> ");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "| lucky |\n|---:|\n| 7 |\n"
+        );
+        // Ctrl-D leaves with exit 0.
+        term.send("\x04");
+        let (status, screen) = term.wait();
+        assert_eq!(status.code(), Some(0), "{screen}");
+        assert!(!screen.contains(SECRET));
+        // The history is private, and a line starting with a space stays out.
+        let history = dir.0.path().join("history");
+        assert_eq!(dir.mode("history"), 0o600);
+        let text = std::fs::read_to_string(&history).unwrap();
+        assert!(text.contains("SELECT 41 + 1 AS answer"), "{text}");
+        assert!(text.contains("what is the meaning of life"), "{text}");
+        assert!(
+            !text.contains("half a question"),
+            "Ctrl-C cleared it: {text}"
+        );
+    });
+}
+
+#[test]
+fn shell_history_skips_lines_starting_with_a_space_and_q_leaves() {
+    let base = fast().base_url();
+    let dir = ConfigDir::new();
+    let mut term = on_terminal(&["shell"], &base, &dir, &[], 24, 100);
+    term.expect("no data workspace yet");
+    term.expect("connecty> ");
+    term.line("SELECT 1");
+    term.expect("error: no data workspace yet: choose one with \\dw ID");
+    term.expect("connecty> ");
+    term.line("\\dw 13");
+    term.expect("connecty (dw 13)> ");
+    term.line(" SELECT 'private' AS p");
+    term.expect("private");
+    term.expect("connecty (dw 13)> ");
+    term.line("\\q");
+    let (status, screen) = term.wait();
+    assert_eq!(status.code(), Some(0), "{screen}");
+    let text = std::fs::read_to_string(dir.0.path().join("history")).unwrap();
+    assert!(!text.contains("private"), "{text}");
+    assert!(text.contains("\\dw 13"), "{text}");
+}
+
+#[test]
+fn tables_on_a_terminal_are_fitted_and_paged() {
+    let base = fast().base_url();
+    let dir = ConfigDir::new();
+    // Cut to the terminal's width, with a note.
+    let sql = "SELECT 1 AS id, printf('%.300c', 'x') AS long_text, 'short' AS tail";
+    let mut term = on_terminal(
+        &["ask", "--dw", "13", sql, "--no-pager"],
+        &base,
+        &dir,
+        &[],
+        24,
+        50,
+    );
+    term.expect("note: long cells were cut to fit 50 columns");
+    let (status, all) = term.wait();
+    assert_eq!(status.code(), Some(0), "{all}");
+    let screen = term.screen();
+    for line in screen.lines().filter(|l| l.contains('|')) {
+        assert!(
+            line.trim_end_matches('\r').chars().count() <= 50,
+            "{line:?}"
+        );
+    }
+    // Taller than the screen: through $CONNECTY_PAGER (which wins over
+    // $PAGER); --no-pager turns it off; short tables never page.
+    let tall = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30) SELECT x FROM c";
+    let pager = [("CONNECTY_PAGER", "sed 's/^/PAGED:/'"), ("PAGER", "false")];
+    let mut term = on_terminal(&["ask", "--dw", "13", tall], &base, &dir, &pager, 10, 80);
+    term.expect("PAGED: x\nPAGED:--\nPAGED: 1\n");
+    term.expect("PAGED:(30 rows)");
+    assert_eq!(term.wait().0.code(), Some(0));
+    let mut term = on_terminal(
+        &["ask", "--dw", "13", tall, "--no-pager"],
+        &base,
+        &dir,
+        &pager,
+        10,
+        80,
+    );
+    let (status, screen) = term.wait();
+    assert_eq!(status.code(), Some(0), "{screen}");
+    assert!(
+        screen.contains("(30 rows)") && !screen.contains("PAGED:"),
+        "{screen}"
+    );
+    let mut term = on_terminal(
+        &["ask", "--dw", "13", "SELECT 1 AS one"],
+        &base,
+        &dir,
+        &pager,
+        10,
+        80,
+    );
+    let (_, screen) = term.wait();
+    assert!(
+        screen.contains("(1 row)") && !screen.contains("PAGED:"),
+        "{screen}"
+    );
+}
