@@ -100,6 +100,7 @@ mod error;
 mod ids;
 mod json;
 mod machine;
+pub mod net;
 pub mod request;
 pub mod response;
 mod results;
