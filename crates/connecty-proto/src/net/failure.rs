@@ -137,6 +137,15 @@ pub fn timed_out(target: &str, timeout: Duration) -> TransportError {
     )
 }
 
+/// The connection stopped answering, by a timer other than the request's
+/// own (the TCP stack's, for one).
+pub fn stalled(target: &str, detail: &str) -> TransportError {
+    TransportError::new(
+        Kind::Timeout,
+        format!("{target} stopped answering: {detail}"),
+    )
+}
+
 /// The connection broke after the request may have been written.
 pub fn connection_broke(target: &str, detail: &str) -> TransportError {
     TransportError::new(
