@@ -9,7 +9,13 @@
 //!   blocking and async, for unit tests that run in microseconds;
 //! - [`ScriptedServer`]: a loopback HTTP server playing a script of
 //!   exchanges, for testing a real transport;
-//! - [`emulator`]: a stateful local ConnectyAI.
+//! - [`emulator`]: a stateful local ConnectyAI;
+//! - [`net`]: the loopback test servers every crate's tests share (a
+//!   server answering with a handler, an API look-alike, a forward proxy, a
+//!   test certificate authority);
+//! - [`real`]: real third-party servers (nginx, tinyproxy) started on
+//!   loopback for a test and stopped with it;
+//! - [`values`]: the values all of them share, each defined once.
 //!
 //! **What it is not:** the ConnectyAI service. Nothing here contacts
 //! anything but `127.0.0.1`.
@@ -28,7 +34,10 @@
 pub mod emulator;
 pub mod fixture;
 pub mod mock;
+pub mod net;
+pub mod real;
 pub mod scripted;
+pub mod values;
 
 pub use fixture::{
     CannedResponse, Exchange, Expected, Fixture, FixtureError, Mismatch, MockCheckError,
