@@ -28,7 +28,6 @@ use crate::values::{CLIENT_ID, CLIENT_SECRET, DATAFRAME, QUESTION_ID};
 /// `COMPLETED` and [`DATAFRAME`]. The question endpoints need a live token
 /// (401 otherwise); anything else is a 404.
 #[derive(Debug)]
-#[non_exhaustive]
 pub struct FakeApi {
     /// Token lifetime; tokens are refused with 401 once expired. Default
     /// one hour.
@@ -54,6 +53,17 @@ pub struct FakeApi {
     pub asks: AtomicU32,
     /// Result polls seen.
     pub polls: AtomicU32,
+    /// What the fake remembers between requests (tokens issued, when the
+    /// question was asked). Public only so that struct update syntax works
+    /// from other crates; leave it at its default.
+    #[doc(hidden)]
+    pub memory: Memory,
+}
+
+/// [`FakeApi`]'s memory between requests.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct Memory {
     issued: Mutex<Vec<(String, Instant)>>,
     asked_at: Mutex<Option<Instant>>,
 }
@@ -72,8 +82,7 @@ impl Default for FakeApi {
             token_requests: AtomicU32::new(0),
             asks: AtomicU32::new(0),
             polls: AtomicU32::new(0),
-            issued: Mutex::new(Vec::new()),
-            asked_at: Mutex::new(None),
+            memory: Memory::default(),
         }
     }
 }
@@ -128,7 +137,7 @@ impl FakeApi {
         if creds["client_id"] != CLIENT_ID || creds["client_secret"] != CLIENT_SECRET {
             return Reply::json(401, r#"{"error":"invalid client credentials"}"#);
         }
-        let mut issued = lock(&self.issued);
+        let mut issued = lock(&self.memory.issued);
         let token = format!("token-{}", issued.len() + 1);
         issued.push((token.clone(), Instant::now() + self.token_lifetime));
         token_reply(&token, self.token_lifetime)
@@ -139,7 +148,7 @@ impl FakeApi {
             return false;
         };
         let now = Instant::now();
-        lock(&self.issued)
+        lock(&self.memory.issued)
             .iter()
             .any(|(t, expires)| t == token && now < *expires)
     }
@@ -154,7 +163,7 @@ impl FakeApi {
             return Reply::json(429, r#"{"error":"slow down"}"#)
                 .header("retry-after", self.retry_after);
         }
-        *lock(&self.asked_at) = Some(Instant::now());
+        *lock(&self.memory.asked_at) = Some(Instant::now());
         Reply::json(200, format!(r#"{{"question_id":"{QUESTION_ID}"}}"#))
     }
 
@@ -165,7 +174,7 @@ impl FakeApi {
             return Reply::new(r).header("location", to);
         }
         let n = self.polls.fetch_add(1, Ordering::SeqCst) + 1;
-        let asked = lock(&self.asked_at).unwrap_or_else(Instant::now);
+        let asked = lock(&self.memory.asked_at).unwrap_or_else(Instant::now);
         if n <= self.in_progress_polls || asked.elapsed() < self.complete_after {
             return Reply::json(200, r#"{"state":"IN_PROGRESS"}"#);
         }

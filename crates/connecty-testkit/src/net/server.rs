@@ -87,6 +87,11 @@ impl Body {
         Body::Chunks(VecDeque::new())
     }
 
+    /// `first`, then nothing ever again: a body that stalls.
+    pub fn stall(first: &'static [u8]) -> Self {
+        Body::Stall(Some(Bytes::from_static(first)))
+    }
+
     /// `data` in chunks of `size` bytes.
     pub fn chunked(data: &[u8], size: usize) -> Self {
         Body::Chunks(
