@@ -24,9 +24,11 @@
 //! ```
 
 mod nginx;
+mod stack;
 mod tinyproxy;
 
 pub use nginx::{AccessLine, Nginx};
+pub use stack::{REFERENCE_QUESTION, Stack};
 pub use tinyproxy::Tinyproxy;
 
 use std::fmt;
@@ -51,6 +53,8 @@ pub enum RealError {
     },
     /// Writing its configuration or starting it failed.
     Io(String, std::io::Error),
+    /// The emulator behind a [`Stack`] did not start.
+    Emulator(crate::emulator::EmulatorError),
     /// It exited, or did not listen in time; its log says why.
     NotReady {
         /// The program.
@@ -68,6 +72,7 @@ impl fmt::Display for RealError {
                 "{program} is not installed: run .ci/run, which installs it (apt-get install -y {package}); these tests never skip"
             ),
             RealError::Io(what, e) => write!(f, "{what}: {e}"),
+            RealError::Emulator(e) => write!(f, "{e}"),
             RealError::NotReady { program, log } => {
                 write!(f, "{program} did not start listening on loopback:\n{log}")
             }
