@@ -89,9 +89,16 @@ impl ScriptedServer {
         Ok(Self { server, script })
     }
 
-    /// Starts a server playing a fixture's exchanges.
+    /// Starts a server playing a fixture's exchanges, over TLS with a
+    /// certificate of [`TestCa::shared`](crate::net::TestCa::shared) when
+    /// the fixture says `config.tls`.
     pub fn for_fixture(fixture: &Fixture) -> std::io::Result<Self> {
-        Self::start(fixture.exchanges.iter().cloned())
+        let exchanges = fixture.exchanges.iter().cloned();
+        if fixture.uses_tls() {
+            Self::start_tls(exchanges, crate::net::TestCa::shared().loopback())
+        } else {
+            Self::start(exchanges)
+        }
     }
 
     /// `http://127.0.0.1:<port>` (`https://` over TLS), the base URL to
