@@ -8,7 +8,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use connecty_proto::net::{ProxyDecision, ProxyRoute, ProxyRules, Via, failure};
 use connecty_proto::{AsyncTransport, InvalidInput, Settings, TransportError};
-use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, PROXY_AUTHORIZATION};
+use http::header::{CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, PROXY_AUTHORIZATION};
 use http_body_util::Full;
 use hyper_util::client::legacy::Client as LegacyClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -136,6 +136,15 @@ impl HyperTransport {
             if let Some(auth) = r.proxy.basic_auth() {
                 parts.headers.insert(PROXY_AUTHORIZATION, auth);
             }
+            // One request per connection: forward proxies commonly close
+            // the client's connection after each response without saying
+            // so (tinyproxy 1.11 does), and a request written onto such a
+            // pooled connection is lost ("connection closed before message
+            // completed"). Plain http through a proxy is rare enough for
+            // the extra connects not to matter.
+            parts
+                .headers
+                .insert(CONNECTION, http::HeaderValue::from_static("close"));
         }
         let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
         let response = self.client.request(request).await.map_err(|e| {
