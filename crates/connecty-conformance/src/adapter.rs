@@ -138,7 +138,7 @@ impl Run {
 
 /// A blocking client over a [`ScriptedServer`] on loopback, built by the
 /// transport `T` from the fixture's [`Settings`] with
-/// [`ClientBuilder`](connecty_proto::ClientBuilder).
+/// [`ClientBuilder`].
 pub struct BlockingOverServer<T> {
     name: &'static str,
     transport: PhantomData<fn() -> T>,
@@ -183,7 +183,7 @@ where
 
 /// An async client over a [`ScriptedServer`] on loopback, run on a tokio
 /// runtime of its own, built by the transport `T` from the fixture's
-/// [`Settings`] with [`ClientBuilder`](connecty_proto::ClientBuilder).
+/// [`Settings`] with [`ClientBuilder`].
 pub struct AsyncOverServer<T> {
     name: &'static str,
     transport: PhantomData<fn() -> T>,
