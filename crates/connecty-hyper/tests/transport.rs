@@ -254,24 +254,10 @@ async fn idle_connections_expire_from_the_pool() {
 // Bodies.
 
 #[tokio::test]
-async fn chunked_bodies_without_content_length_are_read_whole() {
-    let api = Arc::new(FakeApi {
-        chunked: true,
-        ..FakeApi::default()
-    });
-    let server = serve(&api);
-    let answer = client(&server.url())
-        .ask_and_wait(13, "top countries", &WaitOptions::new())
-        .await
-        .expect("answered");
-    assert_fake_answer(&answer);
-}
-
-#[tokio::test]
-async fn gzip_bodies_are_decoded() {
-    for chunked in [false, true] {
+async fn chunked_and_gzip_bodies_are_read_whole() {
+    for (gzip, chunked) in [(false, true), (true, false), (true, true)] {
         let api = Arc::new(FakeApi {
-            gzip: true,
+            gzip,
             chunked,
             ..FakeApi::default()
         });

@@ -7,8 +7,8 @@
 //! (`connecty_testkit::real`). A missing nginx or tinyproxy fails the test
 //! with the command that installs it: these tests never skip.
 
-use connecty_testkit::real::{REFERENCE_QUESTION, Stack, Tinyproxy};
-use connecty_ureq::connecty_proto::{ProxySetting, TransportErrorKind};
+use connecty_testkit::real::{REFERENCE_QUESTION, Stack};
+use connecty_ureq::connecty_proto::{ProxySetting, Settings};
 use connecty_ureq::{ClientBuilder, Error, IncludeSet, WaitOptions};
 
 fn stack() -> Stack {
@@ -31,23 +31,8 @@ fn nginx_terminates_tls_and_gzips_over_http_1_1() {
     assert_eq!(answer.results.dataframe.unwrap().len(), 5);
     assert!(answer.results.dataframe_stats.is_some());
 
-    let log = s.nginx.access_log_with(3);
-    assert!(log.len() >= 3, "{log:?}");
-    for line in &log {
-        // ureq offers no ALPN, so nginx stays on HTTP/1.1.
-        assert_eq!(
-            (line.protocol.as_str(), line.alpn.as_str()),
-            ("HTTP/1.1", ""),
-            "{line:?}"
-        );
-        assert_eq!(line.status, 200, "{line:?}");
-    }
-    // nginx compressed the answers (the emulator was asked for none).
-    let results: Vec<_> = log.iter().filter(|l| l.uri.contains("/results")).collect();
-    assert!(
-        !results.is_empty() && results.iter().all(|l| l.gzip_ratio.is_some()),
-        "{log:?}"
-    );
+    // ureq offers no ALPN, so nginx stays on HTTP/1.1.
+    s.assert_nginx_served(3, "HTTP/1.1", "");
 }
 
 #[test]
@@ -86,61 +71,16 @@ fn plain_http_through_tinyproxy_is_refused_with_the_reason() {
     assert!(s.tinyproxy.requests().is_empty());
 }
 
+fn health(settings: Settings) -> Result<(), Error> {
+    ClientBuilder::from_settings(settings).build()?.health()
+}
+
 #[test]
 fn proxy_credentials_are_sent_and_a_refusal_names_the_proxy() {
-    let s = stack();
-    let guarded = Tinyproxy::with_basic_auth(&[s.nginx.port()], "alice", "s3cret")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let with = |user: &str| {
-        let url = format!("http://{user}@127.0.0.1:{}", guarded.port());
-        ClientBuilder::from_settings(s.https_settings(ProxySetting::Url(url)))
-            .build()
-            .unwrap()
-    };
-    with("alice:s3cret")
-        .health()
-        .unwrap_or_else(|e| panic!("{e}\n{}", guarded.log()));
-    let e = with("alice:wrong").health().unwrap_err();
-    match &e {
-        Error::Transport(t) => assert_eq!(t.kind, TransportErrorKind::Connect, "{e}"),
-        other => panic!("{other:?}"),
-    }
-    let text = e.to_string();
-    assert!(
-        text.contains(&format!(
-            "the proxy 127.0.0.1:{} (proxy) refused the tunnel",
-            guarded.port()
-        )),
-        "{text}"
-    );
-    assert!(!text.contains("wrong"), "{text}");
+    stack().assert_proxy_credentials(health);
 }
 
 #[test]
 fn no_proxy_forms_go_around_tinyproxy() {
-    let s = stack();
-    for no_proxy in s.bypassing_no_proxy() {
-        let client = ClientBuilder::from_settings(s.https_settings(s.proxy_vars(Some(&no_proxy))))
-            .build()
-            .unwrap();
-        client
-            .health()
-            .unwrap_or_else(|e| panic!("NO_PROXY={no_proxy}: {e}"));
-        assert!(
-            s.tinyproxy.requests().is_empty(),
-            "NO_PROXY={no_proxy}: {:?}",
-            s.tinyproxy.requests()
-        );
-    }
-    let forms = s.proxied_no_proxy();
-    for no_proxy in &forms {
-        let client = ClientBuilder::from_settings(s.https_settings(s.proxy_vars(Some(no_proxy))))
-            .build()
-            .unwrap();
-        client
-            .health()
-            .unwrap_or_else(|e| panic!("NO_PROXY={no_proxy}: {e}"));
-    }
-    let tunnels = s.tinyproxy.requests_with(forms.len());
-    assert_eq!(tunnels, vec![s.tunnel_line(); forms.len()]);
+    stack().assert_no_proxy_forms(health);
 }

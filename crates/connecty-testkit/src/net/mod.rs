@@ -88,6 +88,19 @@ pub fn assert_fake_answer(answer: &connecty_proto::Answer) {
     assert_eq!(df.cell(1, 1).and_then(|c| c.as_u64()), Some(7));
 }
 
+/// Sends `raw` bytes to `addr` and reads until the server closes (at most
+/// 5 s): a unit test's HTTP client that hides nothing.
+#[cfg(test)]
+pub(crate) fn raw_exchange(addr: std::net::SocketAddr, raw: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect to the test server");
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    s.write_all(raw.as_bytes()).expect("write the request");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
 /// A loopback port nothing listens on (bound, then released).
 pub fn dead_port() -> u16 {
     std::net::TcpListener::bind(("127.0.0.1", 0))

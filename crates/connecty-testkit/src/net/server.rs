@@ -493,17 +493,10 @@ async fn serve<IO>(
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Write};
-
     use super::*;
 
     fn send(server: &Server, raw: &str) -> String {
-        let mut s = std::net::TcpStream::connect(server.addr()).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        s.write_all(raw.as_bytes()).unwrap();
-        let mut out = String::new();
-        let _ = s.read_to_string(&mut out);
-        out
+        crate::net::raw_exchange(server.addr(), raw)
     }
 
     #[test]

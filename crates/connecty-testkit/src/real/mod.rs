@@ -179,6 +179,19 @@ impl Drop for Process {
     }
 }
 
+/// `read()` once it returns at least `n` items (the servers log as they
+/// go, just after answering), waiting at most 5 s.
+pub(crate) fn at_least<T>(n: usize, read: impl Fn() -> Vec<T>) -> Vec<T> {
+    let started = Instant::now();
+    loop {
+        let items = read();
+        if items.len() >= n || started.elapsed() > Duration::from_secs(5) {
+            return items;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// A new temporary directory for a server's files.
 pub(crate) fn temp_dir(program: &str) -> Result<tempfile::TempDir, RealError> {
     tempfile::Builder::new()

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use super::{Process, RealError, find_program, free_port, temp_dir, write};
 use crate::net::{LOOPBACK_NAMES, TestCa};
@@ -134,14 +133,7 @@ impl Nginx {
     /// The access log once it has at least `n` lines (nginx writes a line
     /// just after the response; waits at most 5 s).
     pub fn access_log_with(&self, n: usize) -> Vec<AccessLine> {
-        let started = Instant::now();
-        loop {
-            let lines = self.access_log();
-            if lines.len() >= n || started.elapsed() > Duration::from_secs(5) {
-                return lines;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        super::at_least(n, || self.access_log())
     }
 
     /// The end of nginx's error log, for a failure message.

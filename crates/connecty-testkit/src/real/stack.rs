@@ -132,4 +132,91 @@ impl Stack {
     pub fn tunnel_line(&self) -> String {
         format!("CONNECT 127.0.0.1:{} HTTP/1.1", self.nginx.port())
     }
+
+    /// Asserts that nginx answered every request (at least `n`) with 200
+    /// over `protocol` (`HTTP/2.0`, `HTTP/1.1`) after ALPN chose `alpn`
+    /// (empty when the client offered none), and gzipped every results
+    /// answer itself.
+    ///
+    /// # Panics
+    ///
+    /// When it did not.
+    pub fn assert_nginx_served(&self, n: usize, protocol: &str, alpn: &str) {
+        let log = self.nginx.access_log_with(n);
+        assert!(log.len() >= n, "{log:?}");
+        for line in &log {
+            assert_eq!(
+                (line.protocol.as_str(), line.alpn.as_str(), line.status),
+                (protocol, alpn, 200),
+                "{line:?}"
+            );
+        }
+        // The emulator was asked for no compression: any gzip is nginx's.
+        let results: Vec<_> = log.iter().filter(|l| l.uri.contains("/results")).collect();
+        assert!(
+            !results.is_empty() && results.iter().all(|l| l.gzip_ratio.is_some()),
+            "{log:?}"
+        );
+    }
+
+    /// Runs `health` for nginx's URL with tinyproxy in `HTTPS_PROXY` and
+    /// each `NO_PROXY` form, and asserts that the
+    /// [bypassing](Self::bypassing_no_proxy) ones went around tinyproxy and
+    /// the [others](Self::proxied_no_proxy) through one tunnel each.
+    ///
+    /// # Panics
+    ///
+    /// When a call fails or a request went the wrong way.
+    pub fn assert_no_proxy_forms(
+        &self,
+        health: impl Fn(Settings) -> Result<(), connecty_proto::Error>,
+    ) {
+        for no_proxy in self.bypassing_no_proxy() {
+            health(self.https_settings(self.proxy_vars(Some(&no_proxy))))
+                .unwrap_or_else(|e| panic!("NO_PROXY={no_proxy}: {e}"));
+            let seen = self.tinyproxy.requests();
+            assert!(seen.is_empty(), "NO_PROXY={no_proxy}: {seen:?}");
+        }
+        let forms = self.proxied_no_proxy();
+        for no_proxy in &forms {
+            health(self.https_settings(self.proxy_vars(Some(no_proxy))))
+                .unwrap_or_else(|e| panic!("NO_PROXY={no_proxy}: {e}"));
+        }
+        let tunnels = self.tinyproxy.requests_with(forms.len());
+        assert_eq!(tunnels, vec![self.tunnel_line(); forms.len()]);
+    }
+
+    /// Starts a second tinyproxy requiring Basic auth, runs `health` for
+    /// nginx's URL through it with the right and a wrong password, and
+    /// asserts that the first passes and the second is a connect error
+    /// naming the proxy, without the password.
+    ///
+    /// # Panics
+    ///
+    /// When it is not so, or tinyproxy cannot start.
+    pub fn assert_proxy_credentials(
+        &self,
+        health: impl Fn(Settings) -> Result<(), connecty_proto::Error>,
+    ) {
+        let guarded = Tinyproxy::with_basic_auth(&[self.nginx.port()], "alice", "s3cret")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let through = |password: &str| {
+            let url = format!("http://alice:{password}@127.0.0.1:{}", guarded.port());
+            health(self.https_settings(ProxySetting::Url(url)))
+        };
+        through("s3cret").unwrap_or_else(|e| panic!("{e}\n{}", guarded.log()));
+        let e = through("wrong-password").expect_err("a wrong password is refused");
+        let refused = format!(
+            "the proxy 127.0.0.1:{} (proxy) refused the tunnel",
+            guarded.port()
+        );
+        match &e {
+            connecty_proto::Error::Transport(t) => {
+                assert_eq!(t.kind, connecty_proto::TransportErrorKind::Connect, "{e}");
+                assert!(t.message.contains(&refused), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!e.to_string().contains("wrong-password"), "{e}");
+    }
 }

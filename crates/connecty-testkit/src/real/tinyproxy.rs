@@ -1,7 +1,6 @@
 //! tinyproxy: a real forward proxy.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use super::{Process, RealError, find_program, free_port, temp_dir, write};
 
@@ -98,14 +97,7 @@ impl Tinyproxy {
     /// [`requests`](Self::requests) once there are at least `n` (tinyproxy
     /// logs as it goes; waits at most 5 s).
     pub fn requests_with(&self, n: usize) -> Vec<String> {
-        let started = Instant::now();
-        loop {
-            let lines = self.requests();
-            if lines.len() >= n || started.elapsed() > Duration::from_secs(5) {
-                return lines;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        super::at_least(n, || self.requests())
     }
 
     /// The end of tinyproxy's log, for a failure message.

@@ -172,7 +172,7 @@ fn build_response(
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::net::TcpStream;
     use std::time::Duration;
 
@@ -180,12 +180,7 @@ mod tests {
     use crate::fixture::{CannedResponse, MismatchKind, RequestMatcher};
 
     fn send(server: &ScriptedServer, raw: &str) -> String {
-        let mut s = TcpStream::connect(server.addr()).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        s.write_all(raw.as_bytes()).unwrap();
-        let mut out = String::new();
-        let _ = s.read_to_string(&mut out);
-        out
+        crate::net::raw_exchange(server.addr(), raw)
     }
 
     #[test]
