@@ -122,7 +122,8 @@ impl FakeApi {
         Server::start(move |r: &Request| api.answer(r))
     }
 
-    /// Serves it over TLS with `config`.
+    /// Serves it over TLS with `config`. Feature `tls`.
+    #[cfg(feature = "tls")]
     pub fn serve_tls(
         self: &Arc<Self>,
         config: Arc<rustls::ServerConfig>,

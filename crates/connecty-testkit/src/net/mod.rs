@@ -6,12 +6,14 @@
 //! - [`FakeApi`]: a scriptable look-alike of the ConnectyAI API on it;
 //! - [`TestProxy`]: a forward proxy (`CONNECT`, absolute-form, SOCKS5)
 //!   recording what it was asked;
-//! - [`TestCa`]: a certificate authority made with rcgen.
+//! - `TestCa`: a certificate authority made with rcgen (feature `tls`, on
+//!   by default, as are the TLS servers).
 //!
 //! Everything binds `127.0.0.1` and connects nowhere else. Real
 //! third-party servers (nginx, tinyproxy) are in [`crate::real`].
 //!
 //! ```
+//! # #[cfg(feature = "tls")] {
 //! use std::sync::Arc;
 //! use connecty_testkit::net::{FakeApi, TestCa, TestProxy};
 //!
@@ -20,17 +22,22 @@
 //! let proxy = TestProxy::start()?;
 //! assert!(server.url().starts_with("https://127.0.0.1:"));
 //! assert!(proxy.url().starts_with("http://127.0.0.1:"));
+//! # }
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[cfg(feature = "tls")]
 mod ca;
 mod fake_api;
 mod proxy;
 mod server;
 
+#[cfg(feature = "tls")]
 pub use ca::{LOOPBACK_NAMES, ServerCert, TestCa};
 pub use fake_api::{FakeApi, completed_body, gzip, token_reply};
 pub use proxy::TestProxy;
+#[cfg(not(feature = "tls"))]
+pub use server::Never;
 pub use server::{Body, Handler, Reply, Request, Server};
 
 /// Client settings for a test server at `base_url`: the test credentials

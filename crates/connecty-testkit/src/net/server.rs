@@ -218,6 +218,18 @@ impl From<Response<Body>> for Reply {
     }
 }
 
+/// The TLS acceptor of a server (none without the `tls` feature).
+#[cfg(feature = "tls")]
+type Acceptor = tokio_rustls::TlsAcceptor;
+#[cfg(not(feature = "tls"))]
+type Acceptor = Never;
+
+/// A type with no value: the TLS configuration of a server built without
+/// the `tls` feature.
+#[cfg(not(feature = "tls"))]
+#[derive(Debug, Clone, Copy)]
+pub enum Never {}
+
 /// The handler: one reply per request.
 pub type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync + 'static>;
 
@@ -265,25 +277,37 @@ impl Server {
     pub fn start(
         handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
     ) -> std::io::Result<Self> {
-        Self::start_with(None, Arc::new(handler))
+        Self::spawn(None, Arc::new(handler))
     }
 
     /// Serves `handler` over TLS with `config` (see
     /// [`TestCa::server_config`](crate::net::TestCa::server_config), which
-    /// offers h2 and http/1.1 over ALPN).
+    /// offers h2 and http/1.1 over ALPN). Feature `tls`.
+    #[cfg(feature = "tls")]
     pub fn start_tls(
         config: Arc<rustls::ServerConfig>,
         handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
     ) -> std::io::Result<Self> {
-        Self::start_with(Some(config), Arc::new(handler))
+        Self::start_shared(Some(config), Arc::new(handler))
     }
 
-    /// [`start`](Self::start) or [`start_tls`](Self::start_tls) with a
-    /// shared handler.
-    pub fn start_with(
-        tls: Option<Arc<rustls::ServerConfig>>,
+    /// [`start`](Self::start) (without `config`) or
+    /// [`start_tls`](Self::start_tls) with a shared handler. Feature `tls`.
+    #[cfg(feature = "tls")]
+    pub fn start_shared(
+        config: Option<Arc<rustls::ServerConfig>>,
         handler: Handler,
     ) -> std::io::Result<Self> {
+        Self::spawn(config.map(tokio_rustls::TlsAcceptor::from), handler)
+    }
+
+    /// [`start`](Self::start) with a shared handler.
+    #[cfg(not(feature = "tls"))]
+    pub fn start_shared(config: Option<Never>, handler: Handler) -> std::io::Result<Self> {
+        Self::spawn(config.map(|n| match n {}), handler)
+    }
+
+    fn spawn(tls: Option<Acceptor>, handler: Handler) -> std::io::Result<Self> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -303,10 +327,9 @@ impl Server {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
                     };
-                    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
                     tokio::select! {
                         _ = rx => {}
-                        () = accept_loop(listener, acceptor, handler, served, close_rx) => {}
+                        () = accept_loop(listener, tls, handler, served, close_rx) => {}
                     }
                 });
                 // Dropping the runtime cancels answers still waiting and
@@ -406,7 +429,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    tls: Option<Acceptor>,
     handler: Handler,
     shared: Arc<Shared>,
     close_idle: tokio::sync::watch::Receiver<u64>,
@@ -430,12 +453,15 @@ async fn accept_loop(
         );
         tokio::spawn(async move {
             match tls {
+                #[cfg(feature = "tls")]
                 Some(acceptor) => match acceptor.accept(tcp).await {
                     Ok(stream) => serve(stream, connection, handler, &shared, close_idle).await,
                     Err(_) => {
                         shared.tls_failures.fetch_add(1, Ordering::SeqCst);
                     }
                 },
+                #[cfg(not(feature = "tls"))]
+                Some(never) => match never {},
                 None => serve(tcp, connection, handler, &shared, close_idle).await,
             }
             *lock(&shared.closed) += 1;

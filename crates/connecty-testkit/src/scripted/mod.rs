@@ -62,7 +62,8 @@ impl ScriptedServer {
     }
 
     /// [`start`](Self::start) over TLS with `config` (for instance
-    /// [`TestCa::loopback`](crate::net::TestCa::loopback)).
+    /// [`TestCa::loopback`](crate::net::TestCa::loopback)). Feature `tls`.
+    #[cfg(feature = "tls")]
     pub fn start_tls(
         exchanges: impl IntoIterator<Item = Exchange>,
         config: Arc<rustls::ServerConfig>,
@@ -72,7 +73,8 @@ impl ScriptedServer {
 
     fn start_with(
         exchanges: impl IntoIterator<Item = Exchange>,
-        tls: Option<Arc<rustls::ServerConfig>>,
+        #[cfg(feature = "tls")] tls: Option<Arc<rustls::ServerConfig>>,
+        #[cfg(not(feature = "tls"))] tls: Option<net::Never>,
     ) -> std::io::Result<Self> {
         let script = Arc::new(Mutex::new(Script::new(exchanges)));
         let played = Arc::clone(&script);
@@ -85,20 +87,24 @@ impl ScriptedServer {
             );
             answer(Script::play(&played, recorded))
         });
-        let server = Server::start_with(tls, handler)?;
+        let server = Server::start_shared(tls, handler)?;
         Ok(Self { server, script })
     }
 
     /// Starts a server playing a fixture's exchanges, over TLS with a
-    /// certificate of [`TestCa::shared`](crate::net::TestCa::shared) when
-    /// the fixture says `config.tls`.
+    /// certificate of `TestCa::shared()` when the fixture says `config.tls`
+    /// (feature `tls`; without it such a fixture cannot start).
     pub fn for_fixture(fixture: &Fixture) -> std::io::Result<Self> {
         let exchanges = fixture.exchanges.iter().cloned();
-        if fixture.uses_tls() {
-            Self::start_tls(exchanges, crate::net::TestCa::shared().loopback())
-        } else {
-            Self::start(exchanges)
+        if !fixture.uses_tls() {
+            return Self::start(exchanges);
         }
+        #[cfg(feature = "tls")]
+        return Self::start_tls(exchanges, crate::net::TestCa::shared().loopback());
+        #[cfg(not(feature = "tls"))]
+        Err(std::io::Error::other(
+            "the fixture's server speaks TLS: enable connecty-testkit's tls feature",
+        ))
     }
 
     /// `http://127.0.0.1:<port>` (`https://` over TLS), the base URL to
