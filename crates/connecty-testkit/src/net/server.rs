@@ -227,7 +227,7 @@ type Acceptor = Never;
 /// A type with no value: the TLS configuration of a server built without
 /// the `tls` feature.
 #[cfg(not(feature = "tls"))]
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Never {}
 
 /// The handler: one reply per request.
