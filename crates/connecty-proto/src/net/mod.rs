@@ -21,10 +21,10 @@ pub mod failure;
 mod no_proxy;
 mod pem;
 mod proxy;
+mod proxy_url;
 
 pub use failure::CertificateProblem;
 pub use no_proxy::NoProxy;
 pub use pem::{ROOT_CERTIFICATE_FIELD, parse_root_certificates};
-pub use proxy::{
-    ProxyDecision, ProxyEnv, ProxyRoute, ProxyRules, ProxyScheme, ProxyUrl, Via, proxy_for,
-};
+pub use proxy::{ProxyDecision, ProxyEnv, ProxyRoute, ProxyRules, Via, proxy_for};
+pub use proxy_url::{ProxyScheme, ProxyUrl};
