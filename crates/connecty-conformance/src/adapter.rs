@@ -5,8 +5,11 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use connecty_proto::{
-    AsyncClient, AsyncTransport, BlockingClient, BlockingTransport, ClientConfig, Error,
+    AsyncClient, AsyncTransport, BlockingClient, BlockingTransport, BuildClient, ClientBuilder,
+    Error, Settings,
 };
+use connecty_testkit::fixture::Route;
+use connecty_testkit::net::TestProxy;
 use connecty_testkit::{Fixture, Observation, Problem, ScriptedServer};
 
 /// Why a fixture failed on an adapter.
@@ -88,142 +91,144 @@ impl Adapter for Mock {
     }
 }
 
-/// A blocking client over a [`ScriptedServer`] on loopback: `build`
-/// makes the client from the fixture's configuration.
-pub struct BlockingOverServer<T, F> {
+/// What a real adapter sets up for one run: the scripted server, the
+/// proxy the fixture names (if any), and the client's settings.
+struct Run {
+    server: ScriptedServer,
+    proxy: Option<TestProxy>,
+    settings: Settings,
+}
+
+impl Run {
+    fn start(fixture: &Fixture) -> Result<Run, Failure> {
+        let server = ScriptedServer::for_fixture(fixture)
+            .map_err(|e| Failure::setup(format!("cannot start the scripted server: {e}")))?;
+        let proxy = if fixture.uses_proxy() {
+            let p = TestProxy::start()
+                .map_err(|e| Failure::setup(format!("cannot start the test proxy: {e}")))?;
+            Some(p)
+        } else {
+            None
+        };
+        let settings = fixture
+            .settings(&server.base_url(), proxy.as_ref())
+            .map_err(|e| Failure::setup(e.to_string()))?;
+        Ok(Run {
+            server,
+            proxy,
+            settings,
+        })
+    }
+
+    /// Checks the run: the result, what the server received, and the route
+    /// the proxy saw.
+    fn finish(
+        self,
+        fixture: &Fixture,
+        result: Result<connecty_testkit::Success, Error>,
+        tokens: u64,
+    ) -> Result<(), Failure> {
+        let received = self.server.received();
+        let mismatches = self.server.finish().err().unwrap_or_default();
+        let route = self.proxy.as_ref().map_or(Route::Direct, Route::seen_by);
+        let observation = Observation::new(result, tokens, received, mismatches).with_route(route);
+        fixture.verify(&observation).map_err(Failure::from)
+    }
+}
+
+/// A blocking client over a [`ScriptedServer`] on loopback, built by the
+/// transport `T` from the fixture's [`Settings`] with
+/// [`ClientBuilder`].
+pub struct BlockingOverServer<T> {
     name: &'static str,
-    build: F,
     transport: PhantomData<fn() -> T>,
 }
 
-/// An adapter running a blocking client made by `build` over a
+/// An adapter running the blocking client of transport `T` over a
 /// [`ScriptedServer`].
-pub fn blocking<T, F>(name: &'static str, build: F) -> Box<dyn Adapter>
+pub fn blocking<T>(name: &'static str) -> Box<dyn Adapter>
 where
-    T: BlockingTransport + 'static,
-    F: Fn(&ClientConfig) -> Result<BlockingClient<T>, Error> + Send + Sync + 'static,
+    T: BlockingTransport + BuildClient<Client = BlockingClient<T>> + 'static,
 {
-    Box::new(BlockingOverServer {
+    Box::new(BlockingOverServer::<T> {
         name,
-        build,
         transport: PhantomData,
     })
 }
 
-impl<T, F> Adapter for BlockingOverServer<T, F>
+impl<T> Adapter for BlockingOverServer<T>
 where
-    T: BlockingTransport,
-    F: Fn(&ClientConfig) -> Result<BlockingClient<T>, Error> + Send + Sync,
+    T: BlockingTransport + BuildClient<Client = BlockingClient<T>>,
 {
     fn name(&self) -> &str {
         self.name
     }
 
     fn run(&self, fixture: &Fixture) -> Result<(), Failure> {
-        let server = ScriptedServer::for_fixture(fixture)
-            .map_err(|e| Failure::setup(format!("cannot start the scripted server: {e}")))?;
-        let config = fixture
-            .client_config(&server.base_url())
-            .map_err(|e| Failure::setup(e.to_string()))?;
-        let client = (self.build)(&config)
-            .map_err(|e| Failure::setup(format!("cannot build the client: {e}")))?;
-        let result = fixture
-            .call_blocking(&client)
-            .map_err(|e| Failure::setup(e.to_string()))?;
-        let tokens = client.token_exchanges();
-        drop(client);
-        finish(fixture, server, result, tokens)
+        let run = Run::start(fixture)?;
+        // A setting the transport refuses is the outcome, as for a user.
+        let (result, tokens) = match ClientBuilder::<T>::from_settings(run.settings.clone()).build()
+        {
+            Ok(client) => {
+                let result = fixture
+                    .call_blocking(&client)
+                    .map_err(|e| Failure::setup(e.to_string()))?;
+                (result, client.token_exchanges())
+            }
+            Err(e) => (Err(e), 0),
+        };
+        run.finish(fixture, result, tokens)
     }
 }
 
 /// An async client over a [`ScriptedServer`] on loopback, run on a tokio
-/// runtime of its own: `build` makes the client from the fixture's
-/// configuration.
-pub struct AsyncOverServer<T, F> {
+/// runtime of its own, built by the transport `T` from the fixture's
+/// [`Settings`] with [`ClientBuilder`].
+pub struct AsyncOverServer<T> {
     name: &'static str,
-    build: F,
     transport: PhantomData<fn() -> T>,
 }
 
-/// An adapter running an async client made by `build` over a
+/// An adapter running the async client of transport `T` over a
 /// [`ScriptedServer`].
-pub fn asynchronous<T, F>(name: &'static str, build: F) -> Box<dyn Adapter>
+pub fn asynchronous<T>(name: &'static str) -> Box<dyn Adapter>
 where
-    T: AsyncTransport + 'static,
-    F: Fn(&ClientConfig) -> Result<AsyncClient<T>, Error> + Send + Sync + 'static,
+    T: AsyncTransport + BuildClient<Client = AsyncClient<T>> + 'static,
 {
-    Box::new(AsyncOverServer {
+    Box::new(AsyncOverServer::<T> {
         name,
-        build,
         transport: PhantomData,
     })
 }
 
-impl<T, F> Adapter for AsyncOverServer<T, F>
+impl<T> Adapter for AsyncOverServer<T>
 where
-    T: AsyncTransport,
-    F: Fn(&ClientConfig) -> Result<AsyncClient<T>, Error> + Send + Sync,
+    T: AsyncTransport + BuildClient<Client = AsyncClient<T>>,
 {
     fn name(&self) -> &str {
         self.name
     }
 
     fn run(&self, fixture: &Fixture) -> Result<(), Failure> {
-        let server = ScriptedServer::for_fixture(fixture)
-            .map_err(|e| Failure::setup(format!("cannot start the scripted server: {e}")))?;
-        let config = fixture
-            .client_config(&server.base_url())
-            .map_err(|e| Failure::setup(e.to_string()))?;
+        let run = Run::start(fixture)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Failure::setup(format!("cannot start a tokio runtime: {e}")))?;
+        let settings = run.settings.clone();
         let (result, tokens) = runtime.block_on(async {
-            let client = (self.build)(&config)
-                .map_err(|e| Failure::setup(format!("cannot build the client: {e}")))?;
-            let result = fixture
-                .call_async(&client)
-                .await
-                .map_err(|e| Failure::setup(e.to_string()))?;
-            Ok::<_, Failure>((result, client.token_exchanges()))
+            match ClientBuilder::<T>::from_settings(settings).build() {
+                Ok(client) => {
+                    let result = fixture
+                        .call_async(&client)
+                        .await
+                        .map_err(|e| Failure::setup(e.to_string()))?;
+                    Ok::<_, Failure>((result, client.token_exchanges()))
+                }
+                Err(e) => Ok((Err(e), 0)),
+            }
         })?;
         drop(runtime);
-        finish(fixture, server, result, tokens)
+        run.finish(fixture, result, tokens)
     }
-}
-
-fn finish(
-    fixture: &Fixture,
-    server: ScriptedServer,
-    result: Result<connecty_testkit::Success, Error>,
-    tokens: u64,
-) -> Result<(), Failure> {
-    let received = server.received();
-    let mismatches = server.finish().err().unwrap_or_default();
-    fixture
-        .verify(&Observation::new(result, tokens, received, mismatches))
-        .map_err(Failure::from)
-}
-
-/// Applies a fixture's [`ClientConfig`] to a transport crate's
-/// `ClientBuilder` (connecty-hyper and connecty-ureq share its methods):
-/// base URL, credentials, timeouts, body limit, retry policy, poll schedule,
-/// and no proxy whatever the environment says.
-#[macro_export]
-macro_rules! configure {
-    ($builder:expr, $config:expr) => {{
-        let config: &::connecty_proto::ClientConfig = $config;
-        let mut builder = $builder
-            .base_url(&config.base_url.to_string())?
-            .request_timeout(config.request_timeout)
-            .default_deadline(config.default_deadline)
-            .body_limit(config.body_limit)
-            .retry(config.retry)
-            .poll(config.poll)
-            .proxy(::connecty_proto::ProxySetting::Disabled);
-        if let Some(c) = &config.credentials {
-            builder = builder.credentials(c.client_id(), c.client_secret().expose())?;
-        }
-        builder
-    }};
 }

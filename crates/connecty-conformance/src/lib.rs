@@ -15,11 +15,19 @@
 //!
 //! ## Adding an adapter
 //!
-//! Add one entry to [`adapters`]. A blocking transport crate is one line:
+//! Add one entry to [`adapters`]: the transport type, which builds its
+//! client from the fixture's [`Settings`](connecty_proto::Settings) with
+//! [`ClientBuilder`](connecty_proto::ClientBuilder), as a user does. A
+//! blocking transport is one line:
 //!
 //! ```text
-//! adapter::blocking("my-transport", |c| configure!(my_transport::ClientBuilder::new(), c).build()),
+//! adapter::blocking::<my_transport::MyTransport>("my-transport"),
 //! ```
+//!
+//! Every fixture's proxy setting runs the core's proxy rule on every
+//! adapter (an empty proxy environment unless the fixture names one); a
+//! fixture that names `{proxy}` gets a loopback proxy whose log is checked
+//! against its `route`.
 //!
 //! [`ScriptedServer`]: connecty_testkit::ScriptedServer
 
@@ -37,12 +45,8 @@ pub use matrix::{Cell, Matrix};
 pub fn adapters() -> Vec<Box<dyn Adapter>> {
     vec![
         Box::new(adapter::Mock),
-        adapter::asynchronous("hyper", |c| {
-            configure!(connecty_hyper::ClientBuilder::new(), c).build()
-        }),
-        adapter::blocking("ureq", |c| {
-            configure!(connecty_ureq::ClientBuilder::new(), c).build()
-        }),
+        adapter::asynchronous::<connecty_hyper::HyperTransport>("hyper"),
+        adapter::blocking::<connecty_ureq::UreqTransport>("ureq"),
     ]
 }
 

@@ -17,7 +17,7 @@ use connecty_proto::{
 
 const SECRET: &str = "hostile-test-secret-7f3a";
 const TOKEN: &str = "hostile-test-token-91c2";
-const QID: &str = "729cb7a4-4b06-449e-a3c9-df40f5e570b8";
+use connecty_testkit::values::QUESTION_ID as QID;
 const LIMIT: u64 = 1024 * 1024;
 const TIMEOUT: Duration = Duration::from_millis(1500);
 

@@ -1,5 +1,7 @@
-//! The connector: TCP, an optional proxy (CONNECT tunnel for https, plain
-//! forwarding for http), TLS, all under one connect timeout.
+//! The connector: TCP, an optional proxy (CONNECT tunnel for https,
+//! absolute-form forwarding for http, SOCKS), TLS, all under one connect
+//! timeout. Which proxy and how is the core's decision
+//! ([`connecty_proto::net::ProxyRules`]); this module only carries it out.
 
 use std::fmt;
 use std::future::Future;
@@ -9,12 +11,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use connecty_proto::net::{ProxyDecision, ProxyRules, ProxyScheme, Via};
 use http::Uri;
 use http::uri::Scheme;
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::proxy::{SocksV4, SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
-use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
@@ -28,10 +30,11 @@ pub(crate) enum ConnectFailure {
     /// TCP, proxy CONNECT and TLS together took longer than the connect
     /// timeout.
     TimedOut(Duration),
-    /// The proxy URL's scheme is not `http`, `socks4(a)` or `socks5(h)`.
-    UnsupportedProxy(String),
-    /// The SOCKS handshake failed.
-    Socks(String),
+    /// The proxy answered the tunnel request with a refusal.
+    ProxyRefused(String),
+    /// The proxy rule could not decide (a bad proxy variable for an origin
+    /// other than the base URL's).
+    Rule(String),
 }
 
 impl fmt::Display for ConnectFailure {
@@ -40,11 +43,8 @@ impl fmt::Display for ConnectFailure {
             ConnectFailure::TimedOut(t) => {
                 write!(f, "connect timed out after {} ms", t.as_millis())
             }
-            ConnectFailure::UnsupportedProxy(scheme) => write!(
-                f,
-                "the proxy URL has scheme {scheme:?}; supported are http, socks4, socks4a, socks5 and socks5h"
-            ),
-            ConnectFailure::Socks(e) => write!(f, "the SOCKS proxy failed: {e}"),
+            ConnectFailure::ProxyRefused(why) => write!(f, "the proxy refused the tunnel: {why}"),
+            ConnectFailure::Rule(why) => write!(f, "no proxy decision: {why}"),
         }
     }
 }
@@ -105,15 +105,15 @@ impl hyper::rt::Write for Conn {
     }
 }
 
-/// Opens TCP connections, through the proxy the matcher picks.
+/// Opens TCP connections, through the proxy the core's rule picks.
 #[derive(Clone)]
 pub(crate) struct ProxyConnector {
     http: HttpConnector,
-    proxy: Option<Arc<Matcher>>,
+    proxy: Arc<ProxyRules>,
 }
 
 impl ProxyConnector {
-    pub(crate) fn new(proxy: Option<Arc<Matcher>>) -> Self {
+    pub(crate) fn new(proxy: Arc<ProxyRules>) -> Self {
         let mut http = HttpConnector::new();
         // The TLS layer above handles https; this one only opens TCP.
         http.enforce_http(false);
@@ -133,68 +133,90 @@ impl Service<Uri> for ProxyConnector {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let intercept = self.proxy.as_ref().and_then(|m| m.intercept(&dst));
+        let decision = self.proxy.route(&dst);
         let mut http = self.http.clone();
         Box::pin(async move {
             let host = dst.host().unwrap_or_default().to_owned();
-            let Some(proxy) = intercept else {
-                tracing::trace!(%host, port = dst.port_u16(), "connecting");
-                let io = http.call(dst).await?;
-                return Ok(Conn {
-                    io,
-                    forward_proxy: false,
-                });
-            };
-            let proxy_uri = proxy.uri().clone();
-            let proxy_host = proxy_uri.host().unwrap_or_default().to_owned();
             let port = dst.port_u16();
-            match proxy_uri.scheme_str().unwrap_or_default() {
-                "http" if dst.scheme() == Some(&Scheme::HTTPS) => {
+            let route = match decision {
+                Ok(ProxyDecision::Proxy(route)) => route,
+                Ok(_) => {
+                    tracing::trace!(%host, port, "connecting");
+                    let io = http.call(dst).await?;
+                    return Ok(Conn {
+                        io,
+                        forward_proxy: false,
+                    });
+                }
+                Err(e) => {
+                    return Err(ConnectFailure::Rule(format!("{} {}", e.field, e.message)).into());
+                }
+            };
+            let proxy = &route.proxy;
+            let proxy_host = proxy.host().to_owned();
+            match route.via {
+                Via::Connect => {
                     tracing::trace!(%host, port, proxy = %proxy_host, "connecting through a CONNECT tunnel");
-                    let mut tunnel = Tunnel::new(proxy_uri, http);
+                    let mut tunnel = Tunnel::new(proxy.uri(), http);
                     if let Some(auth) = proxy.basic_auth() {
-                        tunnel = tunnel.with_auth(auth.clone());
+                        tunnel = tunnel.with_auth(auth);
                     }
-                    let io = tunnel.call(dst).await?;
+                    let io = tunnel.call(dst).await.map_err(|e| -> BoxError {
+                        // Without a source the proxy itself answered "no".
+                        if std::error::Error::source(&e).is_some() {
+                            e.into()
+                        } else {
+                            let why = e.to_string();
+                            let why = why.strip_prefix("tunnel error: ").unwrap_or(&why);
+                            ConnectFailure::ProxyRefused(why.to_owned()).into()
+                        }
+                    })?;
                     Ok(Conn {
                         io,
                         forward_proxy: false,
                     })
                 }
-                "http" => {
+                Via::AbsoluteForm => {
                     tracing::trace!(%host, port, proxy = %proxy_host, "connecting to a forwarding proxy");
-                    let io = http.call(proxy_uri).await?;
+                    let io = http.call(proxy.uri()).await?;
                     Ok(Conn {
                         io,
                         forward_proxy: true,
                     })
                 }
-                scheme @ ("socks5" | "socks5h" | "socks4" | "socks4a") => {
-                    tracing::trace!(%host, port, proxy = %proxy_host, scheme, "connecting through a SOCKS proxy");
-                    // As curl: socks5 and socks4 resolve names here, socks5h
-                    // and socks4a let the proxy resolve them.
-                    let local_dns = matches!(scheme, "socks5" | "socks4");
+                _ => {
+                    let scheme = proxy.scheme();
+                    tracing::trace!(%host, port, proxy = %proxy_host, scheme = scheme.as_str(), "connecting through a SOCKS proxy");
+                    let local_dns = !scheme.remote_dns();
                     let dst = with_port(dst);
-                    let socks = |e: &dyn fmt::Display| ConnectFailure::Socks(e.to_string());
-                    let io = if scheme.starts_with("socks5") {
-                        let mut s = SocksV5::new(proxy_uri, http).local_dns(local_dns);
-                        if let Some((user, pass)) = proxy.raw_auth() {
-                            s = s.with_auth(user.to_owned(), pass.to_owned());
+                    let refused =
+                        |e: &(dyn std::error::Error + Send + Sync + 'static)| -> BoxError {
+                            match e.source() {
+                                Some(inner) => inner.to_string().into(),
+                                None => ConnectFailure::ProxyRefused(e.to_string()).into(),
+                            }
+                        };
+                    let io = if matches!(scheme, ProxyScheme::Socks5 | ProxyScheme::Socks5h) {
+                        let mut s = SocksV5::new(proxy.uri(), http).local_dns(local_dns);
+                        if let Some(user) = proxy.username() {
+                            s = s.with_auth(
+                                user.to_owned(),
+                                proxy.password().unwrap_or("").to_owned(),
+                            );
                         }
-                        s.call(dst).await.map_err(|e| socks(&e))?
+                        s.call(dst).await.map_err(|e| refused(&e))?
                     } else {
-                        SocksV4::new(proxy_uri, http)
+                        SocksV4::new(proxy.uri(), http)
                             .local_dns(local_dns)
                             .call(dst)
                             .await
-                            .map_err(|e| socks(&e))?
+                            .map_err(|e| refused(&e))?
                     };
                     Ok(Conn {
                         io,
                         forward_proxy: false,
                     })
                 }
-                other => Err(ConnectFailure::UnsupportedProxy(other.to_owned()).into()),
             }
         })
     }

@@ -1,15 +1,19 @@
 //! Mapping hyper, rustls and I/O errors to [`TransportErrorKind`]s.
 //!
-//! Messages are built from the errors' own descriptions, which never hold
-//! headers or bodies, and the destination's host and port.
+//! The words are the core's ([`connecty_proto::net::failure`]), the same as
+//! every other transport's; the details come from the errors' own
+//! descriptions, which never hold headers or bodies.
 
 use std::error::Error as StdError;
 use std::io;
+use std::time::Duration;
 
+use connecty_proto::net::{ProxyRoute, failure};
 use connecty_proto::{TransportError, TransportErrorKind};
 
 use crate::body::BodyError;
 use crate::connect::ConnectFailure;
+use crate::tls::certificate_problem;
 
 /// The longest message kept.
 const MESSAGE_LIMIT: usize = 400;
@@ -39,7 +43,7 @@ pub(crate) fn kind_of(err: &(dyn StdError + 'static)) -> TransportErrorKind {
     if find(&|e| e.is::<rustls::Error>()) {
         return TransportErrorKind::Tls;
     }
-    if find(&|e| matches!(e.downcast_ref(), Some(ConnectFailure::UnsupportedProxy(_)))) {
+    if find(&|e| matches!(e.downcast_ref(), Some(ConnectFailure::Rule(_)))) {
         return TransportErrorKind::Other;
     }
     let is_connect = find(&|e| {
@@ -90,41 +94,56 @@ pub(crate) fn describe(err: &(dyn StdError + 'static)) -> String {
     message
 }
 
-/// A failed request to `authority` (host and port).
+/// A failed request to `authority` (host and port), through `proxy`.
 pub(crate) fn request_failed(
     authority: &str,
+    proxy: Option<&ProxyRoute>,
+    connect_timeout: Duration,
     err: &hyper_util::client::legacy::Error,
 ) -> TransportError {
-    let kind = kind_of(err);
-    let what = match kind {
-        TransportErrorKind::Connect => "connecting to",
-        TransportErrorKind::Tls => "TLS with",
-        _ => "request to",
-    };
-    TransportError::new(kind, format!("{what} {authority}: {}", describe(err)))
+    let errors = chain(err);
+    let detail = describe(err);
+    if let Some(tls) = errors
+        .iter()
+        .find_map(|e| e.downcast_ref::<rustls::Error>())
+    {
+        return failure::tls_failed(authority, certificate_problem(tls), &detail);
+    }
+    match errors
+        .iter()
+        .find_map(|e| e.downcast_ref::<ConnectFailure>())
+    {
+        Some(ConnectFailure::TimedOut(_)) => {
+            return failure::connect_timed_out(authority, proxy, connect_timeout);
+        }
+        Some(ConnectFailure::ProxyRefused(why)) => {
+            return match proxy {
+                Some(route) => failure::proxy_refused(authority, route, why),
+                None => failure::connect_failed(authority, None, why),
+            };
+        }
+        Some(ConnectFailure::Rule(why)) => return failure::other(authority, why),
+        None => {}
+    }
+    match kind_of(err) {
+        TransportErrorKind::Connect => failure::connect_failed(authority, proxy, &detail),
+        TransportErrorKind::Timeout => failure::stalled(authority, &detail),
+        TransportErrorKind::Io => failure::connection_broke(authority, &detail),
+        _ => failure::other(authority, &detail),
+    }
 }
 
 /// A body that could not be read.
 pub(crate) fn body_failed(authority: &str, limit: u64, err: BodyError) -> TransportError {
     match err {
-        BodyError::TooLarge => TransportError::new(
-            TransportErrorKind::BodyTooLarge,
-            format!("the response from {authority} is larger than the body limit of {limit} bytes"),
-        ),
-        BodyError::UnsupportedEncoding | BodyError::Gzip(_) => TransportError::new(
-            TransportErrorKind::Other,
-            format!("response from {authority}: {err}"),
-        ),
-        BodyError::Read(e) => {
-            let kind = match kind_of(&e) {
-                TransportErrorKind::Timeout => TransportErrorKind::Timeout,
-                _ => TransportErrorKind::Io,
-            };
-            TransportError::new(
-                kind,
-                format!("reading the response from {authority}: {}", describe(&e)),
-            )
+        BodyError::TooLarge => failure::body_too_large(authority, limit),
+        BodyError::UnsupportedEncoding | BodyError::Gzip(_) => {
+            failure::undecodable_body(authority, &err.to_string())
         }
+        BodyError::Read(e) => match kind_of(&e) {
+            TransportErrorKind::Timeout => failure::stalled(authority, &describe(&e)),
+            _ => failure::connection_broke(authority, &describe(&e)),
+        },
     }
 }
 
@@ -153,7 +172,7 @@ mod tests {
         assert_eq!(kind_of(&e), TransportErrorKind::Timeout);
         let e = io::Error::new(io::ErrorKind::ConnectionReset, "reset");
         assert_eq!(kind_of(&e), TransportErrorKind::Io);
-        let e = ConnectFailure::UnsupportedProxy("socks5".into());
+        let e = ConnectFailure::Rule("HTTPS_PROXY has an unsupported scheme".into());
         assert_eq!(kind_of(&e), TransportErrorKind::Other);
     }
 

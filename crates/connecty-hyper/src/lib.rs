@@ -50,7 +50,7 @@
 //! | pool idle timeout | 15 s | below the 60-75 s keep-alive of common proxies and load balancers, so a pooled connection is not closed under a request ("connection closed before message completed"); hyper-util's 90 s races them |
 //! | retries | 3 attempts, 1 s doubling to 20 s, full jitter; `Retry-After` honoured | AWS SDK standard mode; asking is retried only when the request certainly never left |
 //! | polling | first poll at once, then 250 ms, x1.5 up to 5 s and at most 25% of the time waited | quick answers return at once, long ones cost few requests; the OpenAI, AWS and Databricks waiters also poll at once |
-//! | proxy | `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY`, as curl | corporate networks work without code |
+//! | proxy | `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY`, the core's rule ([`connecty_proto::net::ProxyRules`], the same as connecty-ureq's: curl's, lower case first) | corporate networks work without code |
 //! | trusted roots | the operating system's store | what the rustls authors recommend; corporate TLS inspection keeps working |
 //!
 //! ## Transport behaviour
@@ -64,10 +64,13 @@
 //! - **Redirects are never followed:** a 3xx comes back to the core, which
 //!   reports it as an error. The `Authorization` header therefore never goes
 //!   to another origin.
-//! - **Proxies:** https goes through a `CONNECT` tunnel, http through a
-//!   forwarding proxy; `socks5://`, `socks5h://`, `socks4://` and
-//!   `socks4a://` proxy URLs work too. `https://` proxy URLs are not
-//!   supported. The environment is read when the client is built.
+//! - **Proxies:** which proxy and how is the core's decision
+//!   ([`connecty_proto::net`]); this crate carries it out. https goes
+//!   through a `CONNECT` tunnel, http to the proxy in absolute form (one
+//!   request per connection, as forward proxies often close after each);
+//!   `socks5://`, `socks5h://`, `socks4://` and `socks4a://` proxy URLs work
+//!   too. `https://` proxy URLs are not supported. The environment is read
+//!   when the client is built.
 //! - **Pooling:** a request that fails on a reused connection before it was
 //!   written is sent again on a new connection.
 //! - **Tracing:** the core opens a span per operation and per request; this

@@ -6,43 +6,39 @@
 use std::sync::Arc;
 
 use connecty_proto::InvalidInput;
+use connecty_proto::net::{CertificateProblem, parse_root_certificates};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-const FIELD: &str = "root_certificate";
-
-/// Parses the extra roots, each a PEM text with one or more certificates.
+/// The extra roots: PEM bundles, accepted by the core's rule and checked by
+/// rustls now, so a broken certificate fails `build()`, not the first
+/// request.
 pub(crate) fn parse_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, InvalidInput> {
-    let mut roots = Vec::new();
-    for (i, pem) in pems.iter().enumerate() {
-        let n = i + 1;
-        let mut found = 0;
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| {
-                InvalidInput::new(FIELD, format!("number {n} is not valid PEM: {e}"))
-            })?;
-            // Parse it now, so a broken certificate fails build(), not the
-            // first request.
-            RootCertStore::empty().add(cert.clone()).map_err(|e| {
-                InvalidInput::new(
-                    FIELD,
-                    format!("number {n} holds a certificate that cannot be used as a root: {e}"),
-                )
-            })?;
-            roots.push(cert);
-            found += 1;
-        }
-        if found == 0 {
-            return Err(InvalidInput::new(
-                FIELD,
-                format!("number {n} holds no PEM \"CERTIFICATE\" block"),
-            ));
-        }
+    let ders = parse_root_certificates(pems, |der| {
+        let der = CertificateDer::from(der.to_vec());
+        let added = RootCertStore::empty().add(der);
+        added.map_err(|e| e.to_string())
+    })?;
+    Ok(ders.into_iter().map(CertificateDer::from).collect())
+}
+
+/// rustls' words for a certificate problem, in the core's vocabulary.
+pub(crate) fn certificate_problem(e: &rustls::Error) -> CertificateProblem {
+    use CertificateProblem as P;
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(c) = e else {
+        return P::Other;
+    };
+    match c {
+        C::UnknownIssuer => P::UnknownIssuer,
+        C::NotValidForName | C::NotValidForNameContext { .. } => P::NotValidForName,
+        C::Expired | C::ExpiredContext { .. } => P::Expired,
+        C::NotValidYet | C::NotValidYetContext { .. } => P::NotYetValid,
+        C::Revoked => P::Revoked,
+        _ => P::Other,
     }
-    Ok(roots)
 }
 
 /// The client configuration: ring, TLS 1.2 and 1.3, the trusted roots.
@@ -261,17 +257,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pem_without_certificates_is_refused() {
+    fn bundles_are_checked_by_the_core_rule() {
         let e = parse_roots(&[b"not a certificate".to_vec()]).unwrap_err();
-        assert_eq!(e.field, FIELD);
-        assert!(e.message.contains("no PEM"), "{}", e.message);
-    }
-
-    #[test]
-    fn a_certificate_block_that_is_not_a_certificate_is_refused() {
-        let pem = b"-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n";
+        assert_eq!(e.field, connecty_proto::net::ROOT_CERTIFICATE_FIELD);
+        assert!(e.message.contains("holds no certificate"), "{}", e.message);
+        // A DER SEQUENCE that is no certificate: refused by rustls' check.
+        let pem = b"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
         let e = parse_roots(&[pem.to_vec()]).unwrap_err();
-        assert_eq!(e.field, FIELD);
+        assert!(
+            e.message.contains("cannot be used as a root"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -6,14 +6,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use connecty_proto::{
-    AsyncTransport, InvalidInput, ProxySetting, Settings, TransportError, TransportErrorKind,
-};
-use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, PROXY_AUTHORIZATION};
-use http::uri::Scheme;
+use connecty_proto::net::{ProxyDecision, ProxyRoute, ProxyRules, Via, failure};
+use connecty_proto::{AsyncTransport, InvalidInput, Settings, TransportError};
+use http::header::{CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, PROXY_AUTHORIZATION};
 use http_body_util::Full;
 use hyper_util::client::legacy::Client as LegacyClient;
-use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::body::{self, Encoding};
@@ -31,7 +28,12 @@ use crate::error;
 #[derive(Clone)]
 pub struct HyperTransport {
     client: LegacyClient<Connector, Full<Bytes>>,
-    proxy: Option<Arc<Matcher>>,
+    proxy: Arc<ProxyRules>,
+    /// The base URL's origin (`scheme://authority`) and its route, decided
+    /// when built: every request the client makes goes there.
+    base_origin: Arc<str>,
+    base_route: Option<Arc<ProxyRoute>>,
+    connect_timeout: Duration,
     body_limit: u64,
 }
 
@@ -39,43 +41,19 @@ impl fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HyperTransport")
             .field("body_limit", &self.body_limit)
-            .field("proxy", &self.proxy.is_some())
+            .field("proxy", &self.proxy.describe())
+            .field("proxied", &self.base_route.is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// The proxy matcher for a setting; `None` means direct connections.
-fn proxy_matcher(setting: &ProxySetting) -> Result<Option<Matcher>, InvalidInput> {
-    match setting {
-        ProxySetting::Disabled => Ok(None),
-        ProxySetting::Url(url) => {
-            let bad = |why: &str| InvalidInput::new("proxy", why.to_owned());
-            // Never echo the URL: it may carry a password.
-            let uri: http::Uri = url
-                .trim()
-                .parse()
-                .map_err(|_| bad("is not a valid URL; expected http://host:port"))?;
-            match uri.scheme_str() {
-                None | Some("http" | "socks4" | "socks4a" | "socks5" | "socks5h") => {}
-                Some(_) => {
-                    return Err(bad(
-                        "has an unsupported scheme; expected http, socks4, socks4a, socks5 or socks5h",
-                    ));
-                }
-            }
-            if uri.host().is_none_or(str::is_empty) {
-                return Err(bad("has no host; expected http://host:port"));
-            }
-            let matcher = Matcher::builder().all(url.trim().to_owned()).build();
-            let probe = http::Uri::from_static("https://api.eu1.connecty-ai.com/");
-            if matcher.intercept(&probe).is_none() {
-                return Err(bad("could not be used; expected http://host:port"));
-            }
-            Ok(Some(matcher))
-        }
-        // FromEnv and anything added later: the environment, as curl reads it.
-        _ => Ok(Some(Matcher::from_env())),
-    }
+/// The origin of `uri`, to compare requests with the base URL.
+fn origin(uri: &http::Uri) -> String {
+    format!(
+        "{}://{}",
+        uri.scheme_str().unwrap_or_default(),
+        uri.authority().map(|a| a.as_str()).unwrap_or_default()
+    )
 }
 
 impl HyperTransport {
@@ -86,13 +64,23 @@ impl HyperTransport {
     /// certificate that is not PEM or an unusable proxy URL.
     pub fn new(settings: &Settings) -> Result<HyperTransport, connecty_proto::Error> {
         let tls = crate::tls::client_config(&settings.extra_root_certificates)?;
-        let proxy = proxy_matcher(&settings.proxy)?.map(Arc::new);
+        let proxy = Arc::new(ProxyRules::new(&settings.proxy, |k| std::env::var(k).ok())?);
+        let base: http::Uri = settings
+            .base_url
+            .join("/")
+            .parse()
+            .map_err(|_| InvalidInput::new("base_url", "is not a valid URI"))?;
+        // Decided now, so a bad proxy variable fails the build.
+        let base_route = match proxy.route(&base)? {
+            ProxyDecision::Proxy(route) => Some(Arc::new(route)),
+            _ => None,
+        };
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .enable_http2()
-            .wrap_connector(ProxyConnector::new(proxy.clone()));
+            .wrap_connector(ProxyConnector::new(Arc::clone(&proxy)));
         let connector = Connector::new(https, settings.connect_timeout);
         let client = LegacyClient::builder(TokioExecutor::new())
             .pool_idle_timeout(settings.pool_idle_timeout)
@@ -106,8 +94,24 @@ impl HyperTransport {
         Ok(HyperTransport {
             client,
             proxy,
+            base_origin: origin(&base).into(),
+            base_route,
+            connect_timeout: settings.connect_timeout,
             body_limit: settings.body_limit,
         })
+    }
+
+    /// The route of a request to `uri`: the base URL's, or decided now for
+    /// another origin (a failed decision fails the connect, with the
+    /// reason).
+    fn route_for(&self, uri: &http::Uri) -> Option<Arc<ProxyRoute>> {
+        if origin(uri) == *self.base_origin {
+            return self.base_route.clone();
+        }
+        match self.proxy.route(uri) {
+            Ok(ProxyDecision::Proxy(route)) => Some(Arc::new(route)),
+            _ => None,
+        }
     }
 
     /// The response body limit in bytes, after gzip decoding.
@@ -125,20 +129,27 @@ impl HyperTransport {
             .authority()
             .map(|a| a.as_str().to_owned())
             .unwrap_or_default();
-        if parts.uri.scheme() == Some(&Scheme::HTTP) {
+        let route = self.route_for(&parts.uri);
+        if let Some(r) = route.as_deref().filter(|r| r.via == Via::AbsoluteForm) {
             // A forwarding proxy sees the request itself, so its
             // credentials go on the request.
-            let auth = self.proxy.as_ref().and_then(|m| m.intercept(&parts.uri));
-            if let Some(auth) = auth.as_ref().and_then(|i| i.basic_auth()) {
-                parts.headers.insert(PROXY_AUTHORIZATION, auth.clone());
+            if let Some(auth) = r.proxy.basic_auth() {
+                parts.headers.insert(PROXY_AUTHORIZATION, auth);
             }
+            // One request per connection: forward proxies commonly close
+            // the client's connection after each response without saying
+            // so (tinyproxy 1.11 does), and a request written onto such a
+            // pooled connection is lost ("connection closed before message
+            // completed"). Plain http through a proxy is rare enough for
+            // the extra connects not to matter.
+            parts
+                .headers
+                .insert(CONNECTION, http::HeaderValue::from_static("close"));
         }
         let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|e| error::request_failed(&authority, &e))?;
+        let response = self.client.request(request).await.map_err(|e| {
+            error::request_failed(&authority, route.as_deref(), self.connect_timeout, &e)
+        })?;
         let (mut parts, incoming) = response.into_parts();
         let limit = self.body_limit;
         let announced = body::content_length(&parts.headers);
@@ -171,16 +182,15 @@ impl AsyncTransport for HyperTransport {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
+        let authority = request
+            .uri()
+            .authority()
+            .map(|a| a.as_str().to_owned())
+            .unwrap_or_default();
         tracing::trace!(%method, %path, bytes = request.body().len(), "sending request");
         let result = match tokio::time::timeout(timeout, self.execute(request)).await {
             Ok(r) => r,
-            Err(_) => Err(TransportError::new(
-                TransportErrorKind::Timeout,
-                format!(
-                    "no complete response within the request timeout of {} ms",
-                    timeout.as_millis()
-                ),
-            )),
+            Err(_) => Err(failure::timed_out(&authority, timeout)),
         };
         match &result {
             Ok(r) => tracing::trace!(
@@ -214,31 +224,6 @@ impl AsyncTransport for HyperTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn proxy_urls_are_checked_without_echoing_them() {
-        for bad in [
-            "ftp://user:hunter2@proxy:1080",
-            "https://user:hunter2@proxy:443",
-            "not a url",
-            "http://",
-        ] {
-            let e = proxy_matcher(&ProxySetting::Url(bad.to_owned())).unwrap_err();
-            assert_eq!(e.field, "proxy");
-            assert!(!e.message.contains("hunter2"));
-        }
-        let m = proxy_matcher(&ProxySetting::Url("http://u:p@127.0.0.1:3128".into()))
-            .unwrap()
-            .unwrap();
-        let i = m
-            .intercept(&http::Uri::from_static(
-                "https://api.us1.connecty-ai.com/v1/health",
-            ))
-            .unwrap();
-        assert_eq!(i.uri().authority().unwrap().as_str(), "127.0.0.1:3128");
-        assert!(i.basic_auth().is_some());
-        assert!(proxy_matcher(&ProxySetting::Disabled).unwrap().is_none());
-    }
 
     #[test]
     fn transports_are_send_sync_and_cheap_to_clone() {

@@ -1,36 +1,76 @@
-//! The hyper transport against loopback servers: the seed flow, TLS,
-//! pooling, bodies, timeouts, retries, tokens, redirects and proxies.
-
-mod common;
+//! The hyper transport against the testkit's loopback servers: the seed
+//! flow, TLS, pooling, bodies, timeouts, retries, tokens, redirects and
+//! proxies.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
 use connecty_hyper::connecty_proto::{
     AsyncTransport, Event, PollSchedule, ProxySetting, RetryPolicy, State, TransportErrorKind,
 };
-use connecty_hyper::{Error, QuestionId, WaitOptions};
-use http::{Response, Version};
+use connecty_hyper::{Client, ClientBuilder, Error, WaitOptions};
+use connecty_testkit::net::{
+    Body, FakeApi, Reply, Request, Server, TestCa, TestProxy, assert_fake_answer, client_settings,
+    completed_body, dead_port, gzip,
+};
+use connecty_testkit::values::{CLIENT_SECRET, QUESTION_ID};
+use http::{Response, StatusCode, Version};
+
+fn builder(base_url: &str) -> ClientBuilder {
+    ClientBuilder::from_settings(client_settings(base_url))
+}
+
+fn client(base_url: &str) -> Client {
+    builder(base_url).build().expect("client builds")
+}
+
+/// A failure that must mention neither the secret nor a token.
+fn assert_no_secrets(text: &str) {
+    assert!(!text.contains(CLIENT_SECRET), "secret leaked: {text}");
+    assert!(!text.contains("token-"), "token leaked: {text}");
+}
+
+/// The status of an HTTP error.
+fn status_of(e: &Error) -> Option<StatusCode> {
+    match e {
+        Error::Api { status, .. }
+        | Error::Server { status, .. }
+        | Error::Authentication { status, .. } => Some(*status),
+        _ => None,
+    }
+}
+
+fn serve(api: &Arc<FakeApi>) -> Server {
+    api.serve().expect("loopback server")
+}
+
+fn serve_tls(api: &Arc<FakeApi>) -> Server {
+    api.serve_tls(TestCa::shared().loopback())
+        .expect("loopback server")
+}
+
+/// Waits (at most 5 s) until `n` connections to `server` have ended,
+/// letting this runtime's connection tasks run meanwhile.
+async fn closed(server: &Server, n: u64) {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while server.closed() < n {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the connection is closed");
+}
+
+fn custom(f: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+    Server::start(f).expect("loopback server")
+}
 
 fn transport_kind(e: &Error) -> Option<TransportErrorKind> {
     match e {
         Error::Transport(t) => Some(t.kind),
         _ => None,
     }
-}
-
-fn assert_answer(answer: &connecty_hyper::Answer) {
-    assert_eq!(
-        answer.question_id,
-        QUESTION_ID.parse::<QuestionId>().unwrap()
-    );
-    let df = answer.results.dataframe.as_ref().expect("a dataframe");
-    assert_eq!(df.columns(), ["country", "orders"]);
-    assert_eq!(df.len(), 2);
-    assert_eq!(df.cell(0, 0).unwrap().as_str().unwrap(), "Poland");
-    assert_eq!(df.cell(1, 1).unwrap().as_u64(), Some(7));
 }
 
 fn states_recorder() -> (WaitOptions, Arc<Mutex<Vec<State>>>) {
@@ -49,11 +89,11 @@ fn states_recorder() -> (WaitOptions, Arc<Mutex<Vec<State>>>) {
 
 #[tokio::test]
 async fn seed_flow_health_token_ask_poll_until_completed() {
-    let api = Arc::new(Api {
+    let api = Arc::new(FakeApi {
         in_progress_polls: 2,
-        ..Api::default()
+        ..FakeApi::default()
     });
-    let server = api_server(api.clone()).await;
+    let server = serve(&api);
     let client = client(&server.url());
 
     client.health().await.expect("healthy");
@@ -66,7 +106,7 @@ async fn seed_flow_health_token_ask_poll_until_completed() {
         )
         .await
         .expect("answered");
-    assert_answer(&answer);
+    assert_fake_answer(&answer);
     assert_eq!(
         *states.lock().unwrap(),
         [State::InProgress, State::Completed]
@@ -75,8 +115,8 @@ async fn seed_flow_health_token_ask_poll_until_completed() {
     assert_eq!(api.token_requests.load(Ordering::SeqCst), 1);
     assert_eq!(api.asks.load(Ordering::SeqCst), 1);
     assert_eq!(api.polls.load(Ordering::SeqCst), 3);
-    let seen = api.seen();
-    let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
+    let seen = server.requests();
+    let paths: Vec<&str> = seen.iter().map(|s| s.path()).collect();
     assert_eq!(
         paths[..3],
         ["/v1/health", "/v1/auth/token", "/v1/dw/13/questions"]
@@ -84,13 +124,18 @@ async fn seed_flow_health_token_ask_poll_until_completed() {
     let results = format!("/v1/dw/13/questions/{QUESTION_ID}/results");
     assert!(paths[3..].iter().all(|p| *p == results), "{paths:?}");
     for s in &seen {
-        assert_eq!(s.accept_encoding.as_deref(), Some("gzip"), "{}", s.path);
-        let authenticated = s.path.starts_with("/v1/dw/");
-        assert_eq!(s.authorization.is_some(), authenticated, "{}", s.path);
+        assert_eq!(s.header("accept-encoding"), Some("gzip"), "{}", s.path());
+        let authenticated = s.path().starts_with("/v1/dw/");
+        assert_eq!(
+            s.header("authorization").is_some(),
+            authenticated,
+            "{}",
+            s.path()
+        );
         assert_eq!(s.version, Version::HTTP_11);
     }
     // One pooled connection carried all six requests.
-    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+    assert_eq!(server.connections(), 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -98,15 +143,10 @@ async fn seed_flow_health_token_ask_poll_until_completed() {
 
 #[tokio::test]
 async fn https_with_the_private_ca_added_is_trusted_and_speaks_h2() {
-    let pki = pki();
-    let api = Arc::new(Api::default());
-    let handler = {
-        let api = api.clone();
-        Arc::new(move |p: &http::request::Parts, b: &[u8]| api.answer(p, b))
-    };
-    let server = serve(handler, Some(pki.acceptor)).await;
-    let client = builder(&server.https_url())
-        .add_root_certificate_pem(pki.ca_pem.as_bytes())
+    let api = Arc::new(FakeApi::default());
+    let server = serve_tls(&api);
+    let client = builder(&server.url())
+        .add_root_certificate_pem(TestCa::shared().ca_pem().as_bytes())
         .build()
         .unwrap();
 
@@ -114,59 +154,58 @@ async fn https_with_the_private_ca_added_is_trusted_and_speaks_h2() {
         .ask_and_wait(13, "top countries", &WaitOptions::new())
         .await
         .expect("trusted");
-    assert_answer(&answer);
-    let seen = api.seen();
+    assert_fake_answer(&answer);
+    let seen = server.requests();
     assert!(seen.len() >= 3);
     assert!(
         seen.iter().all(|s| s.version == Version::HTTP_2),
         "{seen:?}"
     );
-    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
-    assert_eq!(server.tls_failures.load(Ordering::SeqCst), 0);
+    assert_eq!(server.connections(), 1);
+    assert_eq!(server.tls_failures(), 0);
 }
 
 #[tokio::test]
 async fn https_without_the_ca_is_refused_as_a_tls_error() {
-    let pki = pki();
-    let api = Arc::new(Api::default());
-    let handler = {
-        let api = api.clone();
-        Arc::new(move |p: &http::request::Parts, b: &[u8]| api.answer(p, b))
-    };
-    let server = serve(handler, Some(pki.acceptor)).await;
-    let client = client(&server.https_url());
+    let api = Arc::new(FakeApi::default());
+    let server = serve_tls(&api);
+    let client = client(&server.url());
 
     let e = client
         .ask_and_wait(13, "top countries", &WaitOptions::new())
         .await
         .unwrap_err();
     assert_eq!(transport_kind(&e), Some(TransportErrorKind::Tls), "{e}");
+    assert!(
+        e.to_string().contains("add_root_certificate_pem"),
+        "the hint: {e}"
+    );
     assert_no_secrets(&e.to_string());
     assert!(
-        api.seen().is_empty(),
+        server.requests().is_empty(),
         "nothing may be sent to an untrusted server"
     );
     // TLS failures are not retried.
-    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+    assert_eq!(server.connections(), 1);
 }
 
 #[tokio::test]
 async fn a_certificate_for_another_name_is_refused() {
     // Signed by a trusted CA, but for another host.
-    let pki = pki_for(&["api.example.com"]);
-    let server = serve(
-        Arc::new(|_: &http::request::Parts, _: &[u8]| json(200, "{}")),
-        Some(pki.acceptor),
-    )
-    .await;
-    let client = builder(&server.https_url())
-        .add_root_certificate_pem(pki.ca_pem.as_bytes())
+    let config = TestCa::shared().server_config(&["api.example.com"]);
+    let server = Server::start_tls(config, |_: &Request| Reply::json(200, "{}")).unwrap();
+    let client = builder(&server.url())
+        .add_root_certificate_pem(TestCa::shared().ca_pem().as_bytes())
         .build()
         .unwrap();
     let e = client.health().await.unwrap_err();
     assert_eq!(transport_kind(&e), Some(TransportErrorKind::Tls), "{e}");
     assert!(e.to_string().contains("not valid for name"), "{e}");
-    assert_eq!(server.connections.load(Ordering::SeqCst), 1, "not retried");
+    assert!(
+        e.to_string().contains("for another host name"),
+        "the hint: {e}"
+    );
+    assert_eq!(server.connections(), 1, "not retried");
 }
 
 // ---------------------------------------------------------------------------
@@ -174,101 +213,75 @@ async fn a_certificate_for_another_name_is_refused() {
 
 #[tokio::test]
 async fn a_server_closing_idle_keep_alive_connections_does_not_fail_the_next_request() {
-    let api = Arc::new(Api::default());
-    let server = api_server(api.clone()).await;
+    let api = Arc::new(FakeApi::default());
+    let server = serve(&api);
     let client = client(&server.url());
 
     client.health().await.expect("first request");
-    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+    assert_eq!(server.connections(), 1);
     // The load balancer's keep-alive timeout: the idle pooled connection is
     // closed under the client.
-    server.close_idle_and_wait(1).await;
+    server.close_idle();
+    assert!(
+        server.wait_closed(1),
+        "the server closes its idle connection"
+    );
     client
         .health()
         .await
         .expect("second request after the close");
     client.health().await.expect("third request");
-    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
-    assert_eq!(api.seen().len(), 3);
+    assert_eq!(server.connections(), 2);
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[tokio::test]
 async fn idle_connections_expire_from_the_pool() {
-    let api = Arc::new(Api::default());
-    let server = api_server(api.clone()).await;
+    let api = Arc::new(FakeApi::default());
+    let server = serve(&api);
     let client = builder(&server.url())
         .pool_idle_timeout(Duration::from_millis(50))
         .build()
         .unwrap();
     client.health().await.unwrap();
     // The pool timer closes the idle connection: the server sees it end.
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while server.closed.load(Ordering::SeqCst) < 1 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the pool drops the idle connection");
+    closed(&server, 1).await;
     client.health().await.unwrap();
-    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+    assert_eq!(server.connections(), 2);
 }
 
 // ---------------------------------------------------------------------------
 // Bodies.
 
 #[tokio::test]
-async fn chunked_bodies_without_content_length_are_read_whole() {
-    let api = Arc::new(Api {
-        chunked: true,
-        ..Api::default()
-    });
-    let server = api_server(api.clone()).await;
-    let answer = client(&server.url())
-        .ask_and_wait(13, "top countries", &WaitOptions::new())
-        .await
-        .expect("answered");
-    assert_answer(&answer);
+async fn chunked_and_gzip_bodies_are_read_whole() {
+    for (gzip, chunked) in [(false, true), (true, false), (true, true)] {
+        let api = Arc::new(FakeApi {
+            gzip,
+            chunked,
+            ..FakeApi::default()
+        });
+        let server = serve(&api);
+        let answer = client(&server.url())
+            .ask_and_wait(13, "top countries", &WaitOptions::new())
+            .await
+            .expect("answered");
+        assert_fake_answer(&answer);
+    }
 }
 
-#[tokio::test]
-async fn gzip_bodies_are_decoded() {
-    let api = Arc::new(Api {
-        gzip: true,
-        ..Api::default()
-    });
-    let server = api_server(api.clone()).await;
-    let answer = client(&server.url())
-        .ask_and_wait(13, "top countries", &WaitOptions::new())
-        .await
-        .expect("answered");
-    assert_answer(&answer);
-
-    let gzip_chunked = Arc::new(Api {
-        gzip: true,
-        chunked: true,
-        ..Api::default()
-    });
-    let server = api_server(gzip_chunked).await;
-    let answer = client(&server.url())
-        .ask_and_wait(13, "top countries", &WaitOptions::new())
-        .await
-        .expect("answered");
-    assert_answer(&answer);
+fn gzip_reply(packed: &[u8]) -> Reply {
+    let mut r = Response::new(Body::full(packed.to_vec()));
+    r.headers_mut()
+        .insert("content-encoding", "gzip".parse().unwrap());
+    Reply::new(r)
 }
 
 #[tokio::test]
 async fn gzip_responses_come_back_decoded_without_the_encoding_headers() {
-    let plain = format!(r#"{{"state":"COMPLETED","results":{{"dataframe":{DATAFRAME}}}}}"#);
+    let plain = completed_body();
     let packed = gzip(plain.as_bytes());
-    let server = custom_server(move |_, _| {
-        Response::builder()
-            .header("content-encoding", "gzip")
-            .header("content-length", packed.len())
-            .header("x-kept", "yes")
-            .body(Body::full(packed.clone()))
-            .unwrap()
-    })
-    .await;
+    let server = custom(move |_| gzip_reply(&packed).header("x-kept", "yes"));
     let client = client(&server.url());
     let request = http::Request::get(format!("{}/v1/health", server.url()))
         .body(Vec::new())
@@ -286,13 +299,7 @@ async fn gzip_responses_come_back_decoded_without_the_encoding_headers() {
 
 #[tokio::test]
 async fn a_corrupt_gzip_body_is_an_error_not_a_panic() {
-    let server = custom_server(|_, _| {
-        Response::builder()
-            .header("content-encoding", "gzip")
-            .body(Body::full(&b"\x1f\x8b\x08\x00garbage"[..]))
-            .unwrap()
-    })
-    .await;
+    let server = custom(|_| gzip_reply(b"\x1f\x8b\x08\x00garbage"));
     let e = builder(&server.url())
         .retry(RetryPolicy::none())
         .build()
@@ -305,26 +312,24 @@ async fn a_corrupt_gzip_body_is_an_error_not_a_panic() {
 
 /// A server streaming `total` bytes (with or without Content-Length),
 /// counting what it produced.
-async fn big_body_server(total: u64, announce: bool, produced: Arc<AtomicU64>) -> Server {
-    custom_server(move |_, _| {
-        let mut r = Response::builder();
-        if announce {
-            r = r.header("content-length", total);
-        }
-        r.body(Body::Generated {
+fn big_body_server(total: u64, announce: bool, produced: Arc<AtomicU64>) -> Server {
+    custom(move |_| {
+        let mut r = Response::new(Body::Generated {
             remaining: total,
             produced: Some(produced.clone()),
-        })
-        .unwrap()
+        });
+        if announce {
+            r.headers_mut().insert("content-length", total.into());
+        }
+        Reply::new(r)
     })
-    .await
 }
 
 #[tokio::test]
 async fn a_body_over_the_limit_stops_early_with_body_too_large() {
     const MIB: u64 = 1024 * 1024;
     let produced = Arc::new(AtomicU64::new(0));
-    let server = big_body_server(64 * MIB, false, produced.clone()).await;
+    let server = big_body_server(64 * MIB, false, produced.clone());
     let client = builder(&server.url()).body_limit(MIB).build().unwrap();
     let e = client.health().await.unwrap_err();
     assert_eq!(
@@ -335,13 +340,7 @@ async fn a_body_over_the_limit_stops_early_with_body_too_large() {
     assert!(e.to_string().contains("1048576"), "{e}");
     // The client stopped reading and hung up long before 64 MiB: the server
     // could only push what fits in the socket buffers past the limit.
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while server.closed.load(Ordering::SeqCst) < 1 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the connection is dropped");
+    closed(&server, 1).await;
     let sent = produced.load(Ordering::SeqCst);
     assert!(sent >= MIB, "the server produced {sent} bytes");
     assert!(sent < 32 * MIB, "the server produced {sent} bytes");
@@ -350,7 +349,7 @@ async fn a_body_over_the_limit_stops_early_with_body_too_large() {
 #[tokio::test]
 async fn an_announced_content_length_over_the_limit_is_refused_before_reading() {
     let produced = Arc::new(AtomicU64::new(0));
-    let server = big_body_server(64 * 1024 * 1024, true, produced).await;
+    let server = big_body_server(64 * 1024 * 1024, true, produced);
     let e = builder(&server.url())
         .body_limit(1024 * 1024)
         .build()
@@ -369,16 +368,9 @@ async fn an_announced_content_length_over_the_limit_is_refused_before_reading() 
 async fn the_limit_applies_to_the_decoded_size_of_gzip_bodies() {
     // 8 MiB of JSON-ish text compresses to a few KiB: under the limit on
     // the wire, over it decoded.
-    let plain = vec![b' '; 8 * 1024 * 1024];
-    let packed = gzip(&plain);
+    let packed = gzip(&vec![b' '; 8 * 1024 * 1024]);
     assert!(packed.len() < 64 * 1024);
-    let server = custom_server(move |_, _| {
-        Response::builder()
-            .header("content-encoding", "gzip")
-            .body(Body::full(packed.clone()))
-            .unwrap()
-    })
-    .await;
+    let server = custom(move |_| gzip_reply(&packed));
     let e = builder(&server.url())
         .body_limit(1024 * 1024)
         .build()
@@ -396,18 +388,17 @@ async fn the_limit_applies_to_the_decoded_size_of_gzip_bodies() {
 // ---------------------------------------------------------------------------
 // Timeouts.
 
+fn stalling(first: &'static [u8], length: Option<&'static str>) -> Reply {
+    let mut r = Response::new(Body::stall(first));
+    if let Some(l) = length {
+        r.headers_mut().insert("content-length", l.parse().unwrap());
+    }
+    Reply::new(r)
+}
+
 #[tokio::test]
 async fn a_body_stalling_midway_times_out() {
-    let requests = Arc::new(AtomicU32::new(0));
-    let counted = requests.clone();
-    let server = custom_server(move |_, _| {
-        counted.fetch_add(1, Ordering::SeqCst);
-        Response::builder()
-            .header("content-length", "1000")
-            .body(Body::Stall(Some(bytes::Bytes::from_static(b"{\"state\":"))))
-            .unwrap()
-    })
-    .await;
+    let server = custom(|_| stalling(b"{\"state\":", Some("1000")));
     let client = builder(&server.url())
         .request_timeout(Duration::from_millis(300))
         .retry(RetryPolicy::none())
@@ -418,20 +409,12 @@ async fn a_body_stalling_midway_times_out() {
         .expect("the request timeout ends the call")
         .unwrap_err();
     assert_eq!(transport_kind(&e), Some(TransportErrorKind::Timeout), "{e}");
-    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn a_stalled_idempotent_request_is_retried_then_reported() {
-    let requests = Arc::new(AtomicU32::new(0));
-    let counted = requests.clone();
-    let server = custom_server(move |_, _| {
-        counted.fetch_add(1, Ordering::SeqCst);
-        Response::builder()
-            .body(Body::Stall(Some(bytes::Bytes::from_static(b"{"))))
-            .unwrap()
-    })
-    .await;
+    let server = custom(|_| stalling(b"{", None));
     let client = builder(&server.url())
         .request_timeout(Duration::from_millis(200))
         .build()
@@ -444,7 +427,7 @@ async fn a_stalled_idempotent_request_is_retried_then_reported() {
         }
         other => panic!("{other}"),
     }
-    assert_eq!(requests.load(Ordering::SeqCst), 3);
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[tokio::test]
@@ -467,16 +450,17 @@ async fn a_tls_handshake_that_never_answers_is_a_connect_timeout() {
         .unwrap();
     let e = client.health().await.unwrap_err();
     assert_eq!(transport_kind(&e), Some(TransportErrorKind::Connect), "{e}");
-    assert!(e.to_string().contains("connect timed out"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("within the connect timeout of 200 ms"),
+        "{e}"
+    );
     task.abort();
 }
 
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_error() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let e = builder(&format!("http://{addr}"))
+    let e = builder(&format!("http://127.0.0.1:{}", dead_port()))
         .retry(RetryPolicy::none())
         .build()
         .unwrap()
@@ -491,12 +475,12 @@ async fn a_refused_connection_is_a_connect_error() {
 
 #[tokio::test]
 async fn a_429_with_retry_after_is_retried_after_the_servers_delay() {
-    let api = Arc::new(Api {
+    let api = Arc::new(FakeApi {
         rate_limited_asks: AtomicU32::new(1),
         retry_after: "1",
-        ..Api::default()
+        ..FakeApi::default()
     });
-    let server = api_server(api.clone()).await;
+    let server = serve(&api);
     let client = builder(&server.url())
         .retry(RetryPolicy {
             max_attempts: 3,
@@ -516,7 +500,7 @@ async fn a_429_with_retry_after_is_retried_after_the_servers_delay() {
         .ask_and_wait(13, "top countries", &options)
         .await
         .expect("answered after the retry");
-    assert_answer(&answer);
+    assert_fake_answer(&answer);
     assert_eq!(api.asks.load(Ordering::SeqCst), 2);
     let delays = delays.lock().unwrap();
     assert_eq!(delays.len(), 1, "{delays:?}");
@@ -528,13 +512,13 @@ async fn a_429_with_retry_after_is_retried_after_the_servers_delay() {
 
 #[tokio::test]
 async fn a_token_expiring_mid_wait_is_renewed_once() {
-    let api = Arc::new(Api {
+    let api = Arc::new(FakeApi {
         token_lifetime: Duration::from_secs(2),
         complete_after: Duration::from_millis(2300),
         in_progress_polls: 0,
-        ..Api::default()
+        ..FakeApi::default()
     });
-    let server = api_server(api.clone()).await;
+    let server = serve(&api);
     let client = builder(&server.url())
         .poll(PollSchedule {
             first: Duration::from_millis(100),
@@ -548,13 +532,13 @@ async fn a_token_expiring_mid_wait_is_renewed_once() {
         .ask_and_wait(13, "top countries", &WaitOptions::new())
         .await
         .expect("answered across the token's expiry");
-    assert_answer(&answer);
+    assert_fake_answer(&answer);
     assert_eq!(api.token_requests.load(Ordering::SeqCst), 2);
     assert_eq!(client.token_exchanges(), 2);
-    let tokens: std::collections::BTreeSet<String> = api
-        .seen()
-        .into_iter()
-        .filter_map(|s| s.authorization)
+    let tokens: std::collections::BTreeSet<String> = server
+        .requests()
+        .iter()
+        .filter_map(|s| s.header("authorization").map(str::to_owned))
         .collect();
     assert_eq!(
         tokens.into_iter().collect::<Vec<_>>(),
@@ -564,8 +548,8 @@ async fn a_token_expiring_mid_wait_is_renewed_once() {
 
 #[tokio::test]
 async fn fifty_concurrent_questions_on_a_fresh_client_make_one_token_request() {
-    let api = Arc::new(Api::default());
-    let server = api_server(api.clone()).await;
+    let api = Arc::new(FakeApi::default());
+    let server = serve(&api);
     let client = client(&server.url());
     let tasks: Vec<_> = (0..50)
         .map(|i| {
@@ -579,7 +563,7 @@ async fn fifty_concurrent_questions_on_a_fresh_client_make_one_token_request() {
         .collect();
     for t in tasks {
         let answer = t.await.expect("task ran").expect("answered");
-        assert_answer(&answer);
+        assert_fake_answer(&answer);
     }
     assert_eq!(api.token_requests.load(Ordering::SeqCst), 1);
     assert_eq!(client.token_exchanges(), 1);
@@ -591,21 +575,15 @@ async fn fifty_concurrent_questions_on_a_fresh_client_make_one_token_request() {
 
 #[tokio::test]
 async fn a_redirect_to_another_port_is_not_followed_and_gets_no_token() {
-    let elsewhere_requests = Arc::new(AtomicU32::new(0));
-    let counted = elsewhere_requests.clone();
-    let elsewhere = custom_server(move |_, _| {
-        counted.fetch_add(1, Ordering::SeqCst);
-        json(200, r#"{"state":"COMPLETED","results":{}}"#)
-    })
-    .await;
-    let api = Arc::new(Api {
+    let elsewhere = custom(|_| Reply::json(200, r#"{"state":"COMPLETED","results":{}}"#));
+    let api = Arc::new(FakeApi {
         redirect_results_to: Some(format!(
             "{}/v1/dw/13/questions/{QUESTION_ID}/results",
             elsewhere.url()
         )),
-        ..Api::default()
+        ..FakeApi::default()
     });
-    let server = api_server(api.clone()).await;
+    let server = serve(&api);
     let e = client(&server.url())
         .ask_and_wait(13, "top countries", &WaitOptions::new())
         .await
@@ -616,26 +594,22 @@ async fn a_redirect_to_another_port_is_not_followed_and_gets_no_token() {
         "{e}"
     );
     assert_no_secrets(&e.to_string());
-    assert_eq!(elsewhere_requests.load(Ordering::SeqCst), 0);
-    assert_eq!(elsewhere.connections.load(Ordering::SeqCst), 0);
+    assert!(elsewhere.requests().is_empty());
+    assert_eq!(elsewhere.connections(), 0);
 }
 
 // ---------------------------------------------------------------------------
-// Proxies.
+// Proxies (given explicitly; the rule itself is table-tested in
+// connecty_proto::net, real proxies are in tests/real_infra.rs).
 
 #[tokio::test]
 async fn https_goes_through_a_connect_tunnel_with_proxy_credentials() {
-    let pki = pki();
-    let api = Arc::new(Api::default());
-    let handler = {
-        let api = api.clone();
-        Arc::new(move |p: &http::request::Parts, b: &[u8]| api.answer(p, b))
-    };
-    let server = serve(handler, Some(pki.acceptor)).await;
-    let proxy = proxy().await;
-    let proxy_url = format!("http://user:pa%20ss@{}", proxy.addr);
-    let client = builder(&server.https_url())
-        .add_root_certificate_pem(pki.ca_pem.as_bytes())
+    let api = Arc::new(FakeApi::default());
+    let server = serve_tls(&api);
+    let proxy = TestProxy::start().unwrap();
+    let proxy_url = format!("http://user:pa%20ss@{}", proxy.addr());
+    let client = builder(&server.url())
+        .add_root_certificate_pem(TestCa::shared().ca_pem().as_bytes())
         .proxy(ProxySetting::Url(proxy_url))
         .build()
         .unwrap();
@@ -643,31 +617,27 @@ async fn https_goes_through_a_connect_tunnel_with_proxy_credentials() {
         .ask_and_wait(13, "top countries", &WaitOptions::new())
         .await
         .expect("answered through the tunnel");
-    assert_answer(&answer);
-    assert_eq!(
-        *proxy.tunnels.lock().unwrap(),
-        [format!("127.0.0.1:{}", server.addr.port())]
-    );
+    assert_fake_answer(&answer);
+    assert_eq!(proxy.tunnels(), [format!("127.0.0.1:{}", server.port())]);
     // base64("user:pa ss")
+    assert_eq!(proxy.auth(), ["Basic dXNlcjpwYSBzcw=="]);
     assert!(
-        proxy
-            .auth
-            .lock()
-            .unwrap()
-            .contains("Basic dXNlcjpwYSBzcw==")
+        server
+            .requests()
+            .iter()
+            .all(|s| s.version == Version::HTTP_2)
     );
-    assert!(api.seen().iter().all(|s| s.version == Version::HTTP_2));
 }
 
 #[tokio::test]
-async fn plain_http_goes_through_a_forwarding_proxy() {
-    let api = Arc::new(Api::default());
-    let server = api_server(api.clone()).await;
-    let proxy = proxy().await;
+async fn plain_http_goes_through_a_forwarding_proxy_in_absolute_form() {
+    let api = Arc::new(FakeApi::default());
+    let server = serve(&api);
+    let proxy = TestProxy::start().unwrap();
     let client = builder(&server.url())
         .proxy(ProxySetting::Url(format!(
             "http://user:pass@{}",
-            proxy.addr
+            proxy.addr()
         )))
         .build()
         .unwrap();
@@ -675,23 +645,30 @@ async fn plain_http_goes_through_a_forwarding_proxy() {
         .ask_and_wait(13, "top countries", &WaitOptions::new())
         .await
         .expect("answered through the proxy");
-    // base64("user:pass"), on the forwarded request itself.
-    assert!(proxy.auth.lock().unwrap().contains("Basic dXNlcjpwYXNz"));
-    assert_answer(&answer);
-    let forwarded = proxy.forwarded.lock().unwrap().clone();
+    assert_fake_answer(&answer);
+    // base64("user:pass"), on every forwarded request itself.
+    let forwarded = proxy.forwarded();
+    assert_eq!(proxy.auth().len(), forwarded.len());
+    assert!(proxy.auth().iter().all(|a| a == "Basic dXNlcjpwYXNz"));
     assert_eq!(
         forwarded.first().map(String::as_str),
         Some(format!("{}/v1/auth/token", server.url()).as_str()),
         "absolute-form targets: {forwarded:?}"
     );
-    assert!(proxy.tunnels.lock().unwrap().is_empty());
+    assert!(proxy.tunnels().is_empty());
+    // The proxy passed the requests on without its credentials.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.header("proxy-authorization").is_none())
+    );
 }
 
 #[tokio::test]
-async fn a_proxy_refusing_the_tunnel_is_a_connect_error() {
-    let proxy = proxy().await;
-    // The test proxy tunnels to loopback only: this CONNECT is refused
-    // before anything leaves the machine.
+async fn a_proxy_refusing_the_tunnel_is_a_connect_error_naming_the_proxy() {
+    let proxy = TestProxy::refusing().unwrap();
+    // The proxy refuses before anything leaves the machine.
     let client = builder("https://api.eu1.connecty-ai.com")
         .proxy(ProxySetting::Url(proxy.url()))
         .retry(RetryPolicy::none())
@@ -699,89 +676,40 @@ async fn a_proxy_refusing_the_tunnel_is_a_connect_error() {
         .unwrap();
     let e = client.health().await.unwrap_err();
     assert_eq!(transport_kind(&e), Some(TransportErrorKind::Connect), "{e}");
-    assert_eq!(
-        *proxy.tunnels.lock().unwrap(),
-        ["api.eu1.connecty-ai.com:443"]
+    assert!(
+        e.to_string().contains(&format!(
+            "the proxy {} (proxy) refused the tunnel",
+            proxy.addr()
+        )),
+        "{e}"
     );
+    assert_eq!(proxy.tunnels(), ["api.eu1.connecty-ai.com:443"]);
 }
 
 #[tokio::test]
 async fn disabled_proxy_connects_directly() {
-    let api = Arc::new(Api::default());
-    let server = api_server(api.clone()).await;
-    let proxy = proxy().await;
-    // `builder` disables the proxy; the proxy must never be contacted.
+    let api = Arc::new(FakeApi::default());
+    let server = serve(&api);
+    let proxy = TestProxy::start().unwrap();
+    // `client_settings` disables the proxy; the proxy must never be
+    // contacted.
     client(&server.url()).health().await.unwrap();
-    assert!(!proxy.used.load(Ordering::SeqCst));
+    assert_eq!(proxy.connections(), 0);
 }
 
 #[tokio::test]
 async fn socks5h_proxies_work_too() {
-    let api = Arc::new(Api::default());
-    let server = api_server(api.clone()).await;
-    let socks = socks5().await;
+    let api = Arc::new(FakeApi::default());
+    let server = serve(&api);
+    let proxy = TestProxy::start().unwrap();
     let client = builder(&server.url())
-        .proxy(ProxySetting::Url(format!("socks5h://{}", socks.0)))
+        .proxy(ProxySetting::Url(proxy.socks5h_url()))
         .build()
         .unwrap();
     let answer = client
         .ask_and_wait(13, "top countries", &WaitOptions::new())
         .await
         .expect("answered through SOCKS");
-    assert_answer(&answer);
-    assert_eq!(
-        *socks.1.lock().unwrap(),
-        [format!("127.0.0.1:{}", server.addr.port())]
-    );
-}
-
-/// A minimal SOCKS5 proxy (no authentication, CONNECT only, loopback
-/// targets only): its address and the targets it was asked for.
-async fn socks5() -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let targets = Arc::new(Mutex::new(Vec::new()));
-    let seen = targets.clone();
-    tokio::spawn(async move {
-        while let Ok((mut c, _)) = listener.accept().await {
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let mut head = [0u8; 2];
-                c.read_exact(&mut head).await.ok()?;
-                let mut methods = vec![0u8; head[1] as usize];
-                c.read_exact(&mut methods).await.ok()?;
-                c.write_all(&[5, 0]).await.ok()?;
-                let mut req = [0u8; 4];
-                c.read_exact(&mut req).await.ok()?;
-                let host = match req[3] {
-                    1 => {
-                        let mut ip = [0u8; 4];
-                        c.read_exact(&mut ip).await.ok()?;
-                        std::net::Ipv4Addr::from(ip).to_string()
-                    }
-                    3 => {
-                        let len = c.read_u8().await.ok()?;
-                        let mut name = vec![0u8; len as usize];
-                        c.read_exact(&mut name).await.ok()?;
-                        String::from_utf8(name).ok()?
-                    }
-                    _ => return None,
-                };
-                let port = c.read_u16().await.ok()?;
-                seen.lock().unwrap().push(format!("{host}:{port}"));
-                if host != "127.0.0.1" && host != "localhost" {
-                    c.write_all(&[5, 2, 0, 1, 0, 0, 0, 0, 0, 0]).await.ok()?;
-                    return None;
-                }
-                let mut up = tokio::net::TcpStream::connect(("127.0.0.1", port))
-                    .await
-                    .ok()?;
-                c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).await.ok()?;
-                tokio::io::copy_bidirectional(&mut c, &mut up).await.ok()?;
-                Some(())
-            });
-        }
-    });
-    (addr, targets)
+    assert_fake_answer(&answer);
+    assert_eq!(proxy.socks(), [format!("127.0.0.1:{}", server.port())]);
 }

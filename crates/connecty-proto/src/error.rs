@@ -260,8 +260,10 @@ pub struct TransportError {
     pub message: String,
     /// Requests made, the first included, when the core gave up.
     pub attempts: u32,
-    /// The origin the request went to (`scheme://host[:port]`), filled in
-    /// by the core; `None` as a transport makes it.
+    /// Where the request went: the core sets the request's origin
+    /// (`scheme://host[:port]`); a transport may set `host:port` first.
+    /// A [`TransportErrorKind::Connect`] error displays as `cannot reach
+    /// ORIGIN: MESSAGE`.
     pub origin: Option<String>,
 }
 

@@ -108,6 +108,7 @@ mod ids;
 mod json;
 mod machine;
 mod message;
+pub mod net;
 mod query;
 pub mod request;
 pub mod response;

@@ -10,6 +10,7 @@ use crate::config::{
     BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Region,
 };
 use crate::error::InvalidInput;
+use crate::net::ProxyEnv;
 use crate::schedule::{PollSchedule, RetryPolicy};
 
 /// Environment variable holding the client id.
@@ -31,20 +32,29 @@ pub const DEFAULT_BODY_LIMIT: u64 = 256 * 1024 * 1024;
 /// keep-alive of common proxies and load balancers.
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// How the transport finds a proxy.
+/// How the transport finds a proxy. The rule itself (variables,
+/// precedence, `NO_PROXY`, how each scheme travels) is
+/// [`net::ProxyRules`](crate::net::ProxyRules), the same for every
+/// transport.
 ///
 /// `Debug` hides any `user:password@` in a proxy URL.
 #[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ProxySetting {
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY`, as curl
-    /// reads them (lower-case names too). The default.
+    /// reads them (lower-case names too), read when the client is built.
+    /// The default.
     #[default]
     FromEnv,
     /// No proxy, whatever the environment says.
     Disabled,
-    /// This proxy URL (`http://host:port`), for every request.
+    /// This proxy URL (`http://host:port`, `socks5h://host:port`, ...), for
+    /// every request; `NO_PROXY` does not apply.
     Url(String),
+    /// These variables instead of the process environment's, read by the
+    /// same rule as [`FromEnv`](Self::FromEnv): for a proxy configuration
+    /// kept in a file, or a test.
+    Vars(ProxyEnv),
 }
 
 impl std::fmt::Debug for ProxySetting {
@@ -53,6 +63,7 @@ impl std::fmt::Debug for ProxySetting {
             ProxySetting::FromEnv => f.write_str("FromEnv"),
             ProxySetting::Disabled => f.write_str("Disabled"),
             ProxySetting::Url(url) => f.debug_tuple("Url").field(&redact_userinfo(url)).finish(),
+            ProxySetting::Vars(env) => f.debug_tuple("Vars").field(env).finish(),
         }
     }
 }

@@ -11,7 +11,21 @@
 //!   ([`MockTransport::completed`]) or fail ([`MockTransport::failed`]);
 //! - [`ScriptedServer`]: a loopback HTTP server playing a script of
 //!   exchanges, for testing a real transport;
-//! - [`emulator`]: a stateful local ConnectyAI.
+//! - [`emulator`]: a stateful local ConnectyAI;
+//! - [`net`]: the loopback test servers every crate's tests share (a
+//!   server answering with a handler, an API look-alike, a forward proxy, a
+//!   test certificate authority);
+//! - `real`: real third-party servers (nginx, tinyproxy) started on
+//!   loopback for a test and stopped with it (feature `real`);
+//! - [`values`]: the values all of them share, each defined once.
+//!
+//! ## Cargo features
+//!
+//! - `tls` (default): TLS test servers and the test CA (rcgen, rustls);
+//! - `real` (default, implies `tls`): `real`, Debian's nginx and tinyproxy.
+//!
+//! A program that embeds only the emulator (the `connecty` CLI) turns both
+//! off with `default-features = false` and pulls neither rcgen nor rustls.
 //!
 //! **What it is not:** the ConnectyAI service. Nothing here contacts
 //! anything but `127.0.0.1`.
@@ -30,7 +44,11 @@
 pub mod emulator;
 pub mod fixture;
 pub mod mock;
+pub mod net;
+#[cfg(feature = "real")]
+pub mod real;
 pub mod scripted;
+pub mod values;
 
 pub use fixture::{
     CannedResponse, Exchange, Expected, Fixture, FixtureError, Mismatch, MockCheckError,

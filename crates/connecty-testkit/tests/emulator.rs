@@ -1,6 +1,7 @@
 //! The emulator against the API reference, over plain HTTP/1.1 from a
 //! `TcpStream`: no connecty transport is involved.
 
+use connecty_testkit::values::QUESTION_ID;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -300,11 +301,7 @@ fn missing_or_unknown_bearer_tokens_get_401() {
         body.to_string().as_bytes(),
     );
     assert_eq!(r.status, 401);
-    let r = get(
-        &emu,
-        &results_path("729cb7a4-4b06-449e-a3c9-df40f5e570b8", ""),
-        "made-up",
-    );
+    let r = get(&emu, &results_path(QUESTION_ID, ""), "made-up");
     assert_eq!(r.status, 401);
     assert_eq!(emu.questions_asked(), 0);
 }
@@ -663,13 +660,9 @@ fn another_workspace_is_404_and_a_bad_dw_id_400() {
 fn an_unknown_question_id_is_404_and_a_malformed_one_400() {
     let emu = fast();
     let t = token(&emu);
-    let r = get(
-        &emu,
-        &results_path("729cb7a4-4b06-449e-a3c9-df40f5e570b8", ""),
-        &t,
-    );
+    let r = get(&emu, &results_path(QUESTION_ID, ""), &t);
     assert_eq!(r.status, 404);
-    assert!(r.error().contains("729cb7a4-4b06-449e-a3c9-df40f5e570b8"));
+    assert!(r.error().contains(QUESTION_ID));
     let r = get(&emu, &results_path("not-a-uuid", ""), &t);
     assert_eq!(r.status, 400);
     assert!(r.error().contains("question_id"));

@@ -3,141 +3,104 @@
 //! The kind decides retries, so it errs on the side of "the request may have
 //! been sent": only failures that happen before a byte of the request can
 //! leave (DNS, refused or timed-out connects, TLS handshake timeouts, a proxy
-//! refusing the tunnel) are [`TransportErrorKind::Connect`]. Messages name
-//! the host and what failed, never a header or a body.
+//! refusing the tunnel) are [`TransportErrorKind::Connect`]. The words are
+//! the core's ([`connecty_proto::net::failure`]), the same as every other
+//! transport's; they name the host and the proxy, never a header or a body.
 
 use std::io;
+use std::time::Duration;
 
+use connecty_proto::net::{ProxyRoute, failure};
 use connecty_proto::{TransportError, TransportErrorKind};
 use ureq::Timeout;
+
+use crate::tls::certificate_problem;
 
 /// What was being done when the error happened, for the message.
 pub(crate) struct Context<'a> {
     /// `host:port` of the request.
     pub authority: &'a str,
-    /// Whether a proxy was in the way.
-    pub proxied: bool,
+    /// The proxy in the way, if any.
+    pub proxy: Option<&'a ProxyRoute>,
+    /// The connect timeout.
+    pub connect_timeout: Duration,
     /// The timeout of the whole request.
-    pub timeout: std::time::Duration,
+    pub timeout: Duration,
     /// The body limit.
     pub body_limit: u64,
 }
 
 /// Maps a ureq error to a transport error.
 pub(crate) fn map_error(e: ureq::Error, cx: &Context<'_>) -> TransportError {
-    use TransportErrorKind as K;
     let host = cx.authority;
-    let via = if cx.proxied {
-        " (through the proxy)"
-    } else {
-        ""
-    };
-    let (kind, message) = match e {
-        ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => (
-            K::Connect,
-            format!("connecting to {host}{via} took longer than the connect timeout"),
+    match e {
+        ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => {
+            failure::connect_timed_out(host, cx.proxy, cx.connect_timeout)
+        }
+        ureq::Error::Timeout(_) => failure::timed_out(host, cx.timeout),
+        ureq::Error::HostNotFound => failure::host_not_found(host, cx.proxy),
+        ureq::Error::ConnectionFailed => {
+            failure::connect_failed(host, cx.proxy, "the connection was refused or failed")
+        }
+        ureq::Error::ConnectProxyFailed(reason) => match cx.proxy {
+            Some(route) => failure::proxy_refused(host, route, &reason),
+            None => failure::connect_failed(host, None, &reason),
+        },
+        ureq::Error::Io(io) => map_io(io, cx),
+        ureq::Error::BodyExceedsLimit(_) => failure::body_too_large(host, cx.body_limit),
+        ureq::Error::Rustls(e) => {
+            failure::tls_failed(host, certificate_problem(&e), &e.to_string())
+        }
+        ureq::Error::Tls(what) => {
+            failure::tls_failed(host, connecty_proto::net::CertificateProblem::Other, what)
+        }
+        ureq::Error::TlsRequired => failure::tls_failed(
+            host,
+            connecty_proto::net::CertificateProblem::Other,
+            "the connection is not encrypted although the URL is https",
         ),
-        ureq::Error::Timeout(t) => (
-            K::Timeout,
-            format!(
-                "no complete answer from {host} within {:?} ({})",
-                cx.timeout,
-                timeout_phase(t)
-            ),
-        ),
-        ureq::Error::HostNotFound => (K::Connect, format!("the host of {host} was not found")),
-        ureq::Error::ConnectionFailed => (K::Connect, format!("could not connect to {host}{via}")),
-        ureq::Error::ConnectProxyFailed(reason) => (
-            K::Connect,
-            format!("the proxy refused the tunnel to {host}: {reason}"),
-        ),
-        ureq::Error::Io(io) => return map_io(io, cx),
-        ureq::Error::BodyExceedsLimit(_) => (
-            K::BodyTooLarge,
-            format!(
-                "the response body from {host} is larger than the {} byte limit (Settings::body_limit)",
-                cx.body_limit
-            ),
-        ),
-        ureq::Error::Rustls(e) => (K::Tls, format!("TLS with {host} failed: {e}")),
-        ureq::Error::Tls(what) => (K::Tls, format!("TLS with {host} failed: {what}")),
-        ureq::Error::Pem(_) => (K::Tls, "a root certificate could not be read".to_string()),
-        ureq::Error::TlsRequired => (
-            K::Tls,
-            format!("the connection to {host} is not encrypted although the URL is https"),
-        ),
-        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => (
-            K::Redirect,
+        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => TransportError::new(
+            TransportErrorKind::Redirect,
             format!("{host} answered a redirect, which is never followed"),
         ),
-        ureq::Error::Decompress(what, e) => (
-            K::Other,
-            format!("the {what} response body from {host} could not be decoded: {e}"),
-        ),
-        ureq::Error::Protocol(e) => (
-            K::Other,
-            format!("{host} answered something that is not HTTP/1.1: {e}"),
-        ),
-        ureq::Error::LargeResponseHeader(..) => (
-            K::Other,
-            format!("the response headers from {host} are larger than 64 KiB"),
-        ),
-        ureq::Error::BodyStalled => (K::Io, format!("the response body from {host} stalled")),
-        ureq::Error::InvalidProxyUrl => (K::Other, "the proxy URL is not valid".to_string()),
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) => (
-            K::Other,
-            format!("the request to {host} could not be built"),
-        ),
-        other => (K::Other, format!("request to {host} failed: {other}")),
-    };
-    TransportError::new(kind, message)
-}
-
-fn timeout_phase(t: Timeout) -> &'static str {
-    match t {
-        Timeout::SendRequest | Timeout::SendBody | Timeout::PerWrite => "sending the request",
-        Timeout::RecvResponse => "waiting for the response headers",
-        Timeout::RecvBody | Timeout::PerRead => "reading the response",
-        _ => "request timeout",
+        ureq::Error::Decompress(_, e) => failure::undecodable_body(host, &e.to_string()),
+        ureq::Error::Protocol(e) => failure::not_http(host, &e.to_string()),
+        ureq::Error::LargeResponseHeader(..) => {
+            failure::not_http(host, "the response headers are larger than 64 KiB")
+        }
+        ureq::Error::BodyStalled => failure::connection_broke(host, "the response body stalled"),
+        other => failure::other(host, &other.to_string()),
     }
 }
 
 fn map_io(e: io::Error, cx: &Context<'_>) -> TransportError {
-    use TransportErrorKind as K;
     let host = cx.authority;
-    let via = if cx.proxied {
-        " (through the proxy)"
-    } else {
-        ""
-    };
     // A certificate or handshake error reported through the socket layer.
     if let Some(tls) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        return TransportError::new(K::Tls, format!("TLS with {host} failed: {tls}"));
+        return failure::tls_failed(host, certificate_problem(tls), &tls.to_string());
     }
     // A ureq error travelling inside an io::Error (body reading does that).
     if e.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
         return map_error(ureq::Error::from(e), cx);
     }
-    let kind = match e.kind() {
+    match e.kind() {
         io::ErrorKind::ConnectionRefused
         | io::ErrorKind::HostUnreachable
         | io::ErrorKind::NetworkUnreachable
         | io::ErrorKind::NetworkDown
-        | io::ErrorKind::AddrNotAvailable => K::Connect,
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
+        | io::ErrorKind::AddrNotAvailable => {
+            failure::connect_failed(host, cx.proxy, &e.to_string())
+        }
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => failure::timed_out(host, cx.timeout),
         // getaddrinfo failures carry no stable kind; std words them so.
-        _ if e.to_string().starts_with("failed to lookup address") => K::Connect,
-        _ => K::Io,
-    };
-    let message = match kind {
-        K::Connect => format!("could not connect to {host}{via}: {e}"),
-        K::Timeout => format!("no complete answer from {host} within {:?}", cx.timeout),
-        _ => format!("the connection to {host} broke: {e}"),
-    };
-    TransportError::new(kind, message)
+        _ if e.to_string().starts_with("failed to lookup address") => {
+            failure::host_not_found(host, cx.proxy)
+        }
+        _ => failure::connection_broke(host, &e.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -147,8 +110,9 @@ mod tests {
     fn cx() -> Context<'static> {
         Context {
             authority: "127.0.0.1:9",
-            proxied: false,
-            timeout: std::time::Duration::from_secs(1),
+            proxy: None,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
             body_limit: 10,
         }
     }
@@ -210,9 +174,16 @@ mod tests {
     }
 
     #[test]
-    fn messages_name_the_host_and_the_limit() {
+    fn messages_are_the_cores() {
         let e = map_error(ureq::Error::BodyExceedsLimit(10), &cx());
-        assert!(e.message.contains("127.0.0.1:9"), "{e}");
-        assert!(e.message.contains("10 byte limit"), "{e}");
+        assert_eq!(e, failure::body_too_large("127.0.0.1:9", 10));
+        let e = map_error(
+            ureq::Error::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+            )),
+            &cx(),
+        );
+        assert!(e.message.contains("add_root_certificate_pem"), "{e}");
     }
 }

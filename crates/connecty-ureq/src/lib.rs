@@ -62,7 +62,7 @@
 //! | overall deadline of `wait`/`ask_and_wait` | 20 min | as the Databricks SDK's Genie waiter ([`DEFAULT_DEADLINE`](connecty_proto::DEFAULT_DEADLINE)) |
 //! | retries | 3 attempts, 1 s doubling to 20 s, full jitter | AWS SDK standard mode; `Retry-After` of a 429/503 is honoured up to the cap ([`RetryPolicy`](connecty_proto::RetryPolicy)) |
 //! | polls | at once, then 250 ms, x1.5, at most 5 s apart and at most 25% of the time waited | quick answers come back at once, long ones cost few requests ([`PollSchedule`](connecty_proto::PollSchedule)) |
-//! | proxy | `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` | as curl reads them, lower-case first; `CONNECT` tunnels for https (and, with ureq, for http too) |
+//! | proxy | `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` | the core's rule, the same as connecty-hyper's ([`connecty_proto::net::ProxyRules`]): curl's, lower-case first; `CONNECT` tunnels for https, SOCKS for either. **Limit:** a plain `http://` base URL through an HTTP proxy is refused when the client is built (ureq 3 cannot send the absolute-form request curl sends; see [`ClientBuilder::build`]) |
 //! | trusted roots | the platform's (rustls-platform-verifier) | what the rustls authors recommend; extra roots for private gateways come on top (see [`ClientBuilder::add_root_certificate_pem`]) |
 //! | redirects | never followed | a 3xx comes back as an error naming its status; the `Authorization` header never leaves the base URL's origin |
 //! | compression | `Accept-Encoding: gzip`, decoded | a large dataframe compresses about tenfold |
@@ -79,7 +79,6 @@
 #![deny(missing_docs)]
 
 mod error;
-mod proxy;
 mod resolver;
 mod tls;
 mod transport;

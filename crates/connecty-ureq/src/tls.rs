@@ -16,21 +16,27 @@
 //! corporate CA to the store expects it to keep working when a private
 //! gateway's root is added.
 //!
-//! Certificate verification cannot be turned off.
+//! Which PEM bundles are accepted is the core's rule
+//! ([`connecty_proto::net::parse_root_certificates`]); this module only
+//! hands the certificates to ureq. Certificate verification cannot be
+//! turned off.
 
 use connecty_proto::InvalidInput;
+use connecty_proto::net::{CertificateProblem, parse_root_certificates};
 use rustls::pki_types::CertificateDer;
-use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
-const FIELD: &str = "root_certificate";
-
-/// The TLS configuration for `extra_roots` (PEM blobs).
+/// The TLS configuration for `extra_roots` (PEM bundles).
 pub(crate) fn tls_config(extra_roots: &[Vec<u8>]) -> Result<TlsConfig, InvalidInput> {
     let builder = TlsConfig::builder().provider(TlsProvider::Rustls);
     if extra_roots.is_empty() {
         return Ok(builder.root_certs(RootCerts::PlatformVerifier).build());
     }
-    let extra = parse_roots(extra_roots)?;
+    let extra = parse_root_certificates(extra_roots, |der| {
+        let der = CertificateDer::from(der.to_vec());
+        let added = rustls::RootCertStore::empty().add(der);
+        added.map_err(|e| e.to_string())
+    })?;
     let native = rustls_native_certs::load_native_certs();
     for e in &native.errors {
         tracing::debug!(error = %e, "could not load some platform root certificates");
@@ -45,70 +51,31 @@ pub(crate) fn tls_config(extra_roots: &[Vec<u8>]) -> Result<TlsConfig, InvalidIn
         extra = extra.len(),
         "trusting platform roots plus extra roots"
     );
-    roots.extend(extra);
+    roots.extend(
+        extra
+            .iter()
+            .map(|der| Certificate::from_der(der).to_owned()),
+    );
     Ok(builder
         .root_certs(RootCerts::new_with_certs(&roots))
         .build())
 }
 
-/// Parses and checks PEM blobs of CA certificates: each must hold at least
-/// one certificate, nothing but certificates, and every certificate must be
-/// usable as a trust anchor.
-pub(crate) fn parse_roots(pems: &[Vec<u8>]) -> Result<Vec<Certificate<'static>>, InvalidInput> {
-    let mut out = Vec::new();
-    for (i, pem) in pems.iter().enumerate() {
-        let n = i + 1;
-        let mut found = 0;
-        for item in ureq::tls::parse_pem(pem) {
-            match item {
-                Ok(PemItem::Certificate(cert)) => {
-                    let mut store = rustls::RootCertStore::empty();
-                    store
-                        .add(CertificateDer::from(cert.der().to_vec()))
-                        .map_err(|e| {
-                            InvalidInput::new(
-                                FIELD,
-                                format!(
-                                    "PEM number {n}, certificate {}: not a usable CA certificate: {e}",
-                                    found + 1
-                                ),
-                            )
-                        })?;
-                    found += 1;
-                    out.push(cert);
-                }
-                Ok(PemItem::PrivateKey(_)) => {
-                    return Err(InvalidInput::new(
-                        FIELD,
-                        format!(
-                            "PEM number {n} holds a private key: pass only CA certificates, and keep the key secret"
-                        ),
-                    ));
-                }
-                Ok(_) => {
-                    return Err(InvalidInput::new(
-                        FIELD,
-                        format!("PEM number {n} holds something other than certificates"),
-                    ));
-                }
-                Err(_) => {
-                    return Err(InvalidInput::new(
-                        FIELD,
-                        format!("PEM number {n} is not valid PEM"),
-                    ));
-                }
-            }
-        }
-        if found == 0 {
-            return Err(InvalidInput::new(
-                FIELD,
-                format!(
-                    "PEM number {n} holds no certificate (expected -----BEGIN CERTIFICATE-----)"
-                ),
-            ));
-        }
+/// rustls' words for a certificate problem, in the core's vocabulary.
+pub(crate) fn certificate_problem(e: &rustls::Error) -> CertificateProblem {
+    use CertificateProblem as P;
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(c) = e else {
+        return P::Other;
+    };
+    match c {
+        C::UnknownIssuer => P::UnknownIssuer,
+        C::NotValidForName | C::NotValidForNameContext { .. } => P::NotValidForName,
+        C::Expired | C::ExpiredContext { .. } => P::Expired,
+        C::NotValidYet | C::NotValidYetContext { .. } => P::NotYetValid,
+        C::Revoked => P::Revoked,
+        _ => P::Other,
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -116,19 +83,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refuses_what_is_not_a_certificate() {
-        let e = parse_roots(&[b"hello".to_vec()]).unwrap_err();
-        assert_eq!(e.field, "root_certificate");
-        assert!(e.message.contains("no certificate"), "{e}");
-
-        let garbage = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec();
-        let e = parse_roots(&[garbage]).unwrap_err();
-        assert!(e.message.contains("not a usable CA certificate"), "{e}");
-
-        let key = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".to_vec();
-        let e = parse_roots(&[key]).unwrap_err();
-        assert!(e.message.contains("private key"), "{e}");
-        assert!(!e.message.contains("AAAA"));
+    fn bundles_are_checked_by_the_core_rule() {
+        let e = tls_config(&[b"hello".to_vec()]).unwrap_err();
+        assert_eq!(e.field, connecty_proto::net::ROOT_CERTIFICATE_FIELD);
+        assert!(e.message.contains("holds no certificate"), "{e}");
+        // A DER SEQUENCE that is no certificate: refused by rustls' check.
+        let garbage = b"-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n";
+        let e = tls_config(&[garbage.to_vec()]).unwrap_err();
+        assert!(e.message.contains("cannot be used as a root"), "{e}");
     }
 
     #[test]
@@ -136,5 +98,19 @@ mod tests {
         let c = tls_config(&[]).unwrap();
         assert!(matches!(c.root_certs(), RootCerts::PlatformVerifier));
         assert!(!c.disable_verification());
+    }
+
+    #[test]
+    fn certificate_problems() {
+        use rustls::CertificateError as C;
+        let p = |c| certificate_problem(&rustls::Error::InvalidCertificate(c));
+        assert_eq!(p(C::UnknownIssuer), CertificateProblem::UnknownIssuer);
+        assert_eq!(p(C::NotValidForName), CertificateProblem::NotValidForName);
+        assert_eq!(p(C::Expired), CertificateProblem::Expired);
+        assert_eq!(p(C::BadEncoding), CertificateProblem::Other);
+        assert_eq!(
+            certificate_problem(&rustls::Error::DecryptError),
+            CertificateProblem::Other
+        );
     }
 }

@@ -5,11 +5,11 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use connecty_proto::{BlockingTransport, Error, Settings, TransportError};
+use connecty_proto::net::{ProxyDecision, ProxyRoute, ProxyRules, ProxyScheme, Via, failure};
+use connecty_proto::{BlockingTransport, Error, InvalidInput, Settings, TransportError};
 use ureq::Agent;
 
 use crate::error::{Context, map_error};
-use crate::proxy::ProxyRule;
 
 /// The most bytes reserved up front for a body whose length is announced;
 /// past it the buffer grows as bytes arrive, so a lying `Content-Length`
@@ -27,7 +27,7 @@ const MAX_PREALLOCATION: u64 = 8 * 1024 * 1024;
 /// | up to 10 redirects followed | none followed: a 3xx is returned as a response, so an `Authorization` header never reaches another origin |
 /// | 10 MB body limit | [`Settings::body_limit`] (256 MiB), counted after gzip decoding |
 /// | no timeouts | connect (with DNS) [`Settings::connect_timeout`]; the whole request, body included, the `timeout` the core passes (at most [`Settings::request_timeout`]) |
-/// | proxy from `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` | [`Settings::proxy`], the environment read as curl reads it |
+/// | proxy from `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` | [`Settings::proxy`], decided by the core's rule ([`connecty_proto::net::ProxyRules`]) |
 /// | Mozilla's roots | the platform verifier, plus [`Settings::extra_root_certificates`] |
 /// | 3 idle connections per host | 10 (one host serves every request) |
 /// | idle connections kept 15 s | [`Settings::pool_idle_timeout`] (also 15 s by default) |
@@ -39,10 +39,57 @@ pub struct UreqTransport {
     /// The agent's own whole-request timeout; other timeouts are set per
     /// request.
     request_timeout: Duration,
+    connect_timeout: Duration,
     body_limit: u64,
-    proxy: ProxyRule,
+    proxy: ProxyRules,
+    /// The base URL's origin (`scheme://authority`) and its route, decided
+    /// when built: every request the client makes goes there.
+    base_origin: String,
+    base_route: Option<ProxyRoute>,
     /// The proxy the agent was built with (the base URL's).
     agent_proxy: Option<ureq::Proxy>,
+}
+
+/// Why connecty-ureq refuses plain `http://` through an HTTP proxy.
+const NO_ABSOLUTE_FORM: &str = "names an HTTP proxy for a plain http:// URL, which connecty-ureq cannot use: ureq 3 writes no absolute-form requests, and most proxies refuse a CONNECT tunnel to a port other than 443. Use an https:// base URL, a socks5h:// proxy, list the host in NO_PROXY, or use connecty-hyper";
+
+/// The origin of `uri`, to compare requests with the base URL.
+fn origin(uri: &http::Uri) -> String {
+    format!(
+        "{}://{}",
+        uri.scheme_str().unwrap_or_default(),
+        uri.authority().map(|a| a.as_str()).unwrap_or_default()
+    )
+}
+
+/// The ureq proxy that carries `decision`, or why it cannot.
+fn ureq_proxy(decision: ProxyDecision) -> Result<Option<(ProxyRoute, ureq::Proxy)>, InvalidInput> {
+    let ProxyDecision::Proxy(route) = decision else {
+        return Ok(None);
+    };
+    let p = &route.proxy;
+    let protocol = match (route.via, p.scheme()) {
+        (Via::AbsoluteForm, _) => return Err(InvalidInput::new(route.source, NO_ABSOLUTE_FORM)),
+        (_, ProxyScheme::Http) => ureq::ProxyProtocol::Http,
+        (_, ProxyScheme::Socks4) => ureq::ProxyProtocol::Socks4,
+        (_, ProxyScheme::Socks4a) => ureq::ProxyProtocol::Socks4A,
+        (_, ProxyScheme::Socks5) => ureq::ProxyProtocol::Socks5,
+        (_, _) => ureq::ProxyProtocol::Socks5h,
+    };
+    let mut b = ureq::Proxy::builder(protocol)
+        .host(p.host())
+        .port(p.port())
+        .resolve_target(p.scheme().is_socks() && !p.scheme().remote_dns());
+    if let Some(user) = p.username() {
+        b = b.username(user);
+    }
+    if let Some(password) = p.password() {
+        b = b.password(password);
+    }
+    let proxy = b
+        .build()
+        .map_err(|_| InvalidInput::new(route.source, "could not be used as a proxy"))?;
+    Ok(Some((route, proxy)))
 }
 
 impl fmt::Debug for UreqTransport {
@@ -71,14 +118,14 @@ impl UreqTransport {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Error> {
         let tls = crate::tls::tls_config(&settings.extra_root_certificates)?;
-        let proxy = ProxyRule::new(&settings.proxy, lookup)?;
+        let proxy = ProxyRules::new(&settings.proxy, lookup)?;
         let user_agent = settings.client_config()?.user_agent;
         let base: http::Uri = settings
             .base_url
             .join("/")
             .parse()
-            .map_err(|_| connecty_proto::InvalidInput::new("base_url", "is not a valid URI"))?;
-        let agent_proxy = proxy.proxy_for(&base);
+            .map_err(|_| InvalidInput::new("base_url", "is not a valid URI"))?;
+        let (base_route, agent_proxy) = ureq_proxy(proxy.route(&base)?)?.unzip();
         let request_timeout = settings.request_timeout;
         let config = Agent::config_builder()
             .http_status_as_error(false)
@@ -100,7 +147,7 @@ impl UreqTransport {
             .build();
         tracing::debug!(
             proxy = proxy.describe(),
-            proxied = agent_proxy.is_some(),
+            proxied = base_route.is_some(),
             "ureq transport built"
         );
         Ok(Self {
@@ -110,10 +157,25 @@ impl UreqTransport {
                 crate::resolver::LiteralFirstResolver::default(),
             ),
             request_timeout,
+            connect_timeout: settings.connect_timeout,
             body_limit: settings.body_limit,
             proxy,
+            base_origin: origin(&base),
+            base_route,
             agent_proxy,
         })
+    }
+
+    /// The route and ureq proxy of a request to `uri`: the base URL's, or
+    /// decided now for another origin.
+    fn proxy_for(
+        &self,
+        uri: &http::Uri,
+    ) -> Result<(Option<ProxyRoute>, Option<ureq::Proxy>), InvalidInput> {
+        if origin(uri) == self.base_origin {
+            return Ok((self.base_route.clone(), self.agent_proxy.clone()));
+        }
+        Ok(ureq_proxy(self.proxy.route(uri)?)?.unzip())
     }
 
     /// The largest response body accepted, after gzip decoding.
@@ -191,14 +253,17 @@ impl BlockingTransport for UreqTransport {
             .authority()
             .map(|a| a.as_str().to_string())
             .unwrap_or_default();
-        let proxy = self.proxy.proxy_for(request.uri());
+        let (route, proxy) = self
+            .proxy_for(request.uri())
+            .map_err(|e| failure::other(&authority, &format!("{} {}", e.field, e.message)))?;
         let cx = Context {
             authority: &authority,
-            proxied: proxy.is_some(),
+            proxy: route.as_ref(),
+            connect_timeout: self.connect_timeout,
             timeout,
             body_limit: self.body_limit,
         };
-        tracing::trace!(%method, path, proxied = cx.proxied, ?timeout, "sending");
+        tracing::trace!(%method, path, proxied = route.is_some(), ?timeout, "sending");
         let started = Instant::now();
         let result = self.run(request, timeout, proxy).and_then(|response| {
             let (parts, mut body) = response.into_parts();

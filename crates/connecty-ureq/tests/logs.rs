@@ -2,14 +2,12 @@
 //! call sites are enabled process-wide, so a scoped subscriber in a process
 //! where other tests log from other threads can miss events.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Server, fake_api};
-use connecty_ureq::connecty_proto::ProxySetting;
+use connecty_testkit::net::{FakeApi, client_settings};
+use connecty_testkit::values::CLIENT_SECRET;
 use connecty_ureq::{ClientBuilder, WaitOptions};
 
 /// Records every span and event, fields included, as text.
@@ -55,13 +53,8 @@ impl tracing::Subscriber for Capture {
 
 #[test]
 fn logs_carry_method_path_status_and_size_but_no_secret() {
-    let server = Server::start(fake_api(1));
-    let client = ClientBuilder::new()
-        .base_url(&server.url())
-        .unwrap()
-        .credentials("my-client", "my-secret")
-        .unwrap()
-        .proxy(ProxySetting::Disabled)
+    let server = Arc::new(FakeApi::default()).serve().unwrap();
+    let client = ClientBuilder::from_settings(client_settings(&server.url()))
         .request_timeout(Duration::from_secs(10))
         .build()
         .unwrap();
@@ -77,7 +70,13 @@ fn logs_carry_method_path_status_and_size_but_no_secret() {
     });
     let lines = lines.lock().unwrap();
     let all = lines.join("\n");
-    for secret in ["my-secret", "tok-1", "Bearer", "Poland", "how many orders"] {
+    for secret in [
+        CLIENT_SECRET,
+        "token-1",
+        "Bearer",
+        "Poland",
+        "how many orders",
+    ] {
         assert!(!all.contains(secret), "{secret:?} logged:\n{all}");
     }
     assert!(

@@ -33,7 +33,7 @@ const CLIENT_ID: &str = "cli-test-client";
 const SECRET: &str = "S3CRET-cli-never-print-9f2c";
 /// The access token the scripted servers issue.
 const TOKEN: &str = "TOKEN-only-with-show-5d1e";
-const QID: &str = "729cb7a4-4b06-449e-a3c9-df40f5e570b8";
+const QID: &str = connecty_testkit::values::QUESTION_ID;
 const TRANSPORTS: [&str; 2] = ["ureq", "hyper"];
 const TOP5: &str = "list the top 5 countries with the most orders";
 

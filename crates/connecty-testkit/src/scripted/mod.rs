@@ -28,30 +28,25 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
 
 use crate::fixture::{Exchange, Fixture, Mismatch, RecordedRequest, Reply, Script};
+use crate::net::{self, Body, Server};
 
 /// A loopback server playing a script of exchanges.
 ///
-/// Dropping it stops it; [`finish`](Self::finish) stops it and reports.
+/// It runs on the testkit's [`net::Server`]. Dropping it stops it;
+/// [`finish`](Self::finish) stops it and reports.
 pub struct ScriptedServer {
-    addr: SocketAddr,
+    server: Server,
     script: Arc<Mutex<Script>>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for ScriptedServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScriptedServer")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish_non_exhaustive()
     }
 }
@@ -60,68 +55,67 @@ fn lock(m: &Mutex<Script>) -> MutexGuard<'_, Script> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The service's error for a `reset`: hyper closes the connection without
-/// answering.
-#[derive(Debug)]
-struct ResetByScript;
-
-impl std::fmt::Display for ResetByScript {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection reset by the script")
-    }
-}
-
-impl std::error::Error for ResetByScript {}
-
 impl ScriptedServer {
     /// Starts a server on `127.0.0.1` (a free port) playing `exchanges`.
     pub fn start(exchanges: impl IntoIterator<Item = Exchange>) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
+        Self::start_with(exchanges, None)
+    }
+
+    /// [`start`](Self::start) over TLS with `config` (for instance
+    /// [`TestCa::loopback`](crate::net::TestCa::loopback)). Feature `tls`.
+    #[cfg(feature = "tls")]
+    pub fn start_tls(
+        exchanges: impl IntoIterator<Item = Exchange>,
+        config: Arc<rustls::ServerConfig>,
+    ) -> std::io::Result<Self> {
+        Self::start_with(exchanges, Some(config))
+    }
+
+    fn start_with(
+        exchanges: impl IntoIterator<Item = Exchange>,
+        #[cfg(feature = "tls")] tls: Option<Arc<rustls::ServerConfig>>,
+        #[cfg(not(feature = "tls"))] tls: Option<net::Never>,
+    ) -> std::io::Result<Self> {
         let script = Arc::new(Mutex::new(Script::new(exchanges)));
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = Arc::clone(&script);
-        let thread = std::thread::Builder::new()
-            .name(format!("connecty-scripted-{}", addr.port()))
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = rx => {}
-                        () = accept_loop(listener, served) => {}
-                    }
-                });
-                // Dropping the runtime here cancels answers still waiting
-                // on a delay and closes their connections.
-            })?;
-        Ok(Self {
-            addr,
-            script,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        })
+        let played = Arc::clone(&script);
+        let handler: net::Handler = Arc::new(move |request: &net::Request| {
+            let recorded = RecordedRequest::from_parts(
+                &request.method,
+                &request.uri,
+                &request.headers,
+                request.body.clone(),
+            );
+            answer(Script::play(&played, recorded))
+        });
+        let server = Server::start_shared(tls, handler)?;
+        Ok(Self { server, script })
     }
 
-    /// Starts a server playing a fixture's exchanges.
+    /// Starts a server playing a fixture's exchanges, over TLS with a
+    /// certificate of `TestCa::shared()` when the fixture says `config.tls`
+    /// (feature `tls`; without it such a fixture cannot start).
     pub fn for_fixture(fixture: &Fixture) -> std::io::Result<Self> {
-        Self::start(fixture.exchanges.iter().cloned())
+        let exchanges = fixture.exchanges.iter().cloned();
+        if !fixture.uses_tls() {
+            return Self::start(exchanges);
+        }
+        #[cfg(feature = "tls")]
+        return Self::start_tls(exchanges, crate::net::TestCa::shared().loopback());
+        #[cfg(not(feature = "tls"))]
+        Err(std::io::Error::other(
+            "the fixture's server speaks TLS: enable connecty-testkit's tls feature",
+        ))
     }
 
-    /// `http://127.0.0.1:<port>`, the base URL to give a client.
+    /// `http://127.0.0.1:<port>` (`https://` over TLS), the base URL to
+    /// give a client.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Every request received so far, in arrival order.
@@ -137,73 +131,22 @@ impl ScriptedServer {
     /// Stops the server. `Ok` when every request was expected and every
     /// exchange used; else the unexpected requests, then the unmet
     /// exchanges.
-    pub fn finish(mut self) -> Result<(), Vec<Mismatch>> {
-        self.stop();
-        lock(&self.script).finish()
-    }
-
-    fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    pub fn finish(self) -> Result<(), Vec<Mismatch>> {
+        let Self { server, script } = self;
+        drop(server);
+        lock(&script).finish()
     }
 }
 
-impl Drop for ScriptedServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-async fn accept_loop(listener: tokio::net::TcpListener, script: Arc<Mutex<Script>>) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                // Out of file descriptors or similar: back off, do not spin.
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        let script = Arc::clone(&script);
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| answer(req, Arc::clone(&script)));
-            let _ = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
-
-async fn answer(
-    request: hyper::Request<Incoming>,
-    script: Arc<Mutex<Script>>,
-) -> Result<hyper::Response<Full<Bytes>>, ResetByScript> {
-    let (parts, body) = request.into_parts();
-    // A body that breaks off is recorded as what arrived (nothing).
-    let body = match body.collect().await {
-        Ok(b) => b.to_bytes().to_vec(),
-        Err(_) => Vec::new(),
-    };
-    let recorded = RecordedRequest::from_parts(&parts.method, &parts.uri, &parts.headers, body);
-    let reply = Script::play(&script, recorded);
+fn answer(reply: Reply) -> net::Reply {
     match reply {
-        Reply::Reset { delay } => {
-            tokio::time::sleep(delay).await;
-            Err(ResetByScript)
-        }
+        Reply::Reset { delay } => net::Reply::reset().delay(delay),
         Reply::Respond {
             status,
             headers,
             body,
             delay,
-        } => {
-            tokio::time::sleep(delay).await;
-            Ok(build_response(status, &headers, body))
-        }
+        } => net::Reply::new(build_response(status, &headers, body)).delay(delay),
     }
 }
 
@@ -211,8 +154,8 @@ fn build_response(
     status: u16,
     headers: &[(String, String)],
     body: Vec<u8>,
-) -> hyper::Response<Full<Bytes>> {
-    let mut b = hyper::Response::builder().status(status);
+) -> http::Response<Body> {
+    let mut b = http::Response::builder().status(status);
     let mut has_date = false;
     for (k, v) in headers {
         has_date |= k.eq_ignore_ascii_case("date");
@@ -221,21 +164,21 @@ fn build_response(
     if !has_date {
         b = b.header("date", crate::mock::http_date(chrono::Utc::now()));
     }
-    b.body(Full::new(Bytes::from(body))).unwrap_or_else(|e| {
+    b.body(Body::full(Bytes::from(body))).unwrap_or_else(|e| {
         // Headers are validated when a fixture loads; a user-built
         // response may still be invalid: answer that, not a panic.
-        let mut r = hyper::Response::new(Full::new(Bytes::from(format!(
+        let mut r = http::Response::new(Body::full(format!(
             "{{\"error\":\"connecty-testkit: the scripted answer is not valid HTTP: {e}\"}}"
-        ))));
-        *r.status_mut() = hyper::StatusCode::from_u16(crate::fixture::MISMATCH_STATUS)
-            .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+        )));
+        *r.status_mut() = http::StatusCode::from_u16(crate::fixture::MISMATCH_STATUS)
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         r
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::net::TcpStream;
     use std::time::Duration;
 
@@ -243,12 +186,7 @@ mod tests {
     use crate::fixture::{CannedResponse, MismatchKind, RequestMatcher};
 
     fn send(server: &ScriptedServer, raw: &str) -> String {
-        let mut s = TcpStream::connect(server.addr()).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        s.write_all(raw.as_bytes()).unwrap();
-        let mut out = String::new();
-        let _ = s.read_to_string(&mut out);
-        out
+        crate::net::raw_exchange(server.addr(), raw)
     }
 
     #[test]
