@@ -100,6 +100,7 @@ mod error;
 mod ids;
 mod json;
 mod machine;
+mod offsets;
 pub mod request;
 pub mod response;
 mod results;
