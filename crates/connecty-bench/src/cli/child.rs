@@ -237,7 +237,6 @@ pub fn measure(job: &Job<'_>, rss: Rss, out: &Path, tmp: &Path) -> Result<Sample
     Ok(Sample { wall, rss_kib })
 }
 
-
 /// The versions of `curl` and `jq` (the shell baseline's tools), or why
 /// they cannot run.
 pub fn curl_and_jq() -> Result<String, String> {
@@ -251,7 +250,11 @@ pub fn curl_and_jq() -> Result<String, String> {
     };
     let curl = version("curl")?;
     let jq = version("jq")?;
-    let curl = curl.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let curl = curl
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(format!("{curl}, {jq}"))
 }
 
