@@ -2,7 +2,9 @@
 //! process, with the system allocator (no counting allocator here: it
 //! would slow the parsers that allocate most). Run by the main bench
 //! binary's parse section (`cargo bench -p connecty-bench --bench parse`),
-//! which renders the table; alone it prints the figures as JSON.
+//! which renders the table; alone it prints the figures as JSON. Under
+//! `cargo test` (no `--bench` argument) it is a smoke test: one small body,
+//! one call per parser.
 //!
 //! Protocol, per body size: several rounds; in each round every parser is
 //! called `calls_per_round` times, interleaved (call i of every parser,
@@ -18,10 +20,14 @@ use std::time::{Duration, Instant};
 use common::data;
 
 fn main() {
-    let (quick, json) = common::args();
-    let rounds = if quick { 3 } else { 5 };
+    let args = common::args();
+    let rounds = match (args.smoke, args.quick) {
+        (true, _) => 1,
+        (false, true) => 3,
+        (false, false) => 5,
+    };
     let mut out = Vec::new();
-    for &(rows, calls) in data::parse_sizes(quick) {
+    for &(rows, calls) in common::sizes(&args) {
         let body = data::results_body(rows);
         let mut parsers = common::parsers(true);
         for p in parsers.iter_mut() {
@@ -75,5 +81,5 @@ fn main() {
             heap: Vec::new(),
         });
     }
-    common::write(&out, json.as_deref());
+    common::write(&out, args.json.as_deref());
 }

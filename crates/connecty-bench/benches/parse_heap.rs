@@ -16,9 +16,9 @@ use peak_alloc::PeakAlloc;
 static ALLOC: PeakAlloc = PeakAlloc;
 
 fn main() {
-    let (quick, json) = common::args();
+    let args = common::args();
     let mut out = Vec::new();
-    for &(rows, calls) in data::parse_sizes(quick) {
+    for &(rows, calls) in common::sizes(&args) {
         let body = data::results_body(rows);
         let mut heap = Vec::new();
         for mut p in common::parsers(false) {
@@ -59,5 +59,5 @@ fn main() {
             heap,
         });
     }
-    common::write(&out, json.as_deref());
+    common::write(&out, args.json.as_deref());
 }

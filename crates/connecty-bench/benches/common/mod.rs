@@ -222,17 +222,39 @@ pub fn parsers(floors: bool) -> Vec<Box<dyn Parser>> {
     v
 }
 
-/// `--quick` and `--json FILE` from the bench's arguments (cargo adds
-/// `--bench`, which is ignored).
-pub fn args() -> (bool, Option<String>) {
+/// How a bench binary was started.
+pub struct Args {
+    /// `--quick`: fewer sizes and rounds.
+    pub quick: bool,
+    /// `--json FILE`: where to write the figures.
+    pub json: Option<String>,
+    /// Started by `cargo test` (cargo passes `--bench` only under `cargo
+    /// bench`): one small body, one call per parser, as a smoke test that
+    /// every parser accepts the body; no figures worth keeping.
+    pub smoke: bool,
+}
+
+/// The bench's arguments.
+pub fn args() -> Args {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let json = args
-        .iter()
-        .position(|a| a == "--json")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
-    (quick, json)
+    Args {
+        quick: args.iter().any(|a| a == "--quick"),
+        json: args
+            .iter()
+            .position(|a| a == "--json")
+            .and_then(|i| args.get(i + 1))
+            .cloned(),
+        smoke: !args.iter().any(|a| a == "--bench"),
+    }
+}
+
+/// The sizes to measure: rows and timed calls per round.
+pub fn sizes(args: &Args) -> &'static [(usize, usize)] {
+    if args.smoke {
+        &[(200, 1)]
+    } else {
+        data::parse_sizes(args.quick)
+    }
 }
 
 /// Writes the figures as JSON to `path`, or prints them.
