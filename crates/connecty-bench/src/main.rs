@@ -1,14 +1,17 @@
 //! connecty's benchmarks. Every figure is a ratio against a baseline
 //! measured in the same run, because shared machines are noisy.
 //!
-//! `cargo xtask bench [--quick]` builds this in release mode and writes
-//! docs/benchmarks.md. `--only NAME[,NAME...]` runs some measurements:
+//! `cargo xtask bench [--quick]` builds this in the `bench` profile
+//! (release, thin LTO, one codegen unit) and writes docs/benchmarks.md.
+//! The parse section's timings run in a process of their own with the
+//! system allocator (`benches/parse.rs`); this binary's counting allocator
+//! serves the heap figures of the other sections. `--only NAME[,NAME...]` runs some measurements:
 //! parse, polling, transport, concurrency, compression, cli.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use peak_alloc::PeakAlloc;
 
@@ -25,28 +28,6 @@ mod transport;
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
-
-/// Median wall time of `runs` calls of `f` after one warm-up call.
-/// `setup` builds each call's input outside the timing.
-pub fn median<I, O>(
-    runs: usize,
-    mut setup: impl FnMut() -> I,
-    mut f: impl FnMut(I) -> O,
-) -> Duration {
-    drop(f(setup()));
-    let mut times: Vec<Duration> = (0..runs.max(1))
-        .map(|_| {
-            let input = setup();
-            let t = Instant::now();
-            let out = f(input);
-            let d = t.elapsed();
-            drop(out);
-            d
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
-}
 
 /// Bytes allocated and still live, and the peak since the last reset.
 pub fn heap() -> (usize, usize) {
@@ -141,10 +122,7 @@ fn main() {
     let started = Instant::now();
     let mut report = report::Report::new(quick);
     if wants("parse") {
-        guarded(&mut report, "parse", &[], |r| {
-            parse::run(r, quick);
-            Ok(())
-        });
+        guarded(&mut report, "parse", &[], |r| parse::run(r, quick));
     }
     if wants("polling") {
         guarded(&mut report, "polling", &[], |r| {
