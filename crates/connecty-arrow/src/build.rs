@@ -72,7 +72,7 @@ pub(crate) enum Builder {
     Float64(Prim<f64>),
     Timestamp(Prim<i64>),
     Date32(Prim<i32>),
-    Utf8(StringBuilder),
+    Utf8(StringBuilder, String),
     Json(StringBuilder),
 }
 
@@ -93,7 +93,10 @@ impl Builder {
             ColumnType::Float64 => Builder::Float64(Prim::new(rows)),
             ColumnType::Timestamp => Builder::Timestamp(Prim::new(rows)),
             ColumnType::Date32 => Builder::Date32(Prim::new(rows)),
-            ColumnType::Utf8 => Builder::Utf8(StringBuilder::with_capacity(rows, text_bytes)),
+            ColumnType::Utf8 => Builder::Utf8(
+                StringBuilder::with_capacity(rows, text_bytes),
+                String::new(),
+            ),
             ColumnType::Json => Builder::Json(StringBuilder::with_capacity(rows, text_bytes)),
         }
     }
@@ -109,7 +112,7 @@ impl Builder {
             Builder::Float64(_) => ColumnType::Float64,
             Builder::Timestamp(_) => ColumnType::Timestamp,
             Builder::Date32(_) => ColumnType::Date32,
-            Builder::Utf8(_) => ColumnType::Utf8,
+            Builder::Utf8(..) => ColumnType::Utf8,
             Builder::Json(_) => ColumnType::Json,
         }
     }
@@ -127,7 +130,7 @@ impl Builder {
             Builder::Decimal(p, _) => p.push_nulls(n),
             Builder::Float64(p) => p.push_nulls(n),
             Builder::Date32(p) => p.push_nulls(n),
-            Builder::Utf8(b) | Builder::Json(b) => {
+            Builder::Utf8(b, _) | Builder::Json(b) => {
                 for _ in 0..n {
                     b.append_null();
                 }
@@ -170,9 +173,12 @@ impl Builder {
                 let s = string(raw)?;
                 p.push(parse_date(&s).ok_or(Reject::Misfit)?);
             }
-            Builder::Utf8(b) => {
-                let s = string(raw)?;
-                append_text(b, &s)?;
+            Builder::Utf8(b, scratch) => {
+                if raw.as_bytes().first() != Some(&b'"') {
+                    return Err(Reject::Misfit);
+                }
+                let s = text::decode_with(raw, scratch).ok_or(Reject::Misfit)?;
+                append_text(b, s)?;
             }
             Builder::Json(b) => append_text(b, raw)?,
         }
@@ -197,7 +203,7 @@ impl Builder {
                 Arc::new(p.finish::<TimestampMicrosecondType>().with_timezone(UTC))
             }
             Builder::Date32(p) => Arc::new(p.finish::<Date32Type>()),
-            Builder::Utf8(mut b) | Builder::Json(mut b) => Arc::new(b.finish()),
+            Builder::Utf8(mut b, _) | Builder::Json(mut b) => Arc::new(b.finish()),
         })
     }
 }

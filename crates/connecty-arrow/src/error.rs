@@ -49,6 +49,7 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "parquet")]
     pub(crate) fn from_parquet(e: parquet::errors::ParquetError) -> Error {
         match e {
             parquet::errors::ParquetError::External(inner) => {

@@ -156,9 +156,11 @@ impl Summary {
 
     fn number_type(&self) -> ColumnType {
         let decimal = |scale: i64| {
-            (self.int_digits + scale <= DECIMAL_DIGITS)
-                .then(|| ColumnType::Decimal(scale as i8))
-                .unwrap_or(ColumnType::Json)
+            if self.int_digits + scale <= DECIMAL_DIGITS {
+                ColumnType::Decimal(scale as i8)
+            } else {
+                ColumnType::Json
+            }
         };
         if !self.any_fraction {
             if !self.not_i64 {

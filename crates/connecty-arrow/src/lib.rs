@@ -8,8 +8,9 @@
 //! [`DataFrame`](connecty_proto::DataFrame) (plus its
 //! [`Statistics`](connecty_proto::Statistics), when the answer has them)
 //! into one [`RecordBatch`](arrow_array::RecordBatch) with a type per
-//! column; [`write_ipc`], [`write_parquet`] and [`write`] put it in a file
-//! or any other [`std::io::Write`].
+//! column; [`write_ipc`], `write_parquet` and [`write`] put it in a file
+//! or any other [`std::io::Write`]. Parquet needs the default feature
+//! `parquet` (arrow-rs's parquet crate and the zstd C library).
 //!
 //! **What it is not:** a reader, or a general JSON-to-Arrow decoder
 //! (that is arrow-json). It knows one input, the dataframe connecty-proto
@@ -162,8 +163,13 @@ mod write;
 pub use convert::{META_NAME, META_OFFSET, OFFSET_NOT_KEPT, to_record_batch};
 pub use error::Error;
 pub use render::cell_json;
-pub use write::{FileFormat, UnknownFormat, parquet_properties, write, write_ipc, write_parquet};
+pub use write::{FileFormat, UnknownFormat, write, write_ipc};
+#[cfg(feature = "parquet")]
+pub use write::{parquet_properties, write_parquet};
 
-/// The arrow-rs and Parquet crates this one builds on, re-exported so that
-/// users name the same versions.
-pub use {arrow_array, arrow_schema, parquet};
+/// The parquet crate this one writes with (feature `parquet`).
+#[cfg(feature = "parquet")]
+pub use parquet;
+/// The arrow-rs crates this one builds on, re-exported so that users name
+/// the same versions.
+pub use {arrow_array, arrow_schema};

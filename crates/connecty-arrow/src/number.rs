@@ -176,7 +176,7 @@ impl<'a> Decimal<'a> {
 
     /// `value × 10^scale` as an `i128`, when it is an integer of at most
     /// 38 digits.
-    pub fn to_decimal(&self, scale: i64) -> Option<i128> {
+    pub fn to_decimal(self, scale: i64) -> Option<i128> {
         if !self.fits_decimal(scale) {
             return None;
         }

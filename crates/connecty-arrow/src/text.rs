@@ -21,6 +21,18 @@ pub(crate) fn decode(raw: &str) -> Option<Cow<'_, str>> {
     unescape(inner, &mut out).then_some(Cow::Owned(out))
 }
 
+/// [`decode`] into a buffer the caller reuses: the decoded text, borrowed
+/// from `raw` or from `scratch`.
+#[inline]
+pub(crate) fn decode_with<'a>(raw: &'a str, scratch: &'a mut String) -> Option<&'a str> {
+    let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+    if !inner.as_bytes().contains(&b'\\') {
+        return Some(inner);
+    }
+    scratch.clear();
+    unescape(inner, scratch).then_some(scratch.as_str())
+}
+
 fn hex4(b: &[u8]) -> Option<u32> {
     let s = std::str::from_utf8(b.get(..4)?).ok()?;
     u32::from_str_radix(s, 16).ok()

@@ -7,9 +7,12 @@ use std::str::FromStr;
 use arrow_array::RecordBatch;
 use arrow_ipc::writer::FileWriter;
 use connecty_proto::{DataFrame, Statistics};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+#[cfg(feature = "parquet")]
+use parquet::{
+    arrow::ArrowWriter,
+    basic::{Compression, ZstdLevel},
+    file::properties::WriterProperties,
+};
 
 use crate::{Error, to_record_batch};
 
@@ -74,6 +77,7 @@ impl FromStr for FileFormat {
     }
 }
 
+#[cfg(feature = "parquet")]
 /// The Parquet settings [`write_parquet`] uses: arrow-rs's defaults
 /// (dictionary encoding, page statistics, row groups of up to 1,048,576
 /// rows) with zstd level 1 for every column.
@@ -105,6 +109,7 @@ pub fn write_ipc<W: Write>(batch: &RecordBatch, out: W) -> Result<(), Error> {
     })
 }
 
+#[cfg(feature = "parquet")]
 /// Writes `batch` as a zstd-compressed Parquet file to `out` (with
 /// [`parquet_properties`]). Parquet buffers each row group and writes it
 /// whole, so `out` needs no buffering of its own.
@@ -168,7 +173,8 @@ impl<W: Write> Write for Watched<'_, W> {
 }
 
 /// Converts `df` (see [`to_record_batch`]) and writes it to `out` in
-/// `format`: what `connecty ask --format parquet|arrow` does.
+/// `format`: what `connecty ask --format parquet|arrow` does. Parquet
+/// needs the `parquet` feature (on by default).
 ///
 /// ```
 /// use connecty_arrow::FileFormat;
@@ -189,7 +195,13 @@ pub fn write<W: Write + Send>(
     let batch = to_record_batch(df, statistics)?;
     match format {
         FileFormat::ArrowIpc => write_ipc(&batch, out),
+        #[cfg(feature = "parquet")]
         FileFormat::Parquet => write_parquet(&batch, out),
+        #[cfg(not(feature = "parquet"))]
+        FileFormat::Parquet => Err(Error::Encode {
+            format,
+            message: "connecty-arrow was built without its `parquet` feature".into(),
+        }),
     }
 }
 

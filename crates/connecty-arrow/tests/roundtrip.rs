@@ -228,7 +228,7 @@ fn expected_type(flavor: Flavor, cells: &[&str]) -> Option<DataType> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
     fn random_frames_round_trip_cell_by_cell((flavors, text) in frame()) {
@@ -242,6 +242,11 @@ proptest! {
             }
         }
     }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn files_hold_the_same_batch((_flavors, text) in frame()) {

@@ -17,7 +17,6 @@
 #[path = "../../../fuzz/src/arrow.rs"]
 mod fuzz_arrow;
 #[path = "../../../fuzz/src/scenario.rs"]
-#[allow(dead_code)]
 mod scenario;
 #[path = "../../../fuzz/src/seeds.rs"]
 mod seeds;

@@ -54,18 +54,29 @@ fn timing_binary() -> Result<PathBuf, String> {
             .status()
             .map_err(|e| format!("running cargo: {e}"))?;
         if !status.success() {
-            return Err("`cargo build --release -p connecty-bench --bin arrow-timing` failed".into());
+            return Err(
+                "`cargo build --release -p connecty-bench --bin arrow-timing` failed".into(),
+            );
         }
     }
     if bin.exists() {
         Ok(bin)
     } else {
-        Err(format!("{} is missing; build it with `cargo build --release -p connecty-bench --bin arrow-timing`", bin.display()))
+        Err(format!(
+            "{} is missing; build it with `cargo build --release -p connecty-bench --bin arrow-timing`",
+            bin.display()
+        ))
     }
 }
 
 /// Per-run `(connecty, baseline)` times in seconds from the timing binary.
-fn timings(bin: &Path, what: &str, rows: usize, k: usize, runs: usize) -> Result<Vec<(f64, f64)>, String> {
+fn timings(
+    bin: &Path,
+    what: &str,
+    rows: usize,
+    k: usize,
+    runs: usize,
+) -> Result<Vec<(f64, f64)>, String> {
     let out = Command::new(bin)
         .args([what, &rows.to_string(), &k.to_string(), &runs.to_string()])
         .stderr(Stdio::inherit())

@@ -58,7 +58,9 @@ impl Inputs {
             .map_err(|e| e.to_string())?;
         let mut at = 0;
         while at < rows_text.len() {
-            let n = decoder.decode(&rows_text[at..]).map_err(|e| e.to_string())?;
+            let n = decoder
+                .decode(&rows_text[at..])
+                .map_err(|e| e.to_string())?;
             if n == 0 {
                 break;
             }
