@@ -12,7 +12,7 @@ use arrow_buffer::{ArrowNativeType, BooleanBufferBuilder, NullBufferBuilder, Sca
 use arrow_schema::ArrowError;
 
 use crate::infer::{ColumnType, UTC};
-use crate::number::{DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64};
+use crate::number::{DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64, short_exact_f64};
 use crate::temporal::{parse_date, parse_timestamp};
 use crate::text;
 
@@ -161,10 +161,13 @@ impl Builder {
                 let d = number(raw)?;
                 p.push(d.to_decimal(i64::from(*scale)).ok_or(Reject::Misfit)?);
             }
-            Builder::Float64(p) => {
-                let d = number(raw)?;
-                p.push(exact_f64(raw, &d).ok_or(Reject::Misfit)?);
-            }
+            Builder::Float64(p) => match short_exact_f64(raw) {
+                Some(v) => p.push(v),
+                None => {
+                    let d = number(raw)?;
+                    p.push(exact_f64(raw, &d).ok_or(Reject::Misfit)?);
+                }
+            },
             Builder::Timestamp(p) => {
                 let s = string(raw)?;
                 p.push(parse_timestamp(&s).ok_or(Reject::Misfit)?);

@@ -11,6 +11,7 @@ use connecty_proto::{DataFrame, Statistics};
 
 use crate::Error;
 use crate::build::{Builder, Reject};
+use crate::cells::Cells;
 use crate::infer::{ColumnType, Summary};
 use crate::temporal::{parse_date, parse_timestamp};
 
@@ -54,9 +55,26 @@ pub fn to_record_batch(
         .collect();
     let mut builders: Vec<Builder> = (0..df.width()).map(|_| Builder::Null(0)).collect();
     let mut settled = vec![false; df.width()];
-    for (r, row) in df.rows().enumerate() {
-        for ((c, cell), b) in row.cells().enumerate().zip(builders.iter_mut()) {
-            match b.push(cell.raw()) {
+    // One pass over the frame's text; the cell accessors if it ever fails.
+    let mut walk = if df.width() > 0 {
+        Cells::new(df.raw_json())
+    } else {
+        None
+    };
+    let mut row: Vec<&str> = Vec::with_capacity(df.width());
+    for r in 0..rows {
+        let walked = walk
+            .as_mut()
+            .is_some_and(|w| w.next_row(&mut row) == Some(true) && row.len() == df.width());
+        if !walked {
+            walk = None;
+            row.clear();
+            if let Some(x) = df.row(r) {
+                row.extend(x.cells().map(|cell| cell.raw()));
+            }
+        }
+        for ((c, raw), b) in row.iter().enumerate().zip(builders.iter_mut()) {
+            match b.push(raw) {
                 Ok(()) => {}
                 Err(Reject::TooLarge) => return Err(too_large(c, &names[c])),
                 Err(Reject::Misfit) => {

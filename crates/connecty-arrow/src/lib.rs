@@ -141,8 +141,10 @@
 //!
 //! ## Speed
 //!
-//! Conversion reads the dataframe row by row, once: each column starts
-//! with the type its first non-null cell suggests and fills it directly.
+//! Conversion reads the dataframe's text row by row, once (a walk that
+//! only finds where each already-validated value ends, skipping string
+//! contents with `memchr`): each column starts with the type its first
+//! non-null cell suggests and fills it directly from the cell's text.
 //! Only a column whose later cell does not fit reads its cells again, once,
 //! to decide its type from all of them. `cargo xtask bench` compares it
 //! with arrow-json (docs/benchmarks.md, "Arrow").
@@ -151,6 +153,7 @@
 #![deny(missing_docs)]
 
 mod build;
+mod cells;
 mod convert;
 mod error;
 mod infer;

@@ -264,6 +264,30 @@ pub(crate) fn exact_f64(text: &str, d: &Decimal<'_>) -> Option<f64> {
     back.same_value(d).then_some(v)
 }
 
+/// [`exact_f64`] for the common short number without an exponent
+/// (`1234.56`, `-0.5`): at most 15 digits and 17 characters, so it is
+/// exact in the normal range without taking the number apart. `None`
+/// when the text needs the full test.
+#[inline]
+pub(crate) fn short_exact_f64(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    if b.len() > 17 {
+        return None;
+    }
+    let mut digits = 0;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'-' | b'.' => {}
+            _ => return None,
+        }
+    }
+    if digits > 15 {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// The JSON text of a `Decimal128` value at `scale`, without exponent
 /// (`-12.50` for -1250 at scale 2).
 pub(crate) fn decimal_text(v: i128, scale: i64) -> String {
@@ -352,6 +376,18 @@ mod tests {
             assert!(exact_f64(t, &d(t)).is_none(), "{t}");
         }
         assert!(exact_f64("-0.0", &d("-0.0")).unwrap().is_sign_negative());
+        for t in [
+            "0.1",
+            "-1234.56",
+            "123456789012345",
+            "0.00000000000001",
+            "-0.0",
+        ] {
+            assert_eq!(short_exact_f64(t), exact_f64(t, &d(t)), "{t}");
+        }
+        for t in ["1e5", "1234567890123456", "0.000000000000001234"] {
+            assert_eq!(short_exact_f64(t), None, "{t}");
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use connecty_arrow::arrow_array::RecordBatch;
+use connecty_arrow::arrow_array::{Array, RecordBatch};
+use connecty_arrow::arrow_schema::{DataType, Field, Schema};
 use connecty_arrow::parquet::arrow::ArrowWriter;
 use connecty_proto::DataFrame;
 
@@ -35,7 +36,23 @@ impl Inputs {
             rows_text.extend_from_slice(b"]\n");
         }
         let ours = connecty_arrow::to_record_batch(&df, None).map_err(|e| e.to_string())?;
-        let schema = ours.schema();
+        // The same schema, except that the timestamp's zone is written as
+        // the offset "+00:00": arrow-json knows "UTC" by name only with
+        // arrow-array's chrono-tz feature (the whole tz database). The
+        // instants are the same.
+        let fields: Vec<Field> = ours
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Timestamp(unit, Some(_)) => f
+                    .as_ref()
+                    .clone()
+                    .with_data_type(DataType::Timestamp(*unit, Some("+00:00".into()))),
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
         let inputs = Inputs {
             body,
             rows_text,
@@ -43,7 +60,11 @@ impl Inputs {
             rows,
         };
         let theirs = inputs.arrow_json(inputs.rows_text.clone())?;
-        if theirs.columns() != ours.columns() {
+        let same = theirs.columns().iter().zip(ours.columns()).all(|(a, b)| {
+            let (a, b) = (a.to_data(), b.to_data());
+            a.buffers() == b.buffers() && a.nulls() == b.nulls() && a.len() == b.len()
+        });
+        if !same || theirs.num_columns() != ours.num_columns() {
             return Err("arrow-json and connecty-arrow decoded different columns".into());
         }
         Ok(inputs)

@@ -5,7 +5,8 @@
 //!
 //! `arrow-timing convert|parquet ROWS ITERATIONS RUNS` prints one line per
 //! run: `<connecty ns> <baseline ns>`, each the median of ITERATIONS calls,
-//! the two sides taking turns call by call.
+//! the two sides taking turns call by call. `split` (a diagnostic) prints
+//! connecty's parse and conversion times instead.
 
 #![forbid(unsafe_code)]
 
@@ -51,6 +52,14 @@ fn run(args: &[String]) -> Result<(), String> {
                         let text = inputs.rows_text.clone();
                         timed(|| inputs.arrow_json(text))?
                     }
+                    // Diagnostic: connecty's two halves, parse then convert.
+                    ("split", 0) => {
+                        let body = inputs.body.clone();
+                        timed(|| arrow_work::frame(body))?
+                    }
+                    ("split", _) => timed(|| {
+                        connecty_arrow::to_record_batch(&df, None).map_err(|e| e.to_string())
+                    })?,
                     ("parquet", 0) => timed(|| arrow_work::connecty_parquet(&df))?,
                     ("parquet", _) => timed(|| arrow_work::arrow_writer(&prebuilt))?,
                     _ => return Err(format!("unknown workload {what:?}")),
