@@ -8,7 +8,7 @@
 //! [`DataFrame`](connecty_proto::DataFrame) (plus its
 //! [`Statistics`](connecty_proto::Statistics), when the answer has them)
 //! into one [`RecordBatch`](arrow_array::RecordBatch) with a type per
-//! column; [`write_ipc`], `write_parquet` and [`write`] put it in a file
+//! column; [`write_ipc`], `write_parquet` and [`write()`] put it in a file
 //! or any other [`std::io::Write`]. Parquet needs the default feature
 //! `parquet` (arrow-rs's parquet crate and the zstd C library).
 //!
