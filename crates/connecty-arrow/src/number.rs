@@ -77,8 +77,10 @@ impl<'a> Decimal<'a> {
             };
             let s = i;
             while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
-                written_exp =
-                    (written_exp * 10 + i64::from(d - b'0')).min(1_000_000_000_000_000_000);
+                written_exp = written_exp
+                    .saturating_mul(10)
+                    .saturating_add(i64::from(d - b'0'))
+                    .min(1_000_000_000_000_000_000);
                 i += 1;
             }
             if i == s {
@@ -338,6 +340,11 @@ mod tests {
         assert_eq!((x.min_scale(), x.integer_spelled), (7, false));
         assert!(d("-0").is_zero() && d("0.000e5").is_zero());
         assert!(d("12").integer_spelled);
+        // Found by the `arrow` fuzz target: a 20-digit exponent overflowed.
+        let x = d("-123E567890123456789012345");
+        assert_eq!(x.int_digits(), 1_000_000_000_000_000_003);
+        assert!(!x.fits_decimal(0));
+        assert!(exact_f64("1e-567890123456789012345", &d("1e-567890123456789012345")).is_none());
         for bad in ["", "-", "01", "1.", ".5", "1e", "+1", "1x", "NaN"] {
             assert!(Decimal::parse(bad).is_none(), "{bad}");
         }
