@@ -6,7 +6,7 @@
 //! The parse section's timings run in a process of their own with the
 //! system allocator (`benches/parse.rs`); this binary's counting allocator
 //! serves the heap figures of the other sections. `--only NAME[,NAME...]` runs some measurements:
-//! parse, polling, transport, concurrency, compression, cli.
+//! parse, polling, transport, concurrency, compression, cli, arrow.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use peak_alloc::PeakAlloc;
 
+mod arrow;
 mod cli;
 mod compression;
 mod concurrency;
@@ -40,17 +41,18 @@ pub fn reset_peak() {
 }
 
 /// The measurements, in the order they run; `--only` picks some by name.
-const MEASUREMENTS: [&str; 6] = [
+const MEASUREMENTS: [&str; 7] = [
     "parse",
     "polling",
     "transport",
     "concurrency",
     "compression",
     "cli",
+    "arrow",
 ];
 
 const USAGE: &str = "usage: connecty-bench [--quick] [--out FILE] [--only NAME[,NAME...]]
-names: parse, polling, transport, concurrency, compression, cli";
+names: parse, polling, transport, concurrency, compression, cli, arrow";
 
 /// Runs one measurement; an error or a panic becomes a note in the report.
 /// `targets` are the measurement's targets, recorded as not measured when
@@ -143,6 +145,11 @@ fn main() {
             &[concurrency::target_name(n)],
             |r| concurrency::run(r, quick),
         );
+    }
+    if wants("arrow") {
+        guarded(&mut report, "arrow", &arrow::target_names(quick), |r| {
+            arrow::run(r, quick)
+        });
     }
     // Compression and the CLI share one emulator with a large `events`
     // table (building it takes a moment).
