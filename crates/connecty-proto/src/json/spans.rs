@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+/// The text of a span the scanner accepted (valid UTF-8 by construction;
 /// anything else, which would be a bug, reads as empty).
 #[inline]
 pub(crate) fn text_of(b: &[u8]) -> &str {

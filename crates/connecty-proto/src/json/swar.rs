@@ -117,8 +117,6 @@ pub(super) fn skip_plain(b: &[u8], mut i: usize, high: &mut u64) -> usize {
     i
 }
 
-/// The text of a span the scanner accepted (valid UTF-8 by construction;
-
 #[cfg(test)]
 mod tests {
     use super::*;
