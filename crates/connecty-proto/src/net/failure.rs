@@ -60,7 +60,7 @@ impl CertificateProblem {
     }
 
     /// What the user can do about it, when there is something. The advice
-    /// lives with every other hint, in [`crate::hint`]: this is
+    /// lives with every other hint (`connecty-proto/src/hint.rs`): this is
     /// [`Hint::for_certificate`].
     pub fn hint(self) -> Option<Hint> {
         Hint::for_certificate(self)
