@@ -85,12 +85,22 @@ impl<'a> de::Deserializer<'a> for RowDeserializer<'a> {
     }
 }
 
-fn cell_error(row: &Row<'_>, col: usize, e: serde_json::Error) -> RowError {
-    RowError {
+/// Deserialises the cell at `*col` of `row` with `seed` and moves `col` on;
+/// a failure names the row and the column.
+fn next_cell<'a, S: DeserializeSeed<'a>>(
+    row: &Row<'a>,
+    col: &mut usize,
+    seed: S,
+) -> Result<S::Value, RowError> {
+    let at = *col;
+    *col += 1;
+    let cell = row.df.cell_unchecked(row.index + 1, at);
+    let mut d = serde_json::Deserializer::from_str(cell.raw);
+    seed.deserialize(&mut d).map_err(|e| RowError {
         row: row.index,
-        column: row.df.columns.get(col).cloned(),
+        column: row.df.columns.get(at).cloned(),
         message: e.to_string(),
-    }
+    })
 }
 
 struct RowMap<'a> {
@@ -114,12 +124,7 @@ impl<'a> MapAccess<'a> for RowMap<'a> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, RowError> {
-        let col = self.col;
-        self.col += 1;
-        let cell = self.row.df.cell_unchecked(self.row.index + 1, col);
-        let mut d = serde_json::Deserializer::from_str(cell.raw);
-        seed.deserialize(&mut d)
-            .map_err(|e| cell_error(&self.row, col, e))
+        next_cell(&self.row, &mut self.col, seed)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -142,13 +147,7 @@ impl<'a> SeqAccess<'a> for RowSeq<'a> {
         if self.col >= self.row.df.width() {
             return Ok(None);
         }
-        let col = self.col;
-        self.col += 1;
-        let cell = self.row.df.cell_unchecked(self.row.index + 1, col);
-        let mut d = serde_json::Deserializer::from_str(cell.raw);
-        seed.deserialize(&mut d)
-            .map(Some)
-            .map_err(|e| cell_error(&self.row, col, e))
+        next_cell(&self.row, &mut self.col, seed).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {

@@ -62,26 +62,8 @@ impl DataFrame {
                                 format!("$.results.dataframe[{row}][{}]", cells.len() - 1 - before),
                             )
                         })?;
-                        match s.peek() {
-                            Some(b',') => s.pos += 1,
-                            Some(b']') => {
-                                s.pos += 1;
-                                break;
-                            }
-                            None => {
-                                return Err(FrameError {
-                                    at: s.pos,
-                                    path: row_path(),
-                                    message: "unexpected end of JSON".into(),
-                                });
-                            }
-                            _ => {
-                                return Err(FrameError {
-                                    at: s.pos,
-                                    path: row_path(),
-                                    message: "',' or ']' expected".into(),
-                                });
-                            }
+                        if closed(s, row_path, "',' or ']' expected")? {
+                            break;
                         }
                     }
                 }
@@ -102,26 +84,12 @@ impl DataFrame {
                     _ => {}
                 }
                 row += 1;
-                match s.peek() {
-                    Some(b',') => s.pos += 1,
-                    Some(b']') => {
-                        s.pos += 1;
-                        break;
-                    }
-                    None => {
-                        return Err(FrameError {
-                            at: s.pos,
-                            path: "$.results.dataframe".into(),
-                            message: "unexpected end of JSON".into(),
-                        });
-                    }
-                    _ => {
-                        return Err(FrameError {
-                            at: s.pos,
-                            path: "$.results.dataframe".into(),
-                            message: "',' or ']' expected between rows".into(),
-                        });
-                    }
+                if closed(
+                    s,
+                    || "$.results.dataframe".into(),
+                    "',' or ']' expected between rows",
+                )? {
+                    break;
                 }
             }
         }
@@ -137,6 +105,29 @@ impl DataFrame {
             cells,
         })
     }
+}
+
+/// After an item of an array: consumes a `,` (`false`, more follow) or the
+/// closing `]` (`true`); anything else is an error at `path`.
+#[inline]
+fn closed(
+    s: &mut Scanner<'_>,
+    path: impl FnOnce() -> String,
+    expected: &str,
+) -> Result<bool, FrameError> {
+    let message = match s.peek() {
+        Some(c @ (b',' | b']')) => {
+            s.pos += 1;
+            return Ok(c == b']');
+        }
+        None => "unexpected end of JSON",
+        _ => expected,
+    };
+    Err(FrameError {
+        at: s.pos,
+        path: path(),
+        message: message.into(),
+    })
 }
 
 fn ordinal(row: usize) -> String {
