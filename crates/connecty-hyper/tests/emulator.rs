@@ -6,6 +6,7 @@ use std::time::Duration;
 use connecty_hyper::connecty_proto::State;
 use connecty_hyper::{ClientBuilder, Error, IncludeSet, WaitOptions};
 use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_testkit::progress::record_states;
 
 fn quick() -> Schedule {
     Schedule {
@@ -25,15 +26,7 @@ async fn asks_the_reference_question_and_gets_typed_results() {
         .build()
         .unwrap();
     client.health().await.unwrap();
-    let states = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = std::sync::Arc::clone(&states);
-    let options = WaitOptions::new()
-        .include(IncludeSet::ALL)
-        .on_progress(move |e| {
-            if let connecty_hyper::connecty_proto::Event::StateChanged { state, .. } = e {
-                seen.lock().unwrap().push(state.clone());
-            }
-        });
+    let (options, states) = record_states(WaitOptions::new().include(IncludeSet::ALL));
     let answer = client
         .ask_and_wait(
             13,

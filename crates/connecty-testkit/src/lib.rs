@@ -48,6 +48,7 @@ pub mod fixture;
 pub mod logs;
 pub mod mock;
 pub mod net;
+pub mod progress;
 #[cfg(feature = "real")]
 pub mod real;
 pub mod scripted;

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_testkit::progress::record_states;
 use connecty_ureq::connecty_proto::State;
 use connecty_ureq::{ClientBuilder, Error, IncludeSet, WaitOptions};
 
@@ -34,15 +35,7 @@ fn started() -> (
 fn asks_the_reference_question_and_gets_typed_results() {
     let (emu, client) = started();
     client.health().unwrap();
-    let states = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = std::sync::Arc::clone(&states);
-    let options = WaitOptions::new()
-        .include(IncludeSet::ALL)
-        .on_progress(move |e| {
-            if let connecty_ureq::connecty_proto::Event::StateChanged { state, .. } = e {
-                seen.lock().unwrap().push(state.clone());
-            }
-        });
+    let (options, states) = record_states(WaitOptions::new().include(IncludeSet::ALL));
     let answer = client
         .ask_and_wait(
             13,
