@@ -67,17 +67,22 @@ fn wall() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// A blocking transport over `api` whose token exchange takes `delay` (a
+/// real sleep), so that threads really overlap while it runs.
+fn slow_token_exchange(api: &Arc<Api>, delay: Duration) -> impl BlockingTransport + use<> {
+    let a = Arc::clone(api);
+    FnTransport::new(Instant::now(), wall(), move |req| {
+        if req.uri().path() == "/v1/auth/token" {
+            std::thread::sleep(delay);
+        }
+        Ok(a.answer(&req))
+    })
+}
+
 #[test]
 fn blocking_threads_share_one_token_exchange() {
     let api = Arc::new(Api::default());
-    let a = Arc::clone(&api);
-    let t = FnTransport::new(Instant::now(), wall(), move |req| {
-        // Slow the exchange down so the threads really overlap.
-        if req.uri().path() == "/v1/auth/token" {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(a.answer(&req))
-    });
+    let t = slow_token_exchange(&api, Duration::from_millis(50));
     let client = BlockingClient::new(t, config());
     let handles: Vec<_> = (0..8)
         .map(|_| {
@@ -98,13 +103,7 @@ fn blocking_bad_credentials_fail_every_waiter_with_one_exchange() {
         refuse: true,
         ..Default::default()
     });
-    let a = Arc::clone(&api);
-    let t = FnTransport::new(Instant::now(), wall(), move |req| {
-        if req.uri().path() == "/v1/auth/token" {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(a.answer(&req))
-    });
+    let t = slow_token_exchange(&api, Duration::from_millis(100));
     let client = BlockingClient::new(t, config());
     let handles: Vec<_> = (0..4)
         .map(|_| {
