@@ -18,11 +18,7 @@ fn quick() -> Schedule {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asks_the_reference_question_and_gets_typed_results() {
     let emu = Emulator::builder().schedule(quick()).start().unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     client.health().await.unwrap();
@@ -62,11 +58,7 @@ async fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
         })
         .start()
         .unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     let answer = client
@@ -86,11 +78,7 @@ async fn an_unknown_question_fails_with_the_emulators_reason() {
         .schedule(Schedule::IMMEDIATE)
         .start()
         .unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     match client

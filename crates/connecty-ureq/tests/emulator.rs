@@ -21,11 +21,7 @@ fn started() -> (
     connecty_ureq::Client,
 ) {
     let emu = Emulator::builder().schedule(quick()).start().unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     (emu, client)
@@ -70,11 +66,7 @@ fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
         })
         .start()
         .unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     let answer = client
@@ -93,11 +85,7 @@ fn an_unknown_question_fails_with_the_emulators_reason() {
         .schedule(Schedule::IMMEDIATE)
         .start()
         .unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     match client.ask_and_wait(13, "what is the meaning of life", &WaitOptions::new()) {
