@@ -133,6 +133,16 @@ struct Yielding {
     elapsed: Mutex<Duration>,
 }
 
+/// An async client over `api` whose every request yields once.
+fn yielding_client(api: &Arc<Api>) -> AsyncClient<Yielding> {
+    let t = Yielding {
+        api: Arc::clone(api),
+        start: Instant::now(),
+        elapsed: Mutex::new(Duration::ZERO),
+    };
+    AsyncClient::new(t, config())
+}
+
 struct YieldOnce(bool);
 impl Future for YieldOnce {
     type Output = ();
@@ -199,12 +209,7 @@ fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
 #[test]
 fn fifty_concurrent_async_questions_make_one_token_request() {
     let api = Arc::new(Api::default());
-    let t = Yielding {
-        api: Arc::clone(&api),
-        start: Instant::now(),
-        elapsed: Mutex::new(Duration::ZERO),
-    };
-    let client = AsyncClient::new(t, config());
+    let client = yielding_client(&api);
     let opts = WaitOptions::new();
     let futs: Vec<_> = (0..50)
         .map(|_| client.ask_and_wait(13, "q", &opts))
@@ -218,12 +223,7 @@ fn fifty_concurrent_async_questions_make_one_token_request() {
 #[test]
 fn a_dropped_exchange_leader_does_not_block_others() {
     let api = Arc::new(Api::default());
-    let t = Yielding {
-        api: Arc::clone(&api),
-        start: Instant::now(),
-        elapsed: Mutex::new(Duration::ZERO),
-    };
-    let client = AsyncClient::new(t, config());
+    let client = yielding_client(&api);
     let mut cx = Context::from_waker(Waker::noop());
     {
         // Start an exchange and drop it half-way.
