@@ -16,20 +16,6 @@ pub mod parsers;
 pub mod scenario;
 pub mod seeds;
 
-/// The fuzz targets, by name, with the function each runs.
-pub const TARGETS: [(&str, fn(&[u8])); 10] = [
-    ("results_body", parsers::results_body),
-    ("token", parsers::token),
-    ("ask", parsers::ask),
-    ("health", parsers::health),
-    ("dataframe", parsers::dataframe),
-    ("statistics", parsers::statistics),
-    ("caller_input", parsers::caller_input),
-    ("machine", machine_bytes),
-    ("client", client_bytes),
-    ("arrow", arrow::convert),
-];
-
 /// The `machine` target: decodes a scenario and drives one operation.
 pub fn machine_bytes(data: &[u8]) {
     machine::run_operation(&scenario::decode(data));

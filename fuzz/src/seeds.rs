@@ -17,7 +17,8 @@ use serde_json::value::RawValue;
 
 use super::scenario::{self, CallKind, RETRY_AFTERS, Reply, STATUSES, Scenario};
 
-/// Every target, in the order the fuzz command runs them.
+/// Every target, in the order the fuzz command runs them (the `[[bin]]`
+/// names of `fuzz/Cargo.toml`, which `cargo xtask fuzz` reads).
 pub const TARGETS: [&str; 10] = [
     "results_body",
     "token",

@@ -15,19 +15,37 @@ use std::time::Instant;
 
 use crate::{cargo, root, run};
 
-/// The fuzz targets, in the order they run (`fuzz/fuzz_targets/*.rs`).
-pub const TARGETS: [&str; 10] = [
-    "results_body",
-    "token",
-    "ask",
-    "health",
-    "dataframe",
-    "statistics",
-    "caller_input",
-    "machine",
-    "client",
-    "arrow",
-];
+/// The fuzz targets, in the order they run: the `[[bin]]` names of
+/// `fuzz/Cargo.toml`, which is their one list (the fuzz crate's
+/// `TARGETS` pairs each with its function).
+pub fn targets() -> Result<Vec<String>, String> {
+    let path = root().join("fuzz/Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let names = bin_names(&text);
+    if names.is_empty() {
+        return Err(format!("{} names no [[bin]] target", path.display()));
+    }
+    Ok(names)
+}
+
+/// The `name` of every `[[bin]]` table of a Cargo manifest, in order.
+fn bin_names(manifest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_bin = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if let Some(value) = line.strip_prefix("name").map(str::trim_start)
+            && in_bin
+            && let Some(value) = value.strip_prefix('=')
+        {
+            names.push(value.trim().trim_matches('"').to_string());
+            in_bin = false;
+        }
+    }
+    names
+}
 
 struct Options {
     seconds: u64,
@@ -60,10 +78,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--target" => {
                 let t = value("--target")?;
-                if !TARGETS.contains(&t.as_str()) {
+                let known = targets()?;
+                if !known.contains(&t) {
                     return Err(format!(
                         "no fuzz target {t:?}; the targets are {}",
-                        TARGETS.join(", ")
+                        known.join(", ")
                     ));
                 }
                 o.target = Some(t);
@@ -371,9 +390,10 @@ fn show(n: Option<u64>) -> String {
 /// `cargo xtask fuzz --seconds N [--target NAME] [--jobs N] [--soak]`.
 pub fn fuzz(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
+    let all = targets()?;
     let targets: Vec<&str> = match &o.target {
-        Some(t) => TARGETS.iter().copied().filter(|x| x == t).collect(),
-        None => TARGETS.to_vec(),
+        Some(t) => all.iter().map(String::as_str).filter(|x| x == t).collect(),
+        None => all.iter().map(String::as_str).collect(),
     };
     let (engine, figures) = if o.soak {
         ("proptest soak", soak(&o, &targets)?)
@@ -438,5 +458,19 @@ pub fn fuzz(args: &[String]) -> Result<(), String> {
             failed.len(),
             failed.join(", ")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_targets_are_the_fuzz_crates_bins_in_order() {
+        let manifest = "[package]\nname = \"connecty-fuzz\"\n\n[[bin]]\nname = \"token\"\npath = \"a.rs\"\n\n[dependencies]\nname = \"no\"\n\n[[bin]]\nname = \"ask\"\n";
+        assert_eq!(bin_names(manifest), ["token", "ask"]);
+        let real = targets().unwrap();
+        assert_eq!(real.first().map(String::as_str), Some("results_body"));
+        assert!(real.iter().any(|t| t == "machine"), "{real:?}");
     }
 }

@@ -57,3 +57,28 @@ pub fn default_threads() -> usize {
         .map_or(2, |n| n.get() * 2)
         .clamp(2, 8)
 }
+
+/// The Rust code blocks of README.md and docs/*.md, compiled (and run,
+/// unless marked `no_run`) by `cargo test --doc -p connecty-conformance`:
+/// this crate sees both transports and the testkit, as an app and its tests
+/// do. A block that is not Rust a user could write is marked `text`.
+#[cfg(doctest)]
+mod documentation {
+    #[doc = include_str!("../../../README.md")]
+    struct Readme;
+
+    #[doc = include_str!("../../../docs/architecture.md")]
+    struct Architecture;
+
+    #[doc = include_str!("../../../docs/fixtures.md")]
+    struct Fixtures;
+
+    #[doc = include_str!("../../../docs/security.md")]
+    struct Security;
+
+    #[doc = include_str!("../../../docs/dependencies.md")]
+    struct Dependencies;
+
+    #[doc = include_str!("../../../docs/benchmarks.md")]
+    struct Benchmarks;
+}

@@ -178,6 +178,14 @@ fn both(
     out
 }
 
+/// Both transports fail with a `kind` transport error, in time.
+fn both_fail_in_time(base: &str, kind: TransportErrorKind) {
+    for (name, r, d) in both(base) {
+        assert_eq!(transport_kind(&r), Some(kind), "{name}: {r:?}");
+        assert!(in_time(d), "{name} took {d:?}");
+    }
+}
+
 /// Both attempts within the timeouts: 2 x request timeout plus slack.
 fn in_time(d: Duration) -> bool {
     d < 2 * TIMEOUT + Duration::from_secs(2)
@@ -198,14 +206,7 @@ fn a_declared_ten_gigabyte_body_is_refused_before_reading() {
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10737418240\r\n\r\n{\"state\":");
         thread::sleep(Duration::from_secs(3));
     }));
-    for (name, r, d) in both(&base) {
-        assert_eq!(
-            transport_kind(&r),
-            Some(TransportErrorKind::BodyTooLarge),
-            "{name}: {r:?}"
-        );
-        assert!(in_time(d), "{name} took {d:?}");
-    }
+    both_fail_in_time(&base, TransportErrorKind::BodyTooLarge);
 }
 
 #[test]
@@ -223,14 +224,7 @@ fn an_endless_chunked_body_stops_at_the_limit() {
             counter.fetch_add(64 * 1024, Ordering::SeqCst);
         }
     }));
-    for (name, r, d) in both(&base) {
-        assert_eq!(
-            transport_kind(&r),
-            Some(TransportErrorKind::BodyTooLarge),
-            "{name}: {r:?}"
-        );
-        assert!(in_time(d), "{name} took {d:?}");
-    }
+    both_fail_in_time(&base, TransportErrorKind::BodyTooLarge);
     // The client stopped reading long before the server's 128 MiB (two runs).
     assert!(
         sent.load(Ordering::SeqCst) < 64 * 1024 * 1024,
@@ -252,14 +246,7 @@ fn a_body_trickling_one_byte_a_second_times_out() {
             thread::sleep(Duration::from_secs(1));
         }
     }));
-    for (name, r, d) in both(&base) {
-        assert_eq!(
-            transport_kind(&r),
-            Some(TransportErrorKind::Timeout),
-            "{name}: {r:?}"
-        );
-        assert!(in_time(d), "{name} took {d:?}");
-    }
+    both_fail_in_time(&base, TransportErrorKind::Timeout);
 }
 
 #[test]

@@ -6,8 +6,6 @@
 //! One test in its own binary: the subscriber is process-global.
 
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use connecty_proto::{
@@ -15,57 +13,13 @@ use connecty_proto::{
     WaitOptions,
 };
 use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_testkit::logs::LogCapture;
 
 const SECRET: &str = "audit-secret-5b1d9e";
 const WRONG_SECRET: &str = "audit-wrong-secret-0c4f";
 /// Fixture credentials and token prefix (crates/connecty-testkit/fixtures).
 const FIXTURE_SECRET: &str = "connecty-test-secret";
 const FIXTURE_TOKEN: &str = "conformance-token";
-
-/// Records every span, field and event as text.
-struct Capture {
-    lines: Arc<Mutex<Vec<String>>>,
-    ids: AtomicU64,
-}
-
-struct Fields(String);
-
-impl tracing::field::Visit for Fields {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn Debug) {
-        self.0.push_str(&format!("{}={:?} ", field.name(), value));
-    }
-}
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut f = Fields(String::new());
-        span.record(&mut f);
-        self.lines
-            .lock()
-            .unwrap()
-            .push(format!("span {} {}", span.metadata().name(), f.0));
-        tracing::span::Id::from_u64(self.ids.fetch_add(1, Ordering::SeqCst) + 1)
-    }
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut f = Fields(String::new());
-        values.record(&mut f);
-        self.lines.lock().unwrap().push(format!("record {}", f.0));
-    }
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut f = Fields(String::new());
-        event.record(&mut f);
-        self.lines
-            .lock()
-            .unwrap()
-            .push(format!("event {} {}", event.metadata().target(), f.0));
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
 
 #[derive(Default)]
 struct Audit {
@@ -103,12 +57,9 @@ fn slow() -> Schedule {
 
 #[test]
 fn no_secret_or_token_reaches_logs_errors_or_debug() {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    tracing::subscriber::set_global_default(Capture {
-        lines: Arc::clone(&lines),
-        ids: AtomicU64::new(0),
-    })
-    .unwrap();
+    let capture = LogCapture::new();
+    let lines = capture.lines();
+    tracing::subscriber::set_global_default(capture).unwrap();
     let mut audit = Audit {
         texts: Vec::new(),
         secrets: vec![

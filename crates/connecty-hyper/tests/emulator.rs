@@ -6,6 +6,7 @@ use std::time::Duration;
 use connecty_hyper::connecty_proto::State;
 use connecty_hyper::{ClientBuilder, Error, IncludeSet, WaitOptions};
 use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_testkit::progress::record_states;
 
 fn quick() -> Schedule {
     Schedule {
@@ -17,23 +18,11 @@ fn quick() -> Schedule {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asks_the_reference_question_and_gets_typed_results() {
     let emu = Emulator::builder().schedule(quick()).start().unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     client.health().await.unwrap();
-    let states = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = std::sync::Arc::clone(&states);
-    let options = WaitOptions::new()
-        .include(IncludeSet::ALL)
-        .on_progress(move |e| {
-            if let connecty_hyper::connecty_proto::Event::StateChanged { state, .. } = e {
-                seen.lock().unwrap().push(state.clone());
-            }
-        });
+    let (options, states) = record_states(WaitOptions::new().include(IncludeSet::ALL));
     let answer = client
         .ask_and_wait(
             13,
@@ -69,11 +58,7 @@ async fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
         })
         .start()
         .unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     let answer = client
@@ -93,11 +78,7 @@ async fn an_unknown_question_fails_with_the_emulators_reason() {
         .schedule(Schedule::IMMEDIATE)
         .start()
         .unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     match client

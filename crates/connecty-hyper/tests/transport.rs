@@ -14,6 +14,7 @@ use connecty_testkit::net::{
     Body, FakeApi, Reply, Request, Server, TestCa, TestProxy, assert_fake_answer, client_settings,
     completed_body, dead_port, gzip,
 };
+use connecty_testkit::progress::record_states;
 use connecty_testkit::values::{CLIENT_SECRET, QUESTION_ID};
 use http::{Response, StatusCode, Version};
 
@@ -73,17 +74,6 @@ fn transport_kind(e: &Error) -> Option<TransportErrorKind> {
     }
 }
 
-fn states_recorder() -> (WaitOptions, Arc<Mutex<Vec<State>>>) {
-    let states = Arc::new(Mutex::new(Vec::new()));
-    let seen = states.clone();
-    let options = WaitOptions::new().on_progress(move |e| {
-        if let Event::StateChanged { state, .. } = e {
-            seen.lock().unwrap().push(state.clone());
-        }
-    });
-    (options, states)
-}
-
 // ---------------------------------------------------------------------------
 // The seed flow.
 
@@ -97,7 +87,7 @@ async fn seed_flow_health_token_ask_poll_until_completed() {
     let client = client(&server.url());
 
     client.health().await.expect("healthy");
-    let (options, states) = states_recorder();
+    let (options, states) = record_states(WaitOptions::new());
     let answer = client
         .ask_and_wait(
             13,
@@ -176,9 +166,16 @@ async fn https_without_the_ca_is_refused_as_a_tls_error() {
         .await
         .unwrap_err();
     assert_eq!(transport_kind(&e), Some(TransportErrorKind::Tls), "{e}");
+    // The message says what was wrong; the hint, what to do about it.
     assert!(
-        e.to_string().contains("add_root_certificate_pem"),
-        "the hint: {e}"
+        e.to_string().contains("not signed by a trusted root"),
+        "{e}"
+    );
+    assert!(
+        e.hint()
+            .is_some_and(|h| h.to_string().contains("add_root_certificate_pem")),
+        "the hint: {:?}",
+        e.hint()
     );
     assert_no_secrets(&e.to_string());
     assert!(

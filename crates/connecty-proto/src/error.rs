@@ -6,6 +6,7 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::ids::{QuestionId, WorkspaceId};
+use crate::net::CertificateProblem;
 use crate::results::State;
 
 pub(crate) use crate::message::message_field;
@@ -265,6 +266,11 @@ pub struct TransportError {
     /// A [`TransportErrorKind::Connect`] error displays as `cannot reach
     /// ORIGIN: MESSAGE`.
     pub origin: Option<String>,
+    /// What was wrong with the server's certificate, when a
+    /// [`TransportErrorKind::Tls`] failure says
+    /// ([`tls_failed`](crate::net::failure::tls_failed) sets it);
+    /// [`Error::hint`] advises from it.
+    pub certificate: Option<CertificateProblem>,
 }
 
 impl TransportError {
@@ -275,6 +281,7 @@ impl TransportError {
             message: message.into(),
             attempts: 1,
             origin: None,
+            certificate: None,
         }
     }
 }

@@ -40,6 +40,7 @@ use std::time::Duration;
 
 use crate::error::{Asked, Error, Resource, TransportErrorKind};
 use crate::ids::{QuestionId, WorkspaceId};
+use crate::net::CertificateProblem;
 
 /// A setting or input a hint refers to. [`Vocabulary::knob`] names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,8 +148,15 @@ pub enum Hint {
     CheckNetwork,
     /// A request broke or timed out: try again.
     TryAgain,
-    /// The server's certificate is not trusted.
+    /// The server's certificate is not trusted (or TLS failed for a reason
+    /// the TLS library did not name).
     TrustRootCertificate,
+    /// The server's certificate is for another host name.
+    CheckHostName,
+    /// The server's certificate has expired or is not valid yet.
+    CheckClock,
+    /// The server's certificate was revoked.
+    CertificateRevoked,
     /// The answer is larger than the body limit.
     RaiseBodyLimit,
     /// The server answered with a redirect.
@@ -193,7 +201,10 @@ impl Error {
             Error::AnswerTooLarge { .. } => Hint::RaiseBodyLimit,
             Error::Transport(t) => match t.kind {
                 TransportErrorKind::Connect => Hint::CheckNetwork,
-                TransportErrorKind::Tls => Hint::TrustRootCertificate,
+                TransportErrorKind::Tls => t
+                    .certificate
+                    .and_then(Hint::for_certificate)
+                    .unwrap_or(Hint::TrustRootCertificate),
                 TransportErrorKind::BodyTooLarge => Hint::RaiseBodyLimit,
                 TransportErrorKind::Redirect => Hint::UseRedirectTarget,
                 _ => Hint::TryAgain,
@@ -211,6 +222,19 @@ impl Error {
 }
 
 impl Hint {
+    /// What to do about a certificate problem a TLS library reported
+    /// ([`CertificateProblem::hint`] is this); `None` for
+    /// [`CertificateProblem::Other`].
+    pub fn for_certificate(problem: CertificateProblem) -> Option<Hint> {
+        Some(match problem {
+            CertificateProblem::UnknownIssuer => Hint::TrustRootCertificate,
+            CertificateProblem::NotValidForName => Hint::CheckHostName,
+            CertificateProblem::Expired | CertificateProblem::NotYetValid => Hint::CheckClock,
+            CertificateProblem::Revoked => Hint::CertificateRevoked,
+            CertificateProblem::Other => return None,
+        })
+    }
+
     /// The hint in `words`.
     pub fn render(&self, words: &dyn Vocabulary) -> String {
         let k = |knob| words.knob(knob);
@@ -272,9 +296,21 @@ impl Hint {
             ),
             Hint::TryAgain => "the server or the network is slow: try again".to_string(),
             Hint::TrustRootCertificate => format!(
-                "for a private gateway, trust its CA with {}",
+                "for a private gateway or a TLS-inspecting proxy, trust its CA certificate with {}",
                 k(Knob::RootCertificate)
             ),
+            Hint::CheckHostName => format!(
+                "the server's certificate names another host: check {}",
+                k(Knob::BaseUrl)
+            ),
+            Hint::CheckClock => {
+                "check this machine's clock; if it is right, the server's certificate is out of date: tell the server's operator"
+                    .to_string()
+            }
+            Hint::CertificateRevoked => {
+                "the server's certificate was revoked: do not trust this server until its operator replaces it"
+                    .to_string()
+            }
             Hint::RaiseBodyLimit => format!(
                 "ask for fewer rows with {}, or raise {}",
                 k(Knob::MaxRows),
@@ -305,6 +341,10 @@ mod tests {
 
     fn transport(kind: TransportErrorKind) -> Error {
         Error::Transport(TransportError::new(kind, "x"))
+    }
+
+    fn tls(problem: CertificateProblem) -> Error {
+        Error::Transport(crate::net::failure::tls_failed("h:443", problem, "x"))
     }
 
     fn timeout(asked: Asked, last_error: Option<Error>) -> Error {
@@ -419,6 +459,24 @@ mod tests {
             (
                 transport(TransportErrorKind::Tls),
                 Some(Hint::TrustRootCertificate),
+            ),
+            (
+                tls(CertificateProblem::Other),
+                Some(Hint::TrustRootCertificate),
+            ),
+            (
+                tls(CertificateProblem::UnknownIssuer),
+                Some(Hint::TrustRootCertificate),
+            ),
+            (
+                tls(CertificateProblem::NotValidForName),
+                Some(Hint::CheckHostName),
+            ),
+            (tls(CertificateProblem::Expired), Some(Hint::CheckClock)),
+            (tls(CertificateProblem::NotYetValid), Some(Hint::CheckClock)),
+            (
+                tls(CertificateProblem::Revoked),
+                Some(Hint::CertificateRevoked),
             ),
             (
                 transport(TransportErrorKind::BodyTooLarge),

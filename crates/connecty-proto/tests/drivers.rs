@@ -67,17 +67,22 @@ fn wall() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// A blocking transport over `api` whose token exchange takes `delay` (a
+/// real sleep), so that threads really overlap while it runs.
+fn slow_token_exchange(api: &Arc<Api>, delay: Duration) -> impl BlockingTransport + use<> {
+    let a = Arc::clone(api);
+    FnTransport::new(Instant::now(), wall(), move |req| {
+        if req.uri().path() == "/v1/auth/token" {
+            std::thread::sleep(delay);
+        }
+        Ok(a.answer(&req))
+    })
+}
+
 #[test]
 fn blocking_threads_share_one_token_exchange() {
     let api = Arc::new(Api::default());
-    let a = Arc::clone(&api);
-    let t = FnTransport::new(Instant::now(), wall(), move |req| {
-        // Slow the exchange down so the threads really overlap.
-        if req.uri().path() == "/v1/auth/token" {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(a.answer(&req))
-    });
+    let t = slow_token_exchange(&api, Duration::from_millis(50));
     let client = BlockingClient::new(t, config());
     let handles: Vec<_> = (0..8)
         .map(|_| {
@@ -98,13 +103,7 @@ fn blocking_bad_credentials_fail_every_waiter_with_one_exchange() {
         refuse: true,
         ..Default::default()
     });
-    let a = Arc::clone(&api);
-    let t = FnTransport::new(Instant::now(), wall(), move |req| {
-        if req.uri().path() == "/v1/auth/token" {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(a.answer(&req))
-    });
+    let t = slow_token_exchange(&api, Duration::from_millis(100));
     let client = BlockingClient::new(t, config());
     let handles: Vec<_> = (0..4)
         .map(|_| {
@@ -132,6 +131,16 @@ struct Yielding {
     api: Arc<Api>,
     start: Instant,
     elapsed: Mutex<Duration>,
+}
+
+/// An async client over `api` whose every request yields once.
+fn yielding_client(api: &Arc<Api>) -> AsyncClient<Yielding> {
+    let t = Yielding {
+        api: Arc::clone(api),
+        start: Instant::now(),
+        elapsed: Mutex::new(Duration::ZERO),
+    };
+    AsyncClient::new(t, config())
 }
 
 struct YieldOnce(bool);
@@ -200,12 +209,7 @@ fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
 #[test]
 fn fifty_concurrent_async_questions_make_one_token_request() {
     let api = Arc::new(Api::default());
-    let t = Yielding {
-        api: Arc::clone(&api),
-        start: Instant::now(),
-        elapsed: Mutex::new(Duration::ZERO),
-    };
-    let client = AsyncClient::new(t, config());
+    let client = yielding_client(&api);
     let opts = WaitOptions::new();
     let futs: Vec<_> = (0..50)
         .map(|_| client.ask_and_wait(13, "q", &opts))
@@ -219,12 +223,7 @@ fn fifty_concurrent_async_questions_make_one_token_request() {
 #[test]
 fn a_dropped_exchange_leader_does_not_block_others() {
     let api = Arc::new(Api::default());
-    let t = Yielding {
-        api: Arc::clone(&api),
-        start: Instant::now(),
-        elapsed: Mutex::new(Duration::ZERO),
-    };
-    let client = AsyncClient::new(t, config());
+    let client = yielding_client(&api);
     let mut cx = Context::from_waker(Waker::noop());
     {
         // Start an exchange and drop it half-way.

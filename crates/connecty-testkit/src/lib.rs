@@ -17,6 +17,8 @@
 //!   test certificate authority);
 //! - `real`: real third-party servers (nginx, tinyproxy) started on
 //!   loopback for a test and stopped with it (feature `real`);
+//! - [`logs`]: a `tracing` subscriber that records every line, for tests
+//!   of what a client logs;
 //! - [`values`]: the values all of them share, each defined once.
 //!
 //! ## Cargo features
@@ -43,8 +45,10 @@
 
 pub mod emulator;
 pub mod fixture;
+pub mod logs;
 pub mod mock;
 pub mod net;
+pub mod progress;
 #[cfg(feature = "real")]
 pub mod real;
 pub mod scripted;

@@ -184,6 +184,10 @@ mod tests {
             )),
             &cx(),
         );
-        assert!(e.message.contains("add_root_certificate_pem"), "{e}");
+        assert!(e.message.contains("not signed by a trusted root"), "{e}");
+        assert_eq!(
+            e.certificate,
+            Some(connecty_proto::net::CertificateProblem::UnknownIssuer)
+        );
     }
 }

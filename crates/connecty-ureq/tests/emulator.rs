@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_testkit::progress::record_states;
 use connecty_ureq::connecty_proto::State;
 use connecty_ureq::{ClientBuilder, Error, IncludeSet, WaitOptions};
 
@@ -20,11 +21,7 @@ fn started() -> (
     connecty_ureq::Client,
 ) {
     let emu = Emulator::builder().schedule(quick()).start().unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     (emu, client)
@@ -34,15 +31,7 @@ fn started() -> (
 fn asks_the_reference_question_and_gets_typed_results() {
     let (emu, client) = started();
     client.health().unwrap();
-    let states = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = std::sync::Arc::clone(&states);
-    let options = WaitOptions::new()
-        .include(IncludeSet::ALL)
-        .on_progress(move |e| {
-            if let connecty_ureq::connecty_proto::Event::StateChanged { state, .. } = e {
-                seen.lock().unwrap().push(state.clone());
-            }
-        });
+    let (options, states) = record_states(WaitOptions::new().include(IncludeSet::ALL));
     let answer = client
         .ask_and_wait(
             13,
@@ -77,11 +66,7 @@ fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
         })
         .start()
         .unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     let answer = client
@@ -100,11 +85,7 @@ fn an_unknown_question_fails_with_the_emulators_reason() {
         .schedule(Schedule::IMMEDIATE)
         .start()
         .unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials(emu.client_id(), emu.client_secret())
-        .unwrap()
+    let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     match client.ask_and_wait(13, "what is the meaning of life", &WaitOptions::new()) {

@@ -9,6 +9,7 @@ use connecty_testkit::net::{
     Body, FakeApi, Reply, Request, Server, TestCa, TestProxy, assert_fake_answer, client_settings,
     dead_port, gzip,
 };
+use connecty_testkit::progress::record_states;
 use connecty_testkit::values::{CLIENT_ID, CLIENT_SECRET, QUESTION_ID};
 use connecty_ureq::connecty_proto::{
     Event, PollSchedule, ProxySetting, Resource, RetryPolicy, State, TransportErrorKind,
@@ -70,13 +71,7 @@ fn seed_flow_health_token_ask_and_poll_until_completed() {
         .unwrap();
     client.health().unwrap();
 
-    let states = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&states);
-    let options = WaitOptions::new().on_progress(move |e| {
-        if let Event::StateChanged { state, .. } = e {
-            seen.lock().unwrap().push(state.clone());
-        }
-    });
+    let (options, states) = record_states(WaitOptions::new());
     let answer = client
         .ask_and_wait(
             13,
@@ -192,9 +187,16 @@ fn https_is_refused_when_the_ca_is_not_trusted() {
     let e = client.health().unwrap_err();
     assert_eq!(transport_kind(&e), TransportErrorKind::Tls, "{e}");
     assert!(e.to_string().contains("127.0.0.1"), "{e}");
+    // The message says what was wrong; the hint, what to do about it.
     assert!(
-        e.to_string().contains("add_root_certificate_pem"),
-        "the hint: {e}"
+        e.to_string().contains("not signed by a trusted root"),
+        "{e}"
+    );
+    assert!(
+        e.hint()
+            .is_some_and(|h| h.to_string().contains("add_root_certificate_pem")),
+        "the hint: {:?}",
+        e.hint()
     );
     assert!(server.requests().is_empty());
 }

@@ -12,6 +12,14 @@ use crate::query::{IncludeSet, ResultsOptions};
 pub type ProgressFn = Arc<dyn Fn(&Event) + Send + Sync>;
 
 /// Options of `wait` and `ask_and_wait`.
+///
+/// Defaults: the dataframe only (`include`), **at most 1,000 rows**
+/// (`max_rows` unset, so the server's default,
+/// [`DEFAULT_MAX_ROWS`](crate::DEFAULT_MAX_ROWS), applies; see
+/// [`completeness`](crate::Answer::completeness) to know whether an answer
+/// was cut, and [`all_rows`](Self::all_rows) to fetch the rest), the
+/// client's overall deadline (20 minutes unless the builder sets another),
+/// no progress callback.
 #[derive(Clone, Default)]
 pub struct WaitOptions {
     /// Components and row limit, used by every poll, so the poll that sees
@@ -44,7 +52,7 @@ impl WaitOptions {
 
     /// Sets `max_rows`, the most rows returned (1 to
     /// [`MAX_ROWS_LIMIT`](crate::MAX_ROWS_LIMIT)). Unset, the server returns
-    /// at most 1,000.
+    /// at most 1,000 ([`DEFAULT_MAX_ROWS`](crate::DEFAULT_MAX_ROWS)).
     #[must_use]
     pub fn max_rows(mut self, max_rows: u32) -> Self {
         self.results.max_rows = Some(max_rows);

@@ -19,6 +19,7 @@
 use std::time::Duration;
 
 use crate::error::{TransportError, TransportErrorKind as Kind};
+use crate::hint::Hint;
 use crate::net::ProxyRoute;
 
 /// What was wrong with a server's certificate, as far as the transport's
@@ -41,24 +42,28 @@ pub enum CertificateProblem {
 }
 
 impl CertificateProblem {
-    /// What the user can do about it, when there is something.
-    pub fn hint(self) -> Option<&'static str> {
+    /// What was wrong, in words, for the error's message; `None` for
+    /// [`Other`](Self::Other), where the TLS library's words say it.
+    pub fn describe(self) -> Option<&'static str> {
         match self {
-            CertificateProblem::UnknownIssuer => Some(
-                "the server's certificate is not signed by a trusted root; for a private gateway or a TLS-inspecting proxy, trust its CA certificate (ClientBuilder::add_root_certificate_pem; the CLI: --ca-cert FILE.pem)",
-            ),
+            CertificateProblem::UnknownIssuer => {
+                Some("the server's certificate is not signed by a trusted root")
+            }
             CertificateProblem::NotValidForName => {
-                Some("the server's certificate is for another host name; check the base URL")
+                Some("the server's certificate is for another host name")
             }
-            CertificateProblem::Expired => {
-                Some("the server's certificate has expired, or this machine's clock is wrong")
-            }
-            CertificateProblem::NotYetValid => {
-                Some("the server's certificate is not valid yet, or this machine's clock is wrong")
-            }
+            CertificateProblem::Expired => Some("the server's certificate has expired"),
+            CertificateProblem::NotYetValid => Some("the server's certificate is not valid yet"),
             CertificateProblem::Revoked => Some("the server's certificate was revoked"),
             CertificateProblem::Other => None,
         }
+    }
+
+    /// What the user can do about it, when there is something. The advice
+    /// lives with every other hint (`connecty-proto/src/hint.rs`): this is
+    /// [`Hint::for_certificate`].
+    pub fn hint(self) -> Option<Hint> {
+        Hint::for_certificate(self)
     }
 }
 
@@ -121,15 +126,19 @@ pub fn proxy_refused(target: &str, proxy: &ProxyRoute, answer: &str) -> Transpor
     )
 }
 
-/// TLS with `target` failed; `detail` is the TLS library's words.
+/// TLS with `target` failed; `detail` is the TLS library's words. The
+/// message says what was wrong with the certificate; what to do about it
+/// is the error's [`hint`](crate::Error::hint), from `problem`.
 pub fn tls_failed(target: &str, problem: CertificateProblem, detail: &str) -> TransportError {
     let mut message = format!("TLS with {target} failed: {detail}");
-    if let Some(hint) = problem.hint() {
+    if let Some(what) = problem.describe() {
         message.push_str(" (");
-        message.push_str(hint);
+        message.push_str(what);
         message.push(')');
     }
-    TransportError::new(Kind::Tls, message)
+    let mut e = TransportError::new(Kind::Tls, message);
+    e.certificate = Some(problem);
+    e
 }
 
 /// No complete response within the request's timeout.
@@ -255,7 +264,7 @@ mod tests {
                     "NotValidForName",
                 ),
                 Kind::Tls,
-                "TLS with h:443 failed: NotValidForName (the server's certificate is for another host name; check the base URL)",
+                "TLS with h:443 failed: NotValidForName (the server's certificate is for another host name)",
             ),
             (
                 timed_out("h:443", ms),
@@ -308,13 +317,22 @@ mod tests {
             Revoked,
         ] {
             assert!(p.hint().is_some(), "{p:?}");
+            assert!(p.describe().is_some(), "{p:?}");
+            let e = crate::Error::Transport(tls_failed("h:443", p, "x"));
+            assert_eq!(
+                e.hint(),
+                p.hint(),
+                "{p:?}: the error advises from its problem"
+            );
         }
         assert!(
             UnknownIssuer
                 .hint()
                 .unwrap()
+                .to_string()
                 .contains("add_root_certificate_pem")
         );
         assert_eq!(Other.hint(), None);
+        assert_eq!(Other.describe(), None);
     }
 }

@@ -529,6 +529,22 @@ impl EmulatorHandle {
         self.workspace_id
     }
 
+    /// Client settings for this emulator, as a user would give them to
+    /// `ClientBuilder::from_settings`: its base URL and credentials, no
+    /// proxy (it is on loopback), every other setting at its default.
+    pub fn settings(&self) -> connecty_proto::Settings {
+        // Field by field: Settings is non-exhaustive.
+        let mut s = connecty_proto::Settings::default();
+        s.base_url =
+            BaseUrl::parse(&self.base_url()).expect("the emulator's own base URL is valid");
+        s.credentials = Some(
+            Credentials::new(self.client_id(), self.client_secret())
+                .expect("the emulator's credentials are valid"),
+        );
+        s.proxy = connecty_proto::ProxySetting::Disabled;
+        s
+    }
+
     /// A client configuration for this emulator: its base URL and
     /// credentials, every other setting at its default.
     pub fn client_config(&self) -> ClientConfig {
