@@ -86,6 +86,7 @@ fn dispatch(cli: &Cli) -> Outcome {
         base_url: loaded.resolved.settings.base_url.to_string(),
         dw: None,
         credentials_from: loaded.resolved.credentials_from.clone(),
+        body_limit: Some(loaded.resolved.settings.body_limit),
     };
     let mut settings = loaded.resolved.settings.clone();
     let transport = loaded.resolved.transport;

@@ -46,6 +46,7 @@ mod profile;
 mod progress;
 mod resolve;
 mod shell;
+mod truncation;
 
 pub use app::{command, expiry_line, run};
 pub use cli::parse_secs;
