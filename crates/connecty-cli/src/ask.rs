@@ -64,7 +64,7 @@ pub struct Asking {
 }
 
 /// Prints a waited answer, then, on stderr, a note when it may be cut.
-/// Statistics fetched only to count the rows (all rows) are not shown
+/// Statistics that all rows fetched only to count the rows are not shown
 /// unless `--include` asked for them.
 pub fn print_answer(
     output: &Output<'_>,
@@ -75,10 +75,10 @@ pub fn print_answer(
     let note = answer
         .completeness()
         .and_then(|c| truncation::note(&c, answer.max_rows, asking.all_rows, asking.knobs));
-    let unshown = if asking.include.contains(Include::Statistics) {
-        None
-    } else {
+    let unshown = if asking.all_rows && !asking.include.contains(Include::Statistics) {
         answer.results.dataframe_stats.take()
+    } else {
+        None
     };
     let mut shown = Shown::answer(&answer, show_state);
     shown.unshown_statistics = unshown.as_ref();

@@ -134,7 +134,7 @@ async fn answer_one(
             let note = completeness.and_then(|c| {
                 truncation::note(&c, answer.max_rows, base.all_rows, &truncation::FLAGS)
             });
-            if !base.results.include.contains(Include::Statistics) {
+            if base.all_rows && !base.results.include.contains(Include::Statistics) {
                 // Fetched only to count the rows (all rows): not asked for.
                 answer.results.dataframe_stats = None;
             }

@@ -39,7 +39,9 @@ fn a_shell_session_on_a_terminal() {
         // Meta-commands.
         term.line("\\help");
         term.expect("\\max-rows N");
-        term.expect("Now: dw 13, format table, include dataframe, max-rows default (1000).");
+        term.expect(
+            "Now: dw 13, format table, include dataframe, max-rows default (1000), all-rows off.",
+        );
         term.expect("connecty (dw 13)> ");
         term.line("\\format csv");
         term.expect("connecty (dw 13)> ");
@@ -195,4 +197,50 @@ fn tables_on_a_terminal_are_fitted_and_paged() {
         screen.contains("(1 row)") && !screen.contains("PAGED:"),
         "{screen}"
     );
+}
+
+#[test]
+fn shell_says_when_an_answer_may_be_cut_and_all_rows_gets_every_row() {
+    let base = fast().base_url();
+    on_both_transports(|t| {
+        let dir = ConfigDir::new();
+        let mut term = on_terminal(
+            &["--transport", t, "shell", "--dw", "13"],
+            &base,
+            &dir,
+            &[],
+            40,
+            120,
+        );
+        term.expect("connecty (dw 13)> ");
+        term.line("\\format csv");
+        term.expect("connecty (dw 13)> ");
+        term.line("\\max-rows 5");
+        term.expect("connecty (dw 13)> ");
+        let sql = "SELECT id FROM orders WHERE id <= 12 ORDER BY id";
+        term.line(sql);
+        let shown = term.expect(
+            "note: showing 5 rows, and there may be more (\\max-rows 5); type \\all-rows on for every row",
+        );
+        assert!(shown.contains("id\n1\n2\n3\n4\n5\n"), "{shown}");
+        term.expect("connecty (dw 13)> ");
+        term.line("\\all-rows on");
+        term.expect("connecty (dw 13)> ");
+        term.line("\\help");
+        term.expect("max-rows 5, all-rows on.");
+        term.expect("connecty (dw 13)> ");
+        term.line(sql);
+        let shown = term.expect("connecty (dw 13)> ");
+        assert!(
+            shown.contains("id\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"),
+            "{shown}"
+        );
+        assert!(!shown.contains("note:"), "{shown}");
+        term.line("\\all-rows maybe");
+        term.expect("error: \\all-rows takes on or off, not \"maybe\"");
+        term.expect("connecty (dw 13)> ");
+        term.send("\x04");
+        let (status, screen) = term.wait();
+        assert_eq!(status.code(), Some(0), "{screen}");
+    });
 }
