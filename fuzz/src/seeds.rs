@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use super::scenario::{self, CallKind, RETRY_AFTERS, Reply, STATUSES, Scenario};
 
 /// Every target, in the order the fuzz command runs them.
-pub const TARGETS: [&str; 9] = [
+pub const TARGETS: [&str; 10] = [
     "results_body",
     "token",
     "ask",
@@ -28,6 +28,7 @@ pub const TARGETS: [&str; 9] = [
     "caller_input",
     "machine",
     "client",
+    "arrow",
 ];
 
 /// One exchange of a fixture: the request's method and path, the answer.
@@ -342,6 +343,16 @@ pub fn corpus(seeds: &Path, fixtures: &Path) -> BTreeMap<&'static str, Vec<Vec<u
                 v.extend(bodies.iter().cloned());
             }
             "dataframe" => v.extend(bodies.iter().filter_map(|b| results_member(b, "dataframe"))),
+            // A dataframe, then (after a NUL byte) its statistics when the
+            // body has them.
+            "arrow" => v.extend(bodies.iter().filter_map(|b| {
+                let mut input = results_member(b, "dataframe")?;
+                if let Some(stats) = results_member(b, "dataframe_stats") {
+                    input.push(0);
+                    input.extend(stats);
+                }
+                Some(input)
+            })),
             "statistics" => {
                 v.extend(
                     bodies

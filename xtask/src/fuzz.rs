@@ -16,7 +16,7 @@ use std::time::Instant;
 use crate::{cargo, root, run};
 
 /// The fuzz targets, in the order they run (`fuzz/fuzz_targets/*.rs`).
-pub const TARGETS: [&str; 9] = [
+pub const TARGETS: [&str; 10] = [
     "results_body",
     "token",
     "ask",
@@ -26,6 +26,7 @@ pub const TARGETS: [&str; 9] = [
     "caller_input",
     "machine",
     "client",
+    "arrow",
 ];
 
 struct Options {
@@ -288,6 +289,10 @@ fn soak(o: &Options, targets: &[&str]) -> Result<Vec<Figures>, String> {
         "test",
         "-p",
         "connecty-proto",
+        // The `arrow` target's soak lives with connecty-arrow (the proto
+        // crate must not depend on it).
+        "-p",
+        "connecty-arrow",
         "--release",
         "--test",
         "soak",

@@ -24,7 +24,7 @@ tasks:
                      without a usable cargo-fuzz it runs the proptest soak instead
   fuzz-seeds         write the seed corpus to fuzz/corpus/<target>/
   audit              cargo deny check advisories (needs a network)
-  bench              connecty-bench in release mode; writes docs/benchmarks.md
+  bench              connecty-bench in the bench profile; writes docs/benchmarks.md
                        --quick, --only NAME,... (prints instead)
   conformance        every fixture against every adapter [FILTER...] [--adapter NAME]
   man                man pages for `connecty` and every command (clap_mangen)

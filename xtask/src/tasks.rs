@@ -3,12 +3,22 @@
 use crate::{cargo, root, run};
 
 /// `cargo xtask bench [--quick] [--only NAME,...]`: builds connecty-bench in
-/// release mode, runs it, and writes docs/benchmarks.md (unless `--only`
-/// picks a subset, which prints to stdout instead).
+/// the `bench` profile (release, thin LTO, one codegen unit: the root
+/// `Cargo.toml`), runs it, and writes docs/benchmarks.md (unless `--only`
+/// picks a subset, which prints to stdout instead). Its parse section runs
+/// `cargo bench -p connecty-bench --bench parse` and `--bench parse_heap`,
+/// which use the same profile.
 pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     let mut cmd = cargo();
-    cmd.current_dir(root())
-        .args(["run", "--release", "--quiet", "-p", "connecty-bench", "--"]);
+    cmd.current_dir(root()).args([
+        "run",
+        "--profile",
+        "bench",
+        "--quiet",
+        "-p",
+        "connecty-bench",
+        "--",
+    ]);
     let partial = args.iter().any(|a| a == "--only");
     cmd.args(args);
     if !partial {

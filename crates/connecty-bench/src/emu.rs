@@ -61,8 +61,16 @@ impl EmuProc {
     /// Starts an emulator with an `events` table of `large_rows` rows (0 for
     /// none) and waits until it listens.
     pub fn start(large_rows: u64) -> Result<EmuProc, String> {
-        let exe = std::env::current_exe()
-            .map_err(|e| format!("cannot find the bench binary to start the emulator: {e}"))?;
+        // `/proc/self/exe` still runs this binary after cargo replaced the
+        // file (the parse section's `cargo bench` relinks it), where the
+        // path from `current_exe` would name a deleted file.
+        let proc_exe = std::path::Path::new("/proc/self/exe");
+        let exe = if proc_exe.exists() {
+            proc_exe.to_path_buf()
+        } else {
+            std::env::current_exe()
+                .map_err(|e| format!("cannot find the bench binary to start the emulator: {e}"))?
+        };
         let mut child = Command::new(exe)
             .arg("--serve-emulator")
             .arg(large_rows.to_string())

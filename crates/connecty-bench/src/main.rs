@@ -1,17 +1,21 @@
 //! connecty's benchmarks. Every figure is a ratio against a baseline
 //! measured in the same run, because shared machines are noisy.
 //!
-//! `cargo xtask bench [--quick]` builds this in release mode and writes
-//! docs/benchmarks.md. `--only NAME[,NAME...]` runs some measurements:
-//! parse, polling, transport, concurrency, compression, cli.
+//! `cargo xtask bench [--quick]` builds this in the `bench` profile
+//! (release, thin LTO, one codegen unit) and writes docs/benchmarks.md.
+//! The parse section's timings run in a process of their own with the
+//! system allocator (`benches/parse.rs`); this binary's counting allocator
+//! serves the heap figures of the other sections. `--only NAME[,NAME...]` runs some measurements:
+//! parse, polling, transport, concurrency, compression, cli, arrow.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use peak_alloc::PeakAlloc;
 
+mod arrow;
 mod cli;
 mod compression;
 mod concurrency;
@@ -26,28 +30,6 @@ mod transport;
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
 
-/// Median wall time of `runs` calls of `f` after one warm-up call.
-/// `setup` builds each call's input outside the timing.
-pub fn median<I, O>(
-    runs: usize,
-    mut setup: impl FnMut() -> I,
-    mut f: impl FnMut(I) -> O,
-) -> Duration {
-    drop(f(setup()));
-    let mut times: Vec<Duration> = (0..runs.max(1))
-        .map(|_| {
-            let input = setup();
-            let t = Instant::now();
-            let out = f(input);
-            let d = t.elapsed();
-            drop(out);
-            d
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
-}
-
 /// Bytes allocated and still live, and the peak since the last reset.
 pub fn heap() -> (usize, usize) {
     (ALLOC.current_usage(), ALLOC.peak_usage())
@@ -59,17 +41,18 @@ pub fn reset_peak() {
 }
 
 /// The measurements, in the order they run; `--only` picks some by name.
-const MEASUREMENTS: [&str; 6] = [
+const MEASUREMENTS: [&str; 7] = [
     "parse",
     "polling",
     "transport",
     "concurrency",
     "compression",
     "cli",
+    "arrow",
 ];
 
 const USAGE: &str = "usage: connecty-bench [--quick] [--out FILE] [--only NAME[,NAME...]]
-names: parse, polling, transport, concurrency, compression, cli";
+names: parse, polling, transport, concurrency, compression, cli, arrow";
 
 /// Runs one measurement; an error or a panic becomes a note in the report.
 /// `targets` are the measurement's targets, recorded as not measured when
@@ -141,10 +124,7 @@ fn main() {
     let started = Instant::now();
     let mut report = report::Report::new(quick);
     if wants("parse") {
-        guarded(&mut report, "parse", &[], |r| {
-            parse::run(r, quick);
-            Ok(())
-        });
+        guarded(&mut report, "parse", &[], |r| parse::run(r, quick));
     }
     if wants("polling") {
         guarded(&mut report, "polling", &[], |r| {
@@ -165,6 +145,11 @@ fn main() {
             &[concurrency::target_name(n)],
             |r| concurrency::run(r, quick),
         );
+    }
+    if wants("arrow") {
+        guarded(&mut report, "arrow", &arrow::target_names(quick), |r| {
+            arrow::run(r, quick)
+        });
     }
     // Compression and the CLI share one emulator with a large `events`
     // table (building it takes a moment).

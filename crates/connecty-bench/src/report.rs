@@ -77,7 +77,7 @@ impl Report {
             chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
         ));
         s.push_str(&format!("- machine: {}\n", machine()));
-        s.push_str("- build: release profile\n\n");
+        s.push_str("- build: the `bench` profile (release, thin LTO, one codegen unit) for the bench and every parser it times; the `connecty` CLI in the release profile, as `cargo install` builds it\n\n");
         s.push_str("## Targets\n\n| target | figure | met |\n|---|---|---|\n");
         for (name, met, figure) in &self.targets {
             s.push_str(&format!(

@@ -4,10 +4,20 @@
 //!
 //! A results body of 200,000 rows is tens of megabytes. A
 //! `serde_json::Value` per cell costs several times the JSON's size, so the
-//! dataframe instead keeps the body text itself and one `u32` offset per
-//! cell, pointing at where the cell starts. A cell's end is found again when
-//! it is read (a short scan of one value). The parsed dataframe is the body
-//! plus four bytes a cell; `cargo xtask bench` measures the ratio.
+//! dataframe instead keeps the body itself and one `u32` offset per cell,
+//! pointing at where the cell starts. The offsets live in chunks of 64 KiB
+//! that never move once full, so the peak during a parse is what the frame
+//! keeps (a growing `Vec` would hold its old and new buffers at once). A
+//! cell's end is found again when it is read: the value is known to be
+//! valid, so it is skipped without checking it again (`memchr` over a
+//! string's body). The parsed dataframe is the body plus four bytes a cell;
+//! `cargo xtask bench` measures the ratio and the peak.
+//!
+//! The body is kept as bytes. It is valid UTF-8 all the same: the scanner
+//! checked every string that has a byte above 0x7F, and JSON outside strings
+//! is ASCII. That is what lets a parse skip a separate UTF-8 pass over the
+//! whole body; each cell's text is handed out as `&str` after a check of
+//! its own few bytes.
 //!
 //! Every cell keeps its value exactly as sent: integers of any size, floats
 //! as written, nested arrays and objects, any Unicode. Serialising a
@@ -27,20 +37,23 @@ use serde::ser::SerializeSeq;
 use serde::{Deserialize, Serialize};
 
 use crate::json::{self, Scanner, ValueKind};
+use crate::offsets::{Offsets, OffsetsBuilder};
 
 pub use crate::json::ValueKind as CellKind;
 
 /// The rows of a result, column names first, with every cell's exact JSON.
 #[derive(Clone)]
 pub struct DataFrame {
-    /// The text the offsets point into (the whole results body).
-    text: Arc<String>,
+    /// The text the offsets point into (the whole results body), valid
+    /// UTF-8: the scanner checked every string, and JSON outside strings
+    /// is ASCII.
+    text: Arc<Vec<u8>>,
     /// Span of the whole `dataframe` array, for serialising it back as sent.
     span: (u32, u32),
     /// Decoded column names.
     columns: Vec<String>,
     /// Start offset of every cell, header row included, row-major.
-    cells: Vec<u32>,
+    cells: Offsets,
 }
 
 /// Why a dataframe could not be read, with where.
@@ -54,7 +67,7 @@ pub(crate) struct FrameError {
 impl DataFrame {
     /// Scans the `dataframe` array whose `[` is at the scanner's position.
     /// `text` is what the scanner reads.
-    pub(crate) fn scan(text: &Arc<String>, s: &mut Scanner<'_>) -> Result<DataFrame, FrameError> {
+    pub(crate) fn scan(text: &Arc<Vec<u8>>, s: &mut Scanner<'_>) -> Result<DataFrame, FrameError> {
         if text.len() > u32::MAX as usize {
             return Err(FrameError {
                 at: 0,
@@ -70,7 +83,7 @@ impl DataFrame {
         let start = s.pos;
         s.expect(b'[', "dataframe must be an array of rows")
             .map_err(|e| scan_err(e, "$.results.dataframe".into()))?;
-        let mut cells: Vec<u32> = Vec::new();
+        let mut cells = OffsetsBuilder::default();
         let mut ncols: Option<usize> = None;
         let mut row = 0usize;
         if s.peek() == Some(b']') {
@@ -93,7 +106,7 @@ impl DataFrame {
                     loop {
                         s.ws();
                         cells.push(s.pos as u32);
-                        s.value(2).map_err(|e| {
+                        s.cell(2).map_err(|e| {
                             scan_err(
                                 e,
                                 format!("$.results.dataframe[{row}][{}]", cells.len() - 1 - before),
@@ -163,10 +176,9 @@ impl DataFrame {
             }
         }
         let ncols = ncols.unwrap_or(0);
-        cells.shrink_to_fit();
-        let columns = cells[..ncols]
-            .iter()
-            .map(|&off| column_name(text, off as usize))
+        let cells = cells.finish();
+        let columns = (0..ncols)
+            .map(|i| column_name(text, cells.get(i)))
             .collect();
         Ok(DataFrame {
             text: Arc::clone(text),
@@ -178,15 +190,15 @@ impl DataFrame {
 
     /// Parses a dataframe from its JSON text alone (`[["a","b"],[1,2]]`).
     pub fn from_json(text: &str) -> Result<DataFrame, crate::DecodeError> {
-        let text = Arc::new(text.to_string());
+        let text = Arc::new(text.as_bytes().to_vec());
         let mut s = Scanner::new(&text);
         let df = DataFrame::scan(&text, &mut s)
-            .map_err(|e| crate::DecodeError::new(e.path, e.message, text.as_bytes()))?;
+            .map_err(|e| crate::DecodeError::new(e.path, e.message, &text))?;
         if !s.at_end() {
             return Err(crate::DecodeError::new(
                 "$.results.dataframe",
                 "trailing characters after the dataframe",
-                text.as_bytes(),
+                &text,
             ));
         }
         Ok(df)
@@ -288,14 +300,14 @@ impl DataFrame {
 
     /// The whole dataframe as sent, including the header row.
     pub fn raw_json(&self) -> &str {
-        &self.text[self.span.0 as usize..self.span.1 as usize]
+        json::text_of(&self.text[self.span.0 as usize..self.span.1 as usize])
     }
 
     /// Heap bytes held: the text the cells point into plus the offsets and
     /// names.
     pub fn heap_size(&self) -> usize {
         self.text.capacity()
-            + self.cells.capacity() * 4
+            + self.cells.heap_size()
             + self
                 .columns
                 .iter()
@@ -304,10 +316,10 @@ impl DataFrame {
     }
 
     fn cell_unchecked(&self, row_with_header: usize, col: usize) -> Cell<'_> {
-        let start = self.cells[row_with_header * self.width() + col] as usize;
+        let start = self.cells.get(row_with_header * self.width() + col);
         let end = json::value_end(&self.text, start);
         Cell {
-            raw: &self.text[start..end],
+            raw: json::text_of(&self.text[start..end]),
         }
     }
 }
@@ -324,9 +336,9 @@ fn ordinal(row: usize) -> String {
     format!("{n}{suffix}")
 }
 
-fn column_name(text: &str, start: usize) -> String {
+fn column_name(text: &[u8], start: usize) -> String {
     let end = json::value_end(text, start);
-    let raw = &text[start..end];
+    let raw = json::text_of(&text[start..end]);
     match (Cell { raw }).as_str() {
         Some(s) => s.into_owned(),
         // A header cell that is not a string is named by its JSON text.
@@ -492,7 +504,7 @@ impl<'a> Cell<'a> {
         if self.kind() != CellKind::String {
             return None;
         }
-        let mut s = Scanner::new(self.raw);
+        let mut s = Scanner::new(self.raw.as_bytes());
         let (a, b, esc) = s.string().ok()?;
         Some(json::decode_string(self.raw.as_bytes(), a, b, esc))
     }

@@ -1,8 +1,19 @@
-//! A small validating JSON scanner over UTF-8 text.
+//! A small validating JSON scanner over bytes.
 //!
 //! It finds where values start and end without building them, which is what
 //! lets the dataframe keep spans into the body instead of a tree of values.
-//! Text is assumed to be valid UTF-8 already (the body is checked once).
+//!
+//! It also checks UTF-8, where it can occur: outside strings the grammar
+//! allows ASCII only, so any other byte there is already a syntax error,
+//! and inside a string the bytes are checked when the string has any byte
+//! above 0x7F (found while looking for its end, at no extra cost for ASCII
+//! strings). Text the scanner accepts is therefore valid UTF-8, and the
+//! body is never checked as a whole in a separate pass.
+//!
+//! Speed comes from looking at eight bytes at a time inside strings (SWAR on
+//! `u64` words, see [`skip_plain`]), which is where most of a results body's
+//! bytes are, and from skipping known-valid values with `memchr`
+//! ([`value_end`]). No `unsafe`.
 
 use std::borrow::Cow;
 
@@ -56,18 +67,8 @@ pub(crate) struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    pub fn new(text: &'a str) -> Self {
-        Self {
-            b: text.as_bytes(),
-            pos: 0,
-        }
-    }
-
-    pub fn at(text: &'a str, pos: usize) -> Self {
-        Self {
-            b: text.as_bytes(),
-            pos,
-        }
+    pub fn new(b: &'a [u8]) -> Self {
+        Self { b, pos: 0 }
     }
 
     #[inline]
@@ -80,6 +81,10 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     pub fn ws(&mut self) {
+        // Most values follow their separator directly: one comparison.
+        if self.b.get(self.pos).is_some_and(|&c| c > b' ') {
+            return;
+        }
         while let Some(&c) = self.b.get(self.pos) {
             if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
                 self.pos += 1;
@@ -121,20 +126,25 @@ impl<'a> Scanner<'a> {
     pub fn string(&mut self) -> Result<(usize, usize, bool)> {
         let start = self.pos;
         debug_assert_eq!(self.b.get(start), Some(&b'"'));
+        let b = self.b;
         let mut i = start + 1;
         let mut escaped = false;
-        let b = self.b;
+        let mut high = 0u64;
         loop {
-            let Some(&c) = b.get(i) else {
-                self.pos = i;
-                return self.err("unterminated string");
-            };
-            match c {
-                b'"' => {
+            i = skip_plain(b, i, &mut high);
+            match b.get(i) {
+                Some(b'"') => {
+                    if high != 0 {
+                        let inner = b.get(start + 1..i).unwrap_or_default();
+                        if let Err(at) = utf8_check(inner) {
+                            self.pos = start + 1 + at;
+                            return self.err("invalid UTF-8 in string");
+                        }
+                    }
                     self.pos = i + 1;
                     return Ok((start, i + 1, escaped));
                 }
-                b'\\' => {
+                Some(b'\\') => {
                     escaped = true;
                     match b.get(i + 1) {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
@@ -153,11 +163,14 @@ impl<'a> Scanner<'a> {
                         }
                     }
                 }
-                0..=0x1f => {
+                Some(_) => {
                     self.pos = i;
                     return self.err("control character in string");
                 }
-                _ => i += 1,
+                None => {
+                    self.pos = i;
+                    return self.err("unterminated string");
+                }
             }
         }
     }
@@ -172,12 +185,7 @@ impl<'a> Scanner<'a> {
         }
         match b.get(i) {
             Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                i += 1;
-                while b.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-            }
+            Some(b'1'..=b'9') => i += digits(b, i),
             _ => {
                 self.pos = i;
                 return self.err("invalid value");
@@ -185,26 +193,24 @@ impl<'a> Scanner<'a> {
         }
         if b.get(i) == Some(&b'.') {
             i += 1;
-            if !b.get(i).is_some_and(u8::is_ascii_digit) {
+            let n = digits(b, i);
+            if n == 0 {
                 self.pos = i;
                 return self.err("invalid number: digit expected after '.'");
             }
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
+            i += n;
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
             i += 1;
             if matches!(b.get(i), Some(b'+' | b'-')) {
                 i += 1;
             }
-            if !b.get(i).is_some_and(u8::is_ascii_digit) {
+            let n = digits(b, i);
+            if n == 0 {
                 self.pos = i;
                 return self.err("invalid number: digit expected in exponent");
             }
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
+            i += n;
         }
         self.pos = i;
         Ok(())
@@ -216,6 +222,18 @@ impl<'a> Scanner<'a> {
             Ok(())
         } else {
             self.err("invalid literal")
+        }
+    }
+
+    /// Skips one value at the current position, after white space: the
+    /// same as [`value`](Self::value), with strings and numbers (most
+    /// cells) handled without its dispatch.
+    #[inline]
+    pub fn cell(&mut self, depth: usize) -> Result<()> {
+        match self.b.get(self.pos) {
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.value(depth).map(|_| ()),
         }
     }
 
@@ -318,6 +336,147 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Eight copies of a byte, one per byte of a `u64`.
+const fn splat(byte: u8) -> u64 {
+    0x0101_0101_0101_0101 * byte as u64
+}
+
+/// The high bit of every byte of `x` whose byte is below `n` (`n` at most
+/// 0x80). Exact for the lowest such byte, which is all the callers use:
+/// a borrow can only flag bytes above a byte that is truly below `n`.
+#[inline(always)]
+const fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(splat(n)) & !x & splat(0x80)
+}
+
+/// The high bit of every byte of `x` that equals `byte` (exact for the
+/// lowest, as for [`below`]).
+#[inline(always)]
+const fn equal(x: u64, byte: u8) -> u64 {
+    below(x ^ splat(byte), 1)
+}
+
+/// Checks that `b` is UTF-8 as `std::str::from_utf8` does (no overlong
+/// forms, no surrogates, nothing above U+10FFFF: the Unicode standard's
+/// table 3-7); on failure, the offset where the bad sequence starts (its
+/// `valid_up_to`). For the short strings of a body this costs a fraction
+/// of a call to the standard library's, which is built for long text; a
+/// test compares the two on every sequence of up to three bytes, and on
+/// four-byte sequences around every boundary.
+#[inline]
+fn utf8_check(b: &[u8]) -> std::result::Result<(), usize> {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c < 0x80 {
+            i += 1;
+            continue;
+        }
+        // The sequence's length and the range its second byte must be in.
+        let (len, lo, hi) = match c {
+            0xC2..=0xDF => (2, 0x80, 0xBF),
+            0xE0 => (3, 0xA0, 0xBF),
+            0xE1..=0xEC | 0xEE..=0xEF => (3, 0x80, 0xBF),
+            0xED => (3, 0x80, 0x9F),
+            0xF0 => (4, 0x90, 0xBF),
+            0xF1..=0xF3 => (4, 0x80, 0xBF),
+            0xF4 => (4, 0x80, 0x8F),
+            _ => return Err(i),
+        };
+        if !b.get(i + 1).is_some_and(|c| (lo..=hi).contains(c)) {
+            return Err(i);
+        }
+        for k in 2..len {
+            if !b.get(i + k).is_some_and(|c| (0x80..=0xBF).contains(c)) {
+                return Err(i);
+            }
+        }
+        i += len;
+    }
+    Ok(())
+}
+
+/// How many ASCII digits `b[i..]` starts with, eight bytes at a time.
+#[inline]
+fn digits(b: &[u8], i: usize) -> usize {
+    let mut n = 0;
+    while let Some(word) = b.get(i + n..i + n + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        // A digit becomes 0..=9; adding 0x76 to the low seven bits sets the
+        // high bit of any byte above 9 (no carry crosses bytes), and `| t`
+        // catches bytes that had it already.
+        let t = u64::from_le_bytes(word) ^ splat(b'0');
+        let other = (((t & splat(0x7f)) + splat(0x76)) | t) & splat(0x80);
+        if other != 0 {
+            return n + (other.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while b.get(i + n).is_some_and(u8::is_ascii_digit) {
+        n += 1;
+    }
+    n
+}
+
+/// The index of the first byte at or after `i` that can end a run of
+/// plain string content: `"`, `\`, or a control character (below
+/// 0x20); `b.len()` if there is none. Eight bytes at a time (SWAR), so a
+/// string's body costs about one step per word. Sets a bit of `high` when
+/// a byte it passed is above 0x7F (the string then needs a UTF-8 check).
+#[inline]
+pub(crate) fn skip_plain(b: &[u8], mut i: usize, high: &mut u64) -> usize {
+    while let Some(word) = b.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word);
+        let hits = equal(x, b'"') | equal(x, b'\\') | below(x, 0x20);
+        if hits != 0 {
+            // The lowest hit is the high bit of byte k: bit 8k + 7.
+            let k = hits.trailing_zeros() / 8;
+            let passed = (1u64 << (8 * k)).wrapping_sub(1);
+            *high |= x & passed & splat(0x80);
+            return i + k as usize;
+        }
+        *high |= x & splat(0x80);
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        *high |= u64::from(c & 0x80);
+        i += 1;
+    }
+    i
+}
+
+/// The text of a span the scanner accepted (valid UTF-8 by construction;
+/// anything else, which would be a bug, reads as empty).
+#[inline]
+pub(crate) fn text_of(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+/// The end of a string starting at `start` (its `"`) in text the scanner
+/// accepted: plain bytes are skipped with `memchr`, without checking them
+/// again.
+#[inline]
+fn string_end(b: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    loop {
+        let rest = b.get(i..).unwrap_or_default();
+        match memchr::memchr2(b'"', b'\\', rest) {
+            Some(k) if rest.get(k) == Some(&b'"') => return i + k + 1,
+            // An escape: skip the backslash and the byte after it (the
+            // `XXXX` of `\uXXXX` are plain).
+            Some(k) => i += k + 2,
+            None => return b.len(),
+        }
+    }
+}
+
 /// Decodes the string at `start..end` (quotes included), which must have
 /// been scanned by [`Scanner::string`].
 pub(crate) fn decode_string(b: &[u8], start: usize, end: usize, escaped: bool) -> Cow<'_, str> {
@@ -366,13 +525,44 @@ fn lossy_unescape(inner: &[u8]) -> String {
     out
 }
 
-/// The end of the value starting at `start` in `text`, which is known to be
-/// valid (it was scanned before).
-pub(crate) fn value_end(text: &str, start: usize) -> usize {
-    let mut s = Scanner::at(text, start);
-    match s.value(0) {
-        Ok((_, end)) => end,
-        Err(_) => text.len(),
+/// The end of the value starting at `start` in `b`, which the scanner
+/// accepted before: nothing is checked again.
+pub(crate) fn value_end(b: &[u8], start: usize) -> usize {
+    match b.get(start) {
+        Some(b'"') => string_end(b, start),
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut i = start;
+            while let Some(&c) = b.get(i) {
+                match c {
+                    b'"' => {
+                        i = string_end(b, i);
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            b.len()
+        }
+        Some(_) => {
+            let mut i = start;
+            while b
+                .get(i)
+                .is_some_and(|&c| !matches!(c, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t'))
+            {
+                i += 1;
+            }
+            i
+        }
+        None => start,
     }
 }
 
@@ -381,7 +571,7 @@ mod tests {
     use super::*;
 
     fn skip(t: &str) -> Result<(usize, usize)> {
-        let mut s = Scanner::new(t);
+        let mut s = Scanner::new(t.as_bytes());
         let r = s.value(0)?;
         if !s.at_end() {
             return Err(ScanError {
@@ -454,13 +644,171 @@ mod tests {
     #[test]
     fn strings_decode() {
         let t = r#""a\"b\u00e9\ud83d\ude00""#;
-        let mut s = Scanner::new(t);
+        let mut s = Scanner::new(t.as_bytes());
         let (a, b, esc) = s.string().unwrap();
         assert_eq!(decode_string(t.as_bytes(), a, b, esc), "a\"bé😀");
         let lone = r#""x\ud800y""#;
-        let mut s = Scanner::new(lone);
+        let mut s = Scanner::new(lone.as_bytes());
         let (a, b, esc) = s.string().unwrap();
         assert_eq!(decode_string(lone.as_bytes(), a, b, esc), "x\u{FFFD}y");
+    }
+
+    /// What the scanner must accept: valid UTF-8 that serde_json accepts
+    /// as one JSON value (serde_json does not pair `\u` surrogates when it
+    /// skips a value, and neither does the scanner).
+    fn reference_accepts(bytes: &[u8]) -> bool {
+        std::str::from_utf8(bytes)
+            .is_ok_and(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok())
+    }
+
+    fn scanner_accepts(bytes: &[u8]) -> bool {
+        let mut s = Scanner::new(bytes);
+        s.value(0).is_ok() && s.at_end()
+    }
+
+    /// Pieces of JSON, and of broken JSON, that random documents are made
+    /// of: every byte class the scanner treats differently.
+    const PIECES: &[&[u8]] = &[
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b",",
+        b":",
+        b"\"",
+        b"\\",
+        b"\\u",
+        b"00e9",
+        b"d83d",
+        b"\\n",
+        b"\\x",
+        b"0",
+        b"1",
+        b"-",
+        b".",
+        b"e",
+        b"E",
+        b"+",
+        b"true",
+        b"fals",
+        b"null",
+        b"\"k\"",
+        b"\"ab\"",
+        b" ",
+        b"\n",
+        b"\t",
+        b"\x01",
+        b"\x1f",
+        b"\x7f",
+        "é".as_bytes(),
+        "🐢".as_bytes(),
+        b"\xff",
+        b"\x80",
+        b"\xc3",
+        b"\xed\xa0\x80",
+        b"\xf0\x9f",
+        b"abcdefgh",
+        b"\"0123456789abcdef",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 1024, .. Default::default() })]
+
+        /// Random sequences of pieces: accepted exactly when the reference
+        /// accepts them.
+        #[test]
+        fn accepts_exactly_what_serde_json_accepts(pieces in proptest::collection::vec(0..PIECES.len(), 0..24)) {
+            let doc: Vec<u8> = pieces.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            proptest::prop_assert_eq!(scanner_accepts(&doc), reference_accepts(&doc), "{:?}", String::from_utf8_lossy(&doc));
+        }
+
+        /// A valid document with one byte changed, inside strings, numbers
+        /// and structure alike (longer strings cross the 8-byte words).
+        #[test]
+        fn one_changed_byte_is_judged_like_serde_json(
+            text in "[a-z0-9 éß🐢]{0,40}",
+            num in "-?(0|[1-9][0-9]{0,12})(\\.[0-9]{1,6})?([eE][+-]?[0-9]{1,3})?",
+            at in 0usize..200,
+            byte in proptest::prelude::any::<u8>(),
+        ) {
+            let doc = format!(r#"{{"a":["{text}",{num},true,null,{{"b\"\\/\n":[]}}],"{text}":"\u00e9{text}"}}"#);
+            let mut doc = doc.into_bytes();
+            proptest::prop_assert!(scanner_accepts(&doc));
+            let at = at % doc.len();
+            doc[at] = byte;
+            proptest::prop_assert_eq!(scanner_accepts(&doc), reference_accepts(&doc), "{:?}", String::from_utf8_lossy(&doc));
+        }
+    }
+
+    #[test]
+    fn utf8_check_agrees_with_the_standard_library() {
+        let agree = |seq: &[u8]| {
+            let ours = utf8_check(seq);
+            let std = std::str::from_utf8(seq)
+                .map(|_| ())
+                .map_err(|e| e.valid_up_to());
+            assert_eq!(ours, std, "{seq:x?}");
+        };
+        for a in 0..=255u8 {
+            agree(&[a]);
+            for b in 0..=255u8 {
+                agree(&[a, b]);
+                agree(&[b'x', a, b]);
+                if a >= 0xC0 {
+                    for c in 0..=255u8 {
+                        agree(&[a, b, c]);
+                    }
+                }
+            }
+        }
+        let edges = [
+            0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xE0, 0xF4, 0xFF,
+        ];
+        for a in 0xE0..=0xFFu8 {
+            for b in edges {
+                for c in edges {
+                    for d in edges {
+                        agree(&[a, b, c, d]);
+                        agree(&[a, b, c, d, b'x']);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_is_checked_inside_strings_only_where_needed() {
+        for (t, ok) in [
+            ("\"żółw 🐢 and a longer tail of ASCII\"".as_bytes(), true),
+            (b"\"abcdefg\xff\"".as_slice(), false),
+            (b"\"\xff\"".as_slice(), false),
+            (b"\"0123456789abcdef\xc3\"".as_slice(), false),
+            (b"\"\xed\xa0\x80\"".as_slice(), false),
+            (b"[1,\xc3\xa9]".as_slice(), false),
+        ] {
+            assert_eq!(scanner_accepts(t), ok, "{:?}", String::from_utf8_lossy(t));
+        }
+        let mut s = Scanner::new(b"\"abcdefghij\xff\"");
+        let e = s.string().unwrap_err();
+        assert_eq!((e.at, e.message), (11, "invalid UTF-8 in string"));
+    }
+
+    #[test]
+    fn value_end_skips_known_valid_values() {
+        let t = br#"["a\"b\\",12.5e3,{"k":["]",{}]},true,"\u00e9",null]"#;
+        let mut s = Scanner::new(t);
+        s.pos = 1;
+        let mut ends = Vec::new();
+        loop {
+            let (a, b) = s.value(1).unwrap();
+            assert_eq!(value_end(t, a), b, "{}", String::from_utf8_lossy(&t[a..]));
+            ends.push(b);
+            if s.peek() == Some(b']') {
+                break;
+            }
+            s.pos += 1;
+        }
+        assert_eq!(ends.len(), 6);
     }
 
     #[test]

@@ -109,6 +109,7 @@ mod json;
 mod machine;
 mod message;
 pub mod net;
+mod offsets;
 mod query;
 pub mod request;
 pub mod response;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::dataframe::DataFrame;
 use crate::error::DecodeError;
-use crate::json::Scanner;
+use crate::json::{Scanner, text_of};
 use crate::stats::{Members, RawJson, Statistics};
 
 /// A question's processing state.
@@ -123,7 +123,7 @@ impl<'de> Deserialize<'de> for QuestionResults {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawJson::deserialize(d)?;
         let text = format!(r#"{{"state":"COMPLETED","results":{}}}"#, raw.get());
-        parse_results_text(text)
+        parse_results_bytes(text.into_bytes())
             .map(|r| r.results.unwrap_or_default())
             .map_err(serde::de::Error::custom)
     }
@@ -181,41 +181,43 @@ impl Serialize for ResultsResponse {
     }
 }
 
-fn at_path(text: &str, path: &str, message: impl Into<String>) -> DecodeError {
-    DecodeError::new(path, message, text.as_bytes())
+fn at_path(text: &[u8], path: &str, message: impl Into<String>) -> DecodeError {
+    DecodeError::new(path, message, text)
 }
 
 /// Parses a results body. The body's bytes become the dataframe's storage:
 /// nothing is copied cell by cell.
+///
+/// The body is checked as UTF-8 by the scanner as it goes (see
+/// `json.rs`), not in a pass of its own; when the body is refused, invalid
+/// UTF-8 anywhere in it is the error reported, as if it had been checked
+/// first.
 pub fn parse_results_body(body: Vec<u8>) -> Result<ResultsResponse, DecodeError> {
-    let text = match String::from_utf8(body) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            return Err(DecodeError::new(
-                "$",
-                format!("body is not valid UTF-8 (at byte {at})"),
-                e.as_bytes(),
-            ));
-        }
-    };
-    parse_results_text(text)
+    parse_results_bytes(body)
 }
 
-fn parse_results_text(mut text: String) -> Result<ResultsResponse, DecodeError> {
-    if text.trim().is_empty() {
-        return Err(at_path(&text, "$", "empty body where JSON was expected"));
-    }
-    text.shrink_to_fit();
-    let text = Arc::new(text);
+fn parse_results_bytes(mut body: Vec<u8>) -> Result<ResultsResponse, DecodeError> {
+    body.shrink_to_fit();
+    let text = Arc::new(body);
+    scan_results(&text).map_err(|e| match std::str::from_utf8(&text) {
+        Err(u) => DecodeError::new(
+            "$",
+            format!("body is not valid UTF-8 (at byte {})", u.valid_up_to()),
+            &text,
+        ),
+        Ok(_) => e,
+    })
+}
+
+fn scan_results(text: &Arc<Vec<u8>>) -> Result<ResultsResponse, DecodeError> {
     let mut state: Option<State> = None;
     let mut results: Option<QuestionResults> = None;
     let mut extra = Members::default();
-    let mut s = Scanner::new(&text);
+    let mut s = Scanner::new(text);
     let mut failure: Option<DecodeError> = None;
 
     if s.peek() != Some(b'{') {
-        return Err(at_path(&text, "$", not_json_message(&text)));
+        return Err(at_path(text, "$", not_json_message(text_of(text))));
     }
     let outcome = s.object(|s, key| {
         match key.as_ref() {
@@ -223,14 +225,11 @@ fn parse_results_text(mut text: String) -> Result<ResultsResponse, DecodeError> 
                 if s.peek() == Some(b'"') {
                     let (a, b, esc) = s.string()?;
                     state = Some(State::from_wire(&crate::json::decode_string(
-                        text.as_bytes(),
-                        a,
-                        b,
-                        esc,
+                        text, a, b, esc,
                     )));
                 } else {
                     s.value(1)?;
-                    failure.get_or_insert(at_path(&text, "$.state", "state must be a string"));
+                    failure.get_or_insert(at_path(text, "$.state", "state must be a string"));
                 }
             }
             "results" => {
@@ -238,9 +237,9 @@ fn parse_results_text(mut text: String) -> Result<ResultsResponse, DecodeError> 
                     s.value(1)?;
                 } else if s.peek() != Some(b'{') {
                     s.value(1)?;
-                    failure.get_or_insert(at_path(&text, "$.results", "results must be an object"));
+                    failure.get_or_insert(at_path(text, "$.results", "results must be an object"));
                 } else {
-                    match parse_question_results(&text, s) {
+                    match parse_question_results(text, s) {
                         Ok(r) => results = Some(r),
                         Err(Inner::Scan(e)) => return Err(e),
                         Err(Inner::Decode(e)) => {
@@ -255,7 +254,7 @@ fn parse_results_text(mut text: String) -> Result<ResultsResponse, DecodeError> 
             }
             other => {
                 let (a, b) = s.value(1)?;
-                if let Ok(raw) = RawJson::from_text(&text[a..b]) {
+                if let Ok(raw) = RawJson::from_text(text_of(&text[a..b])) {
                     extra.0.push((other.to_string(), raw));
                 }
             }
@@ -265,12 +264,12 @@ fn parse_results_text(mut text: String) -> Result<ResultsResponse, DecodeError> 
     if let Err(e) = outcome {
         return Err(match failure {
             Some(f) => f,
-            None => scan_error(&text, "$", e),
+            None => scan_error(text, "$", e),
         });
     }
     if !s.at_end() {
         return Err(at_path(
-            &text,
+            text,
             "$",
             "trailing characters after the JSON document",
         ));
@@ -279,7 +278,7 @@ fn parse_results_text(mut text: String) -> Result<ResultsResponse, DecodeError> 
         return Err(e);
     }
     let Some(state) = state else {
-        return Err(at_path(&text, "$.state", "missing field `state`"));
+        return Err(at_path(text, "$.state", "missing field `state`"));
     };
     Ok(ResultsResponse {
         state,
@@ -294,7 +293,7 @@ enum Inner {
 }
 
 fn parse_question_results(
-    text: &Arc<String>,
+    text: &Arc<Vec<u8>>,
     s: &mut Scanner<'_>,
 ) -> Result<QuestionResults, Inner> {
     let mut out = QuestionResults::default();
@@ -312,7 +311,7 @@ fn parse_question_results(
                     } else {
                         e.message
                     };
-                    failure.get_or_insert(DecodeError::new(e.path, message, text.as_bytes()));
+                    failure.get_or_insert(DecodeError::new(e.path, message, text));
                     return Err(crate::json::ScanError {
                         at: e.at,
                         message: "dataframe",
@@ -322,7 +321,7 @@ fn parse_question_results(
             return Ok(());
         }
         let (a, b) = s.value(2)?;
-        let raw = &text[a..b];
+        let raw = text_of(&text[a..b]);
         let path = format!("$.results.{key}");
         match key.as_str() {
             "dataframe" => {
@@ -371,7 +370,7 @@ fn parse_question_results(
 }
 
 /// A decode error for a scan failure, with a path guess and the offset.
-pub(crate) fn scan_error(text: &str, path: &str, e: crate::json::ScanError) -> DecodeError {
+pub(crate) fn scan_error(text: &[u8], path: &str, e: crate::json::ScanError) -> DecodeError {
     if e.message == "dataframe" {
         // Already reported with its own path; reached only through a bug.
         return at_path(text, "$.results.dataframe", "invalid dataframe");

@@ -179,6 +179,7 @@ fn configure_on_a_terminal_asks_and_never_echoes_the_secret() {
     term.expect("Client id: ");
     term.send(&format!("{CLIENT_ID}\r"));
     term.expect("Client secret (not shown): ");
+    term.wait_for_echo_off();
     term.send(&format!("{SECRET}\r"));
     term.expect("checked: the credentials work");
     let (status, screen) = term.wait();

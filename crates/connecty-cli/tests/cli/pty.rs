@@ -104,6 +104,24 @@ impl Terminal {
         self.expect(text);
     }
 
+    /// Waits until the program has turned the terminal's echo off, as a
+    /// password prompt does just after printing its prompt; typing before
+    /// that would be echoed by the terminal itself, not by the program.
+    pub fn wait_for_echo_off(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let termios = rustix::termios::tcgetattr(&*self.pty).expect("the pty has attributes");
+            if !termios
+                .local_modes
+                .contains(rustix::termios::LocalModes::ECHO)
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "echo stayed on:\n{}", self.all());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Types `text` (use `\r` for Enter, `\x03` for Ctrl-C, `\x04` for
     /// Ctrl-D).
     pub fn send(&self, text: &str) {

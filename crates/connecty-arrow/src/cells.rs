@@ -1,0 +1,171 @@
+//! The cells of a dataframe, row by row, in one pass over its text.
+//!
+//! `DataFrame` keeps each cell's start and finds its end by scanning the
+//! cell again with connecty-proto's validating scanner. The conversion
+//! reads every cell once, in order, so it walks `DataFrame::raw_json`
+//! itself instead: the text was validated when it was parsed, so this walk
+//! only looks for where each value ends, and skips string contents with
+//! `memchr`. If the text is ever not what it expects (it always is), the
+//! walk says so and the conversion falls back to the cell accessors.
+
+/// A walk over the data rows of a dataframe's JSON text.
+pub(crate) struct Cells<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cells<'a> {
+    /// Starts after the header row of `text` (a whole `[[header],[row]…]`).
+    pub fn new(text: &'a str) -> Option<Cells<'a>> {
+        let mut c = Cells { text, pos: 0 };
+        c.expect(b'[')?;
+        c.value()?;
+        Some(c)
+    }
+
+    fn ws(&mut self) {
+        let b = self.text.as_bytes();
+        while matches!(b.get(self.pos), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.text.as_bytes().get(self.pos) == Some(&c)).then(|| self.pos += 1)
+    }
+
+    /// Fills `out` with the next row's cells; `Some(false)` at the end.
+    #[inline]
+    pub fn next_row(&mut self, out: &mut Vec<&'a str>) -> Option<bool> {
+        out.clear();
+        self.ws();
+        match self.text.as_bytes().get(self.pos)? {
+            b']' => return Some(false),
+            b',' => self.pos += 1,
+            _ => return None,
+        }
+        self.expect(b'[')?;
+        self.ws();
+        if self.text.as_bytes().get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Some(true);
+        }
+        loop {
+            self.ws();
+            let start = self.pos;
+            self.value()?;
+            out.push(self.text.get(start..self.pos)?);
+            self.ws();
+            match self.text.as_bytes().get(self.pos)? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Some(true);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Moves past one value starting at the current position.
+    #[inline]
+    fn value(&mut self) -> Option<()> {
+        self.ws();
+        let b = self.text.as_bytes();
+        match *b.get(self.pos)? {
+            b'"' => {
+                self.pos = string_end(b, self.pos)?;
+            }
+            b'[' | b'{' => {
+                let mut depth = 0usize;
+                loop {
+                    match *b.get(self.pos)? {
+                        b'"' => {
+                            self.pos = string_end(b, self.pos)?;
+                            continue;
+                        }
+                        b'[' | b'{' => depth += 1,
+                        b']' | b'}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.pos += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+            }
+            b't' | b'n' => self.pos += 4,
+            b'f' => self.pos += 5,
+            _ => {
+                let n = b[self.pos..]
+                    .iter()
+                    .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .unwrap_or(b.len() - self.pos);
+                if n == 0 {
+                    return None;
+                }
+                self.pos += n;
+            }
+        }
+        (self.pos <= b.len()).then_some(())
+    }
+}
+
+/// The position after the string whose `"` is at `start`.
+#[inline]
+fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        if b[i] == b'"' {
+            return Some(i + 1);
+        }
+        i += 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_rows_like_the_accessors() {
+        let text = r#" [ ["a", "b","c"] , [1, "x\"]y\\", {"k":["]",{}]}],
+            [ -1.5e+3 ,true,null] ,[false,"",[ ]]] "#;
+        let df = connecty_proto::DataFrame::from_json(text).unwrap();
+        let mut cells = Cells::new(df.raw_json()).unwrap();
+        let mut row = Vec::new();
+        let mut rows = Vec::new();
+        while cells.next_row(&mut row).unwrap() {
+            rows.push(row.clone());
+        }
+        let want: Vec<Vec<&str>> = df
+            .rows()
+            .map(|r| r.cells().map(|c| c.raw()).collect())
+            .collect();
+        assert_eq!(rows, want);
+    }
+
+    #[test]
+    fn unexpected_text_is_none_never_a_panic() {
+        for t in [
+            "",
+            "[",
+            "[[]",
+            "[[1],x",
+            "[[1],[\"",
+            "[[1],[1",
+            "[[1],[[[",
+            "[[1],[-]]",
+        ] {
+            let mut row = Vec::new();
+            if let Some(mut c) = Cells::new(t) {
+                while let Some(true) = c.next_row(&mut row) {}
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! `DataFrame` (+ `Statistics`) → `RecordBatch`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use arrow_array::{RecordBatch, RecordBatchOptions};
+use arrow_schema::extension::Json;
+use arrow_schema::{Field, Schema};
+use connecty_proto::stats::ColumnStatistics;
+use connecty_proto::{DataFrame, Statistics};
+
+use crate::Error;
+use crate::build::{Builder, Reject};
+use crate::cells::Cells;
+use crate::infer::{ColumnType, Summary};
+use crate::temporal::{parse_date, parse_timestamp};
+
+/// Field metadata key: the column's name as sent, when the field's name
+/// differs (a repeated or empty name).
+pub const META_NAME: &str = "connecty:name";
+/// Field metadata key on timestamp columns: what became of each value's
+/// UTC offset.
+pub const META_OFFSET: &str = "connecty:offset";
+/// The value of [`META_OFFSET`].
+pub const OFFSET_NOT_KEPT: &str =
+    "not kept: each value's instant is exact, converted from its own UTC offset to UTC";
+
+/// Converts a dataframe to one record batch with a type per column (see
+/// the [crate docs](crate) for the ladder). `statistics`, when the answer
+/// has them, only decide the type of columns whose cells say nothing (no
+/// rows, or every cell null) and size text buffers.
+///
+/// ```
+/// use arrow_array::cast::AsArray;
+/// use arrow_array::types::Int64Type;
+/// use arrow_schema::DataType;
+/// use connecty_proto::DataFrame;
+///
+/// let df = DataFrame::from_json(r#"[["id","price"],[1,0.1],[2,null]]"#)?;
+/// let batch = connecty_arrow::to_record_batch(&df, None)?;
+/// assert_eq!(batch.schema().field(0).data_type(), &DataType::Int64);
+/// assert_eq!(batch.schema().field(1).data_type(), &DataType::Float64);
+/// assert_eq!(batch.column(0).as_primitive::<Int64Type>().value(1), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn to_record_batch(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+) -> Result<RecordBatch, Error> {
+    let rows = df.len();
+    let names = df.columns();
+    let stats: Vec<Option<&ColumnStatistics>> = names
+        .iter()
+        .map(|n| statistics.and_then(|s| s.column(n)))
+        .collect();
+    let mut builders: Vec<Builder> = (0..df.width()).map(|_| Builder::Null(0)).collect();
+    let mut settled = vec![false; df.width()];
+    // One pass over the frame's text; the cell accessors if it ever fails.
+    let mut walk = if df.width() > 0 {
+        Cells::new(df.raw_json())
+    } else {
+        None
+    };
+    let mut row: Vec<&str> = Vec::with_capacity(df.width());
+    for r in 0..rows {
+        let walked = walk
+            .as_mut()
+            .is_some_and(|w| w.next_row(&mut row) == Some(true) && row.len() == df.width());
+        if !walked {
+            walk = None;
+            row.clear();
+            if let Some(x) = df.row(r) {
+                row.extend(x.cells().map(|cell| cell.raw()));
+            }
+        }
+        for ((c, raw), b) in row.iter().enumerate().zip(builders.iter_mut()) {
+            match b.push(raw) {
+                Ok(()) => {}
+                Err(Reject::TooLarge) => return Err(too_large(c, &names[c])),
+                Err(Reject::Misfit) => {
+                    let text_hint = text_bytes_hint(stats[c], rows);
+                    *b = refit(df, c, r, b, &mut settled[c], text_hint)?;
+                }
+            }
+        }
+    }
+    let mut fields = Vec::with_capacity(df.width());
+    let mut arrays = Vec::with_capacity(df.width());
+    let unique = unique_names(names);
+    for (c, b) in builders.into_iter().enumerate() {
+        let (ty, b) = match b {
+            Builder::Null(n) => {
+                let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
+                let mut b = Builder::new(ty, n, 0);
+                b.push_nulls(n);
+                (ty, b)
+            }
+            b => (b.column_type(), b),
+        };
+        let array = b
+            .finish()
+            .map_err(|e| Error::column(c, &names[c], e.to_string()))?;
+        fields.push(field(&unique[c], &names[c], ty));
+        arrays.push(array);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| Error::Encode {
+        format: crate::FileFormat::ArrowIpc,
+        message: e.to_string(),
+    })
+}
+
+/// A column's builder after cell `r` did not fit it: the type its first
+/// non-null cell suggests, or else the type every cell of the column
+/// decides, refilled with rows `0..=r`.
+fn refit(
+    df: &DataFrame,
+    c: usize,
+    r: usize,
+    current: &Builder,
+    settled: &mut bool,
+    text_hint: usize,
+) -> Result<Builder, Error> {
+    let name = &df.columns()[c];
+    let rows = df.len();
+    let column = df
+        .column_at(c)
+        .ok_or_else(|| Error::column(c, name, "column out of range"))?;
+    if let (Builder::Null(nulls), false) = (current, *settled) {
+        let raw = df.cell(r, c).map(|cell| cell.raw()).unwrap_or("null");
+        if let Some(ty) = ColumnType::first_guess(raw) {
+            let mut b = Builder::new(ty, rows, text_hint);
+            b.push_nulls(*nulls);
+            match b.push(raw) {
+                Ok(()) => return Ok(b),
+                Err(Reject::TooLarge) => return Err(too_large(c, name)),
+                Err(Reject::Misfit) => {}
+            }
+        }
+    }
+    if *settled {
+        return Err(Error::column(
+            c,
+            name,
+            format!(
+                "row {r}: a cell does not fit the column's own type (a connecty-arrow bug; please report it)"
+            ),
+        ));
+    }
+    *settled = true;
+    let mut summary = Summary::default();
+    for cell in column.cells() {
+        summary.add(cell.raw());
+    }
+    let ty = summary.decide(None);
+    let mut b = Builder::new(ty, rows, text_hint);
+    for (i, cell) in column.cells().take(r + 1).enumerate() {
+        match b.push(cell.raw()) {
+            Ok(()) => {}
+            Err(Reject::TooLarge) => return Err(too_large(c, name)),
+            Err(Reject::Misfit) => {
+                return Err(Error::column(
+                    c,
+                    name,
+                    format!(
+                        "row {i}: a cell does not fit the type its column decided (a connecty-arrow bug; please report it)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(b)
+}
+
+fn too_large(c: usize, name: &str) -> Error {
+    Error::column(
+        c,
+        name,
+        "holds more than 2 GiB of text, more than one Arrow Utf8 array can; ask for fewer rows (max_rows) or fewer columns",
+    )
+}
+
+/// The type statistics suggest for a column whose cells say nothing.
+fn hint(stats: &ColumnStatistics) -> Option<ColumnType> {
+    if let Some(t) = &stats.temporal {
+        let ends: Vec<String> = [t.min.as_ref(), t.max.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|ts| ts.as_str().to_string())
+            .chain(
+                ["min", "max"]
+                    .iter()
+                    .filter_map(|k| t.extra.get(k))
+                    .filter_map(|raw| serde_json_str(raw.get())),
+            )
+            .collect();
+        if ends.is_empty() {
+            return None;
+        }
+        return Some(if ends.iter().all(|s| parse_timestamp(s).is_some()) {
+            ColumnType::Timestamp
+        } else if ends.iter().all(|s| parse_date(s).is_some()) {
+            ColumnType::Date32
+        } else {
+            ColumnType::Utf8
+        });
+    }
+    if stats.string.is_some() {
+        return Some(ColumnType::Utf8);
+    }
+    let numeric = stats.other.get("numeric")?.to_value();
+    let mut summary = Summary::default();
+    for key in ["min", "max"] {
+        if let Some(v @ serde_json::Value::Number(_)) = numeric.get(key) {
+            summary.add(&v.to_string());
+        }
+    }
+    match summary.decide(None) {
+        ColumnType::Null => None,
+        ty => Some(ty),
+    }
+}
+
+fn serde_json_str(raw: &str) -> Option<String> {
+    crate::text::decode(raw)
+        .filter(|_| raw.starts_with('"'))
+        .map(|s| s.into_owned())
+}
+
+/// Bytes to reserve for a text column: `string.mean_len` × rows when the
+/// statistics say it (lengths are in characters, so it is a floor).
+fn text_bytes_hint(stats: Option<&ColumnStatistics>, rows: usize) -> usize {
+    stats
+        .and_then(|s| s.string.as_ref())
+        .and_then(|s| s.mean_len)
+        .filter(|m| m.is_finite() && *m >= 0.0)
+        .map(|m| (m * rows as f64).min(i32::MAX as f64) as usize)
+        .unwrap_or(0)
+}
+
+/// Field names that are unique and non-empty: a repeated name gets `_2`,
+/// `_3`… (the first suffix not taken), an empty one `column_<index>`.
+fn unique_names(names: &[String]) -> Vec<String> {
+    let sent: HashSet<&str> = names.iter().map(String::as_str).collect();
+    let mut used: HashSet<String> = HashSet::with_capacity(names.len());
+    let mut out = Vec::with_capacity(names.len());
+    for (i, n) in names.iter().enumerate() {
+        if !n.is_empty() && used.insert(n.clone()) {
+            out.push(n.clone());
+            continue;
+        }
+        let base = if n.is_empty() {
+            format!("column_{i}")
+        } else {
+            n.clone()
+        };
+        // Bounded: at most `names.len()` candidates are taken.
+        let mut k = if n.is_empty() { 1 } else { 2 };
+        loop {
+            let candidate = if k == 1 {
+                base.clone()
+            } else {
+                format!("{base}_{k}")
+            };
+            if !sent.contains(candidate.as_str()) && !used.contains(&candidate) {
+                used.insert(candidate.clone());
+                out.push(candidate);
+                break;
+            }
+            k += 1;
+        }
+    }
+    out
+}
+
+fn field(name: &str, sent: &str, ty: ColumnType) -> Field {
+    let mut meta = HashMap::new();
+    if name != sent {
+        meta.insert(META_NAME.to_string(), sent.to_string());
+    }
+    if ty == ColumnType::Timestamp {
+        meta.insert(META_OFFSET.to_string(), OFFSET_NOT_KEPT.to_string());
+    }
+    let f = Field::new(name, ty.data_type(), true).with_metadata(meta);
+    if ty == ColumnType::Json {
+        f.with_extension_type(Json::default())
+    } else {
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_made_unique() {
+        let n = |v: &[&str]| unique_names(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(n(&["a", "b"]), ["a", "b"]);
+        assert_eq!(n(&["id", "id", "id"]), ["id", "id_2", "id_3"]);
+        assert_eq!(n(&["id", "id", "id_2"]), ["id", "id_3", "id_2"]);
+        assert_eq!(n(&["", "x", ""]), ["column_0", "x", "column_2"]);
+        assert_eq!(n(&["column_0", ""]), ["column_0", "column_1"]);
+        assert_eq!(n(&["", "column_0"]), ["column_0_2", "column_0"]);
+    }
+}

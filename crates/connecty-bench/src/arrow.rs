@@ -1,0 +1,183 @@
+//! Arrow: connecty-proto's parser plus connecty-arrow's conversion against
+//! arrow-json's decoder, and connecty-arrow's Parquet writer against
+//! arrow-rs's `ArrowWriter`.
+//!
+//! Times come from `arrow-timing` (src/bin/arrow-timing.rs), a separate
+//! binary on the system allocator; peak heap comes from separate runs in
+//! this process, under the counting allocator.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::report::{Report, Table};
+use crate::{heap, reset_peak};
+
+// The Parquet workloads run only in `arrow-timing`.
+#[path = "arrow_work.rs"]
+#[allow(dead_code)]
+mod work;
+
+/// The targets this section records, for the report when it cannot run.
+pub fn target_names(quick: bool) -> Vec<String> {
+    sizes(quick)
+        .iter()
+        .flat_map(|(n, ..)| {
+            [
+                format!("arrow {n} rows: parse + convert >= 1.5x arrow-json's throughput"),
+                format!("arrow {n} rows: parse + convert peak heap <= arrow-json's"),
+                format!("arrow {n} rows: Parquet write <= 1.2x ArrowWriter on a prebuilt batch"),
+            ]
+        })
+        .collect()
+}
+
+/// `(rows, iterations per run, runs)`.
+fn sizes(quick: bool) -> &'static [(usize, usize, usize)] {
+    if quick {
+        &[(200_000, 3, 3)]
+    } else {
+        &[(200_000, 5, 5), (1_000_000, 3, 3)]
+    }
+}
+
+/// Builds `target/release/arrow-timing` through cargo (a no-op when fresh).
+fn timing_binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
+    let bin = exe.with_file_name("arrow-timing");
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--quiet", "-p", "connecty-bench"])
+            .args(["--bin", "arrow-timing"])
+            .current_dir(workspace)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| format!("running cargo: {e}"))?;
+        if !status.success() {
+            return Err(
+                "`cargo build --release -p connecty-bench --bin arrow-timing` failed".into(),
+            );
+        }
+    }
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        Err(format!(
+            "{} is missing; build it with `cargo build --release -p connecty-bench --bin arrow-timing`",
+            bin.display()
+        ))
+    }
+}
+
+/// Per-run `(connecty, baseline)` times in seconds from the timing binary.
+fn timings(
+    bin: &Path,
+    what: &str,
+    rows: usize,
+    k: usize,
+    runs: usize,
+) -> Result<Vec<(f64, f64)>, String> {
+    let out = Command::new(bin)
+        .args([what, &rows.to_string(), &k.to_string(), &runs.to_string()])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("running arrow-timing: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("arrow-timing {what} {rows} failed"));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: Vec<f64> = l.split(' ').filter_map(|x| x.parse().ok()).collect();
+            match v[..] {
+                [a, b] => Ok((a / 1e9, b / 1e9)),
+                _ => Err(format!("arrow-timing printed {l:?}")),
+            }
+        })
+        .collect()
+}
+
+/// Median, min and max.
+fn spread(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+/// Peak heap of one call above the heap before it; the input is made
+/// inside the measurement, so it counts.
+fn peak<I, O>(make: impl FnOnce() -> I, f: impl FnOnce(I) -> O) -> usize {
+    let (before, _) = heap();
+    reset_peak();
+    let out = f(make());
+    let (_, peak) = heap();
+    drop(out);
+    peak.saturating_sub(before)
+}
+
+pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
+    let bin = timing_binary()?;
+    let mut rows_out = Vec::new();
+    for &(n, k, runs) in sizes(quick) {
+        let inputs = work::Inputs::new(n)?;
+        let body_mb = inputs.body.len() as f64 / 1e6;
+        let text_mb = inputs.rows_text.len() as f64 / 1e6;
+        let convert = timings(&bin, "convert", n, k, runs)?;
+        let parquet = timings(&bin, "parquet", n, k, runs)?;
+        let (speed, speed_lo, speed_hi) = spread(convert.iter().map(|(o, b)| b / o).collect());
+        let (t_ours, ..) = spread(convert.iter().map(|p| p.0).collect());
+        let (t_json, ..) = spread(convert.iter().map(|p| p.1).collect());
+        let (pq, pq_lo, pq_hi) = spread(parquet.iter().map(|(o, b)| o / b).collect());
+        let (p_ours, ..) = spread(parquet.iter().map(|p| p.0).collect());
+        let (p_base, ..) = spread(parquet.iter().map(|p| p.1).collect());
+
+        let peak_ours = peak(|| inputs.body.clone(), work::connecty);
+        let peak_json = peak(|| inputs.rows_text.clone(), |t| inputs.arrow_json(t));
+        let mem = peak_ours as f64 / peak_json as f64;
+        let mib = |b: usize| format!("{:.0} MiB", b as f64 / 1048576.0);
+
+        report.target(
+            format!("arrow {n} rows: parse + convert >= 1.5x arrow-json's throughput"),
+            speed >= 1.5,
+            format!("{speed:.2}x ({speed_lo:.2}–{speed_hi:.2}x over {runs} runs)"),
+        );
+        report.target(
+            format!("arrow {n} rows: parse + convert peak heap <= arrow-json's"),
+            mem <= 1.0,
+            format!("{mem:.2}x ({} vs {})", mib(peak_ours), mib(peak_json)),
+        );
+        report.target(
+            format!("arrow {n} rows: Parquet write <= 1.2x ArrowWriter on a prebuilt batch"),
+            pq <= 1.2,
+            format!("{pq:.2}x ({pq_lo:.2}–{pq_hi:.2}x over {runs} runs)"),
+        );
+        rows_out.push(vec![
+            format!("{n}"),
+            format!("{body_mb:.1} MB / {text_mb:.1} MB"),
+            format!("{:.0} ms ({:.0} MB/s)", t_ours * 1e3, body_mb / t_ours),
+            format!("{:.0} ms ({:.0} MB/s)", t_json * 1e3, text_mb / t_json),
+            format!("**{speed:.2}x** ({speed_lo:.2}–{speed_hi:.2})"),
+            format!("{} / {} = **{mem:.2}x**", mib(peak_ours), mib(peak_json)),
+            format!("{:.0} ms", p_ours * 1e3),
+            format!("{:.0} ms", p_base * 1e3),
+            format!("**{pq:.2}x** ({pq_lo:.2}–{pq_hi:.2})"),
+        ]);
+    }
+    report.table(Table {
+        title: "Arrow: dataframe to RecordBatch and Parquet".into(),
+        command: "cargo xtask bench --only arrow (connecty-bench, arrow; times from target/release/arrow-timing)".into(),
+        notes: vec![
+            "Rows of the bench's mixed body (6 columns: integer, float, string, RFC 3339 timestamp with offset, boolean, nullable string with escapes). **connecty**: `connecty_proto::parse_results_body` on the whole results body, then `connecty_arrow::to_record_batch`, which infers every column's type. **arrow-json**: its `Decoder` (`StructMode::ListOnly`, one batch of all rows) reading the same data rows as newline-separated JSON arrays, handed the schema connecty-arrow inferred; both produce equal columns (checked). Speed is arrow-json's time over connecty's (same rows; higher is better).".into(),
+            "Times: a separate process (`arrow-timing`, system allocator); each run is the median of several calls with the two sides taking turns; the figure is the median run's ratio with the min–max over runs. Peak heap: separate runs in the bench process under the counting allocator, input included (the body for connecty, the rows' text for arrow-json), above the heap before the call.".into(),
+            "Parquet: `connecty_arrow::write(.., FileFormat::Parquet, ..)` from the parsed dataframe (conversion included) against arrow-rs's `ArrowWriter` writing a batch built in advance, both with `connecty_arrow::parquet_properties()` (zstd level 1) to `io::sink()`. Ratio is connecty's time over ArrowWriter's (lower is better).".into(),
+        ],
+        header: [
+            "rows", "body / rows text", "connecty parse + convert", "arrow-json decode", "speed vs arrow-json",
+            "peak heap connecty / arrow-json", "connecty Parquet", "ArrowWriter (prebuilt)", "Parquet time ratio",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: rows_out,
+    });
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Where each cell starts: `u32` offsets into the body, kept in chunks of
+//! a fixed size.
+//!
+//! A single `Vec<u32>` grows by doubling, and each growth holds the old
+//! and the new buffer at once: for a frame of a million rows that is about
+//! 0.4x the body's size on top of the body at the peak, and up to half the
+//! final buffer wasted after it. Chunks never move once full, so the peak
+//! is what is kept, and at most one chunk (64 KiB) is partly empty before
+//! [`OffsetsBuilder::finish`] trims it.
+
+/// log2 of the cells in a chunk.
+const SHIFT: u32 = 14;
+/// Cells in a chunk (16,384: 64 KiB of offsets).
+const CHUNK: usize = 1 << SHIFT;
+
+/// Offsets being collected by the scanner.
+#[derive(Default)]
+pub(crate) struct OffsetsBuilder {
+    full: Vec<Vec<u32>>,
+    current: Vec<u32>,
+}
+
+impl OffsetsBuilder {
+    /// Appends the start of the next cell.
+    #[inline]
+    pub fn push(&mut self, offset: u32) {
+        if self.current.len() == CHUNK {
+            self.next_chunk();
+        }
+        self.current.push(offset);
+    }
+
+    #[cold]
+    fn next_chunk(&mut self) {
+        let full = std::mem::replace(&mut self.current, Vec::with_capacity(CHUNK));
+        self.full.push(full);
+    }
+
+    /// Cells pushed so far.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.full.len() * CHUNK + self.current.len()
+    }
+
+    /// The offsets, the last chunk trimmed to its length.
+    pub fn finish(mut self) -> Offsets {
+        self.current.shrink_to_fit();
+        let len = self.len();
+        if !self.current.is_empty() {
+            self.full.push(self.current);
+        }
+        self.full.shrink_to_fit();
+        Offsets {
+            chunks: self.full,
+            len,
+        }
+    }
+}
+
+/// The cells' start offsets, in order.
+#[derive(Clone, Default)]
+pub(crate) struct Offsets {
+    chunks: Vec<Vec<u32>>,
+    len: usize,
+}
+
+impl Offsets {
+    /// The number of offsets.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Offset `i` (which must be below [`len`](Self::len)).
+    #[inline]
+    pub fn get(&self, i: usize) -> usize {
+        self.chunks[i >> SHIFT][i & (CHUNK - 1)] as usize
+    }
+
+    /// Heap bytes held.
+    pub fn heap_size(&self) -> usize {
+        self.chunks.capacity() * std::mem::size_of::<Vec<u32>>()
+            + self.chunks.iter().map(|c| c.capacity() * 4).sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_cross_chunks_and_keep_order() {
+        let mut b = OffsetsBuilder::default();
+        let n = 3 * CHUNK + 17;
+        for i in 0..n {
+            b.push(i as u32 * 3);
+        }
+        assert_eq!(b.len(), n);
+        let o = b.finish();
+        assert_eq!(o.len(), n);
+        for i in [0, 1, CHUNK - 1, CHUNK, 2 * CHUNK + 5, n - 1] {
+            assert_eq!(o.get(i), i * 3);
+        }
+        // Three full chunks and a trimmed last one.
+        assert!(o.heap_size() <= n * 4 + 4 * std::mem::size_of::<Vec<u32>>());
+    }
+
+    #[test]
+    fn empty_and_small() {
+        let o = OffsetsBuilder::default().finish();
+        assert_eq!(o.len(), 0);
+        let mut b = OffsetsBuilder::default();
+        b.push(7);
+        let o = b.finish();
+        assert_eq!((o.len(), o.get(0)), (1, 7));
+    }
+}
