@@ -117,7 +117,7 @@ pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failu
             };
             output.emit(|out, _| format::write_markdown(out, r))
         }
-        Format::Csv | Format::Ndjson => {
+        Format::Csv | Format::Ndjson | Format::Parquet | Format::Arrow => {
             if shown.show_state {
                 eprintln!("state: {state}");
             }
@@ -128,12 +128,11 @@ pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failu
                 eprintln!("note: the results have no dataframe (add dataframe to --include)");
                 return Ok(());
             };
-            output.emit(|out, _| {
-                if output.format == Format::Csv {
-                    format::write_csv(out, df)
-                } else {
-                    format::write_ndjson(out, df)
-                }
+            let statistics = r.dataframe_stats.as_ref().or(shown.unshown_statistics);
+            output.emit(|out, _| match output.format.file_format() {
+                Some(file) => format::write_file_format(out, df, statistics, file),
+                None if output.format == Format::Csv => format::write_csv(out, df),
+                None => format::write_ndjson(out, df),
             })
         }
     }

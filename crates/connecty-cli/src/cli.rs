@@ -67,7 +67,8 @@ Try it without an account:
     version,
     about = "Ask ConnectyAI questions of a Data Workspace, wait, and print the answer",
     long_about = "Ask ConnectyAI questions of a Data Workspace, wait for the results and print \
-                  them as a table, CSV, JSON, NDJSON or Markdown; run question sets in batch; \
+                  them as a table, CSV, JSON, NDJSON or Markdown, or write them as Parquet or \
+                  Arrow files; run question sets in batch; \
                   work in an interactive shell; or try it all against a local emulator with \
                   `connecty demo`.",
     after_help = AFTER_HELP,
@@ -359,7 +360,7 @@ pub struct AskArgs {
 /// Where and how results are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format: table, csv, json, ndjson or markdown [default: table]
+    /// Output format: table, csv, json, ndjson, markdown; parquet or arrow (binary: with --output FILE or piped) [default: table]
     #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
     pub format: Format,
 

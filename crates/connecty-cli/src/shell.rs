@@ -96,7 +96,9 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
         "format" => {
             use clap::ValueEnum;
             Meta::Format(Format::from_str(need("a format")?, true).map_err(|_| {
-                format!("{arg:?} is not a format: table, csv, json, ndjson or markdown")
+                format!(
+                    "{arg:?} is not a format: table, csv, json, ndjson, markdown, parquet or arrow"
+                )
             })?)
         }
         "include" => Meta::Include(parse_include(need("a list such as dataframe,summary")?)?),
@@ -169,7 +171,7 @@ impl Session {
         format!(
             "Each line is a question for the current data workspace.\n\
              \x20 \\dw ID           ask data workspace ID\n\
-             \x20 \\format FORMAT   table, csv, json, ndjson or markdown\n\
+             \x20 \\format FORMAT   table, csv, json, ndjson, markdown; parquet, arrow (with \\output)\n\
              \x20 \\include LIST    dataframe, statistics, sqlquery, summary (or all)\n\
              \x20 \\max-rows N      at most N rows (\\max-rows default: the API's)\n\
              \x20 \\all-rows on|off every row of each answer, or at most max-rows\n\

@@ -18,6 +18,8 @@ mod completions;
 #[cfg(unix)]
 mod configure;
 #[cfg(unix)]
+mod files;
+#[cfg(unix)]
 mod output;
 #[cfg(unix)]
 mod profiles;

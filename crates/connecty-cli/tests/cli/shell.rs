@@ -244,3 +244,44 @@ fn shell_says_when_an_answer_may_be_cut_and_all_rows_gets_every_row() {
         assert_eq!(status.code(), Some(0), "{screen}");
     });
 }
+
+#[test]
+fn binary_formats_refuse_a_terminal_before_asking() {
+    let base = fast().base_url();
+    let dir = ConfigDir::new();
+    for format in ["parquet", "arrow"] {
+        let mut term = on_terminal(
+            &["ask", "--dw", "13", TOP5, "--format", format],
+            &base,
+            &dir,
+            &[],
+            24,
+            100,
+        );
+        term.expect(&format!(
+            "error: --format {format} is binary and stdout is a terminal"
+        ));
+        term.expect("hint: write it to a file with --output FILE");
+        let (status, screen) = term.wait();
+        assert_eq!(status.code(), Some(2), "{screen}");
+    }
+    // In the shell: said, and the session goes on; with \output it works.
+    let mut term = on_terminal(&["shell", "--dw", "13"], &base, &dir, &[], 24, 100);
+    term.expect("connecty (dw 13)> ");
+    term.line("\\format parquet");
+    term.expect("connecty (dw 13)> ");
+    term.line(TOP5);
+    term.expect("is binary and stdout is a terminal");
+    term.expect("(in the shell: \\output FILE)");
+    term.expect("connecty (dw 13)> ");
+    let file = dir.0.path().join("top5.parquet");
+    term.line(&format!("\\output {}", file.display()));
+    term.expect("connecty (dw 13)> ");
+    term.line(TOP5);
+    term.expect(&format!("wrote {}", file.display()));
+    term.expect("connecty (dw 13)> ");
+    term.send("\x04");
+    assert_eq!(term.wait().0.code(), Some(0));
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+}
