@@ -132,6 +132,9 @@ fn dispatch(cli: &Cli) -> Outcome {
             crate::batch::run(args, &settings, &ctx)
         }
         Command::Shell(args) => {
+            if let Some(t) = args.timeout {
+                settings.default_deadline = t;
+            }
             let client = build(transport, &settings, &ctx)?;
             crate::shell::run(&client, args, &loaded, !cli.no_pager, ctx)
         }

@@ -253,7 +253,9 @@ pub enum Command {
                       Lines starting with a backslash are meta-commands (\\help lists them). \
                       History is kept in the config directory (mode 0600); a line starting with \
                       a space is kept out of it. Ctrl-C while waiting stops the wait and prints \
-                      how to resume; Ctrl-C at the prompt clears the line; Ctrl-D leaves."
+                      how to resume; Ctrl-C at the prompt clears the line; Ctrl-D leaves. A \
+                      question that FAILED or ran past --timeout prints its error, and the \
+                      session goes on."
     )]
     Shell(ShellArgs),
 
@@ -437,6 +439,10 @@ pub struct ShellArgs {
     /// Data Workspace to ask (change it with \dw ID)
     #[arg(long, value_name = "ID", value_parser = parse_workspace)]
     pub dw: Option<WorkspaceId>,
+
+    /// Deadline of each question's wait, in seconds (fractions allowed) [default: 1200]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<Duration>,
 }
 
 /// `connecty configure`.

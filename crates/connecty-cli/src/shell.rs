@@ -353,6 +353,7 @@ fn answer(
     let (answer, asked) = wait_with_progress(client, what, session.wait_options(), &label);
     let answer = match answer {
         None => {
+            not_written(file.as_deref());
             if let Some(q) = asked {
                 eprintln!("or here: \\results {q}");
             }
@@ -360,8 +361,9 @@ fn answer(
         }
         Some(Err(e)) => {
             failure(&e, ctx).print();
-            if let Some(f) = &file {
-                eprintln!("{} was not written", f.display());
+            not_written(file.as_deref());
+            if let (connecty_proto::Error::Timeout { .. }, Some(q)) = (&e, asked) {
+                eprintln!("or here: \\results {q}");
             }
             return;
         }
@@ -374,6 +376,13 @@ fn answer(
     };
     if let Err(f) = print_answer(&output, answer, &asking, false) {
         f.print();
+    }
+}
+
+/// Says that `\output FILE` was not used: the answer never came.
+fn not_written(file: Option<&Path>) {
+    if let Some(f) = file {
+        eprintln!("{} was not written", f.display());
     }
 }
 

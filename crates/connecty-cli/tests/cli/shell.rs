@@ -166,10 +166,19 @@ fn tables_on_a_terminal_are_fitted_and_paged() {
     // $PAGER); --no-pager turns it off; short tables never page.
     let tall = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30) SELECT x FROM c";
     let pager = [("CONNECTY_PAGER", "sed 's/^/PAGED:/'"), ("PAGER", "false")];
-    let mut term = on_terminal(&["ask", "--dw", "13", tall], &base, &dir, &pager, 10, 80);
-    term.expect("PAGED: x\nPAGED:--\nPAGED: 1\n");
-    term.expect("PAGED:(30 rows)");
-    assert_eq!(term.wait().0.code(), Some(0));
+    for t in TRANSPORTS {
+        let mut term = on_terminal(
+            &["--transport", t, "ask", "--dw", "13", tall],
+            &base,
+            &dir,
+            &pager,
+            10,
+            80,
+        );
+        term.expect("PAGED: x\nPAGED:--\nPAGED: 1\n");
+        term.expect("PAGED:(30 rows)");
+        assert_eq!(term.wait().0.code(), Some(0));
+    }
     let mut term = on_terminal(
         &["ask", "--dw", "13", tall, "--no-pager"],
         &base,
@@ -249,9 +258,21 @@ fn shell_says_when_an_answer_may_be_cut_and_all_rows_gets_every_row() {
 fn binary_formats_refuse_a_terminal_before_asking() {
     let base = fast().base_url();
     let dir = ConfigDir::new();
-    for format in ["parquet", "arrow"] {
+    for (t, format) in TRANSPORTS
+        .iter()
+        .flat_map(|t| [(t, "parquet"), (t, "arrow")])
+    {
         let mut term = on_terminal(
-            &["ask", "--dw", "13", TOP5, "--format", format],
+            &[
+                "--transport",
+                t,
+                "ask",
+                "--dw",
+                "13",
+                TOP5,
+                "--format",
+                format,
+            ],
             &base,
             &dir,
             &[],
@@ -284,4 +305,53 @@ fn binary_formats_refuse_a_terminal_before_asking() {
     assert_eq!(term.wait().0.code(), Some(0));
     let bytes = std::fs::read(&file).unwrap();
     assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+}
+
+#[test]
+fn a_shell_question_past_its_deadline_prints_the_error_and_the_session_goes_on() {
+    let base = slow().base_url();
+    on_both_transports(|t| {
+        let dir = ConfigDir::new();
+        let mut term = on_terminal(
+            &["--transport", t, "shell", "--dw", "13", "--timeout", "0.3"],
+            &base,
+            &dir,
+            &[],
+            40,
+            120,
+        );
+        term.expect("connecty (dw 13)> ");
+        // \include changes what each answer holds: the SQL above the table.
+        term.line("\\include dataframe,sqlquery");
+        term.expect("connecty (dw 13)> ");
+        // The question takes 1.5 s: past the deadline, the error names the
+        // question and how to collect it; an \output file is not written.
+        let file = dir.0.path().join("late.csv");
+        term.line(&format!("\\output {}", file.display()));
+        term.expect("connecty (dw 13)> ");
+        term.line(TOP5);
+        term.expect("error: ");
+        term.expect("resume with: connecty results --dw 13 ");
+        term.expect(&format!("{} was not written", file.display()));
+        let shown = term.expect("connecty (dw 13)> ");
+        let id = shown
+            .split("or here: \\results ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no \\results line in {shown}"))
+            .to_string();
+        assert!(is_uuid(&id), "{shown}");
+        assert!(!file.exists(), "{shown}");
+        // The session goes on: the same deadline, but the question is done
+        // server-side by the time \results is typed.
+        std::thread::sleep(Duration::from_millis(1600));
+        term.line(&format!("\\results {id}"));
+        term.expect("SELECT");
+        term.expect("United States");
+        term.expect("(5 rows)");
+        term.expect("connecty (dw 13)> ");
+        term.send("\x04");
+        let (status, screen) = term.wait();
+        assert_eq!(status.code(), Some(0), "{screen}");
+    });
 }
