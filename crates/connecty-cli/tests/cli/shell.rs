@@ -21,6 +21,19 @@ fn on_terminal(
     Terminal::spawn(cmd, rows, cols)
 }
 
+/// The question id of the `or here: \results ID` line the shell prints
+/// after a wait that ended without an answer.
+fn shell_results_id(shown: &str) -> String {
+    let id = shown
+        .split("or here: \\results ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no \\results line in {shown}"))
+        .to_string();
+    assert!(is_uuid(&id), "{shown}");
+    id
+}
+
 #[test]
 fn a_shell_session_on_a_terminal() {
     let base = slow().base_url();
@@ -73,13 +86,7 @@ fn a_shell_session_on_a_terminal() {
         term.expect("interrupted: question ");
         term.expect("resume with: connecty results --dw 13 ");
         let resume = term.expect("connecty (dw 13)> ");
-        let id = resume
-            .split("or here: \\results ")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no \\results line in {resume}"))
-            .to_string();
-        assert!(is_uuid(&id), "{resume}");
+        let id = shell_results_id(&resume);
         // ... and \results collects it.
         term.line(&format!("\\results {id}"));
         term.expect("country,orders\nUnited States,731");
@@ -334,13 +341,7 @@ fn a_shell_question_past_its_deadline_prints_the_error_and_the_session_goes_on()
         term.expect("resume with: connecty results --dw 13 ");
         term.expect(&format!("{} was not written", file.display()));
         let shown = term.expect("connecty (dw 13)> ");
-        let id = shown
-            .split("or here: \\results ")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no \\results line in {shown}"))
-            .to_string();
-        assert!(is_uuid(&id), "{shown}");
+        let id = shell_results_id(&shown);
         assert!(!file.exists(), "{shown}");
         // The session goes on: the same deadline, but the question is done
         // server-side by the time \results is typed.
