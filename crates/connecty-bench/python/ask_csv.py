@@ -12,6 +12,8 @@ COMPLETED, and write the dataframe as CSV (RFC 4180, CRLF line ends, null as
 an empty field, booleans as true/false) to stdout. Like connecty it sends
 Accept-Encoding: gzip and decodes gzip bodies, so the server does the same
 work for both. Standard library only: urllib, json, gzip, csv.
+
+ask_parquet.py imports fetch_dataframe (the four calls) from here.
 """
 
 import csv
@@ -53,10 +55,9 @@ def cell(value):
     return value
 
 
-def main():
-    if len(sys.argv) != 5:
-        sys.exit("usage: ask_csv.py BASE_URL DW_ID QUESTION MAX_ROWS")
-    base, dw, question, max_rows = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
+def fetch_dataframe(base, dw, question, max_rows):
+    """The four calls; returns the dataframe (a header row, then the rows)."""
+    base = base.rstrip("/")
     token = call(
         "POST",
         base + "/v1/auth/token",
@@ -79,7 +80,13 @@ def main():
             sys.exit("question failed: " + str(answer.get("error")))
         time.sleep(delay)
         delay = min(delay * 1.5, 5.0)
-    frame = answer["results"]["dataframe"]
+    return answer["results"]["dataframe"]
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit("usage: ask_csv.py BASE_URL DW_ID QUESTION MAX_ROWS")
+    frame = fetch_dataframe(*sys.argv[1:5])
     writer = csv.writer(sys.stdout)
     writer.writerows([cell(v) for v in row] for row in frame)
 

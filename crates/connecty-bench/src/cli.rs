@@ -1,8 +1,11 @@
 //! CLI end to end: `connecty ask ... --format csv` against two programs
 //! doing the same calls on the same emulator: a Python standard-library
-//! script, and a shell script of curl and jq (what shell users write).
+//! script, and a shell script of curl and jq (what shell users write); and
+//! `--format parquet --output FILE` against a Python script with pandas and
+//! pyarrow ([`parquet`]).
 
 mod child;
+mod parquet;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -31,7 +34,9 @@ fn shell_target(rows: u64) -> String {
 
 /// The targets' names (also used when they cannot be measured).
 pub fn target_names(rows: u64) -> Vec<String> {
-    vec![speed_target(rows), rss_target(rows), shell_target(rows)]
+    let mut names = vec![speed_target(rows), rss_target(rows), shell_target(rows)];
+    names.extend(parquet::target_names(rows));
+    names
 }
 
 /// True when a (possibly gzip) results body starts with the `COMPLETED`
@@ -339,5 +344,15 @@ pub fn run(report: &mut Report, emu: &mut EmuProc, rows: u64, quick: bool) -> Re
         .collect(),
         rows: table_rows,
     });
+    let setup = parquet::Setup {
+        bin: &bin,
+        py: &py,
+        py_version: &py_version,
+        tmp: &tmp.0,
+        rss,
+        runs: runs.max(3),
+        rt: &rt,
+    };
+    parquet::run(report, emu, rows, &setup);
     Ok(())
 }

@@ -86,6 +86,7 @@ fn dispatch(cli: &Cli) -> Outcome {
         base_url: loaded.resolved.settings.base_url.to_string(),
         dw: None,
         credentials_from: loaded.resolved.credentials_from.clone(),
+        body_limit: Some(loaded.resolved.settings.body_limit),
     };
     let mut settings = loaded.resolved.settings.clone();
     let transport = loaded.resolved.transport;
@@ -131,6 +132,9 @@ fn dispatch(cli: &Cli) -> Outcome {
             crate::batch::run(args, &settings, &ctx)
         }
         Command::Shell(args) => {
+            if let Some(t) = args.timeout {
+                settings.default_deadline = t;
+            }
             let client = build(transport, &settings, &ctx)?;
             crate::shell::run(&client, args, &loaded, !cli.no_pager, ctx)
         }

@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use connecty_proto::stats::Members;
 use connecty_proto::{
-    Answer, Error, Event, ProgressFn, QuestionId, QuestionResults, ResultsOptions, State,
-    WaitOptions, WorkspaceId,
+    Answer, Error, Event, Include, IncludeSet, ProgressFn, QuestionId, QuestionResults,
+    ResultsOptions, State, Statistics, WaitOptions, WorkspaceId,
 };
 
 use crate::app::{Outcome, println_out};
@@ -15,6 +15,7 @@ use crate::exit::{self, Context, Failure, failure, resume_command};
 use crate::format::{self, Format, TableOptions};
 use crate::output::Output;
 use crate::progress::Progress;
+use crate::truncation::{self, Knobs};
 
 /// A question's state and results, as one command shows them.
 pub struct Shown<'a> {
@@ -29,6 +30,9 @@ pub struct Shown<'a> {
     /// Whether to show the state (above a table; on stderr for csv,
     /// ndjson and markdown; json always carries it).
     pub show_state: bool,
+    /// The answer's statistics when they are not shown (all rows fetched
+    /// them unasked): the binary formats still type empty columns by them.
+    pub unshown_statistics: Option<&'a Statistics>,
 }
 
 /// The state of every answer a wait returns.
@@ -43,8 +47,46 @@ impl<'a> Shown<'a> {
             results: Some(&answer.results),
             extra: None,
             show_state,
+            unshown_statistics: None,
         }
     }
+}
+
+/// What a wait asked for, to word the note of a cut answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Asking {
+    /// The components `--include` asked for.
+    pub include: IncludeSet,
+    /// Whether every row was asked for.
+    pub all_rows: bool,
+    /// How the note names the settings.
+    pub knobs: &'static Knobs,
+}
+
+/// Prints a waited answer, then, on stderr, a note when it may be cut.
+/// Statistics that all rows fetched only to count the rows are not shown
+/// unless `--include` asked for them.
+pub fn print_answer(
+    output: &Output<'_>,
+    mut answer: Answer,
+    asking: &Asking,
+    show_state: bool,
+) -> Result<(), Failure> {
+    let note = answer
+        .completeness()
+        .and_then(|c| truncation::note(&c, answer.max_rows, asking.all_rows, asking.knobs));
+    let unshown = if asking.all_rows && !asking.include.contains(Include::Statistics) {
+        answer.results.dataframe_stats.take()
+    } else {
+        None
+    };
+    let mut shown = Shown::answer(&answer, show_state);
+    shown.unshown_statistics = unshown.as_ref();
+    print_results(output, &shown)?;
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
+    Ok(())
 }
 
 /// Prints (or writes to `--output`) a question's state and results.
@@ -75,7 +117,7 @@ pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failu
             };
             output.emit(|out, _| format::write_markdown(out, r))
         }
-        Format::Csv | Format::Ndjson => {
+        Format::Csv | Format::Ndjson | Format::Parquet | Format::Arrow => {
             if shown.show_state {
                 eprintln!("state: {state}");
             }
@@ -86,12 +128,11 @@ pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failu
                 eprintln!("note: the results have no dataframe (add dataframe to --include)");
                 return Ok(());
             };
-            output.emit(|out, _| {
-                if output.format == Format::Csv {
-                    format::write_csv(out, df)
-                } else {
-                    format::write_ndjson(out, df)
-                }
+            let statistics = r.dataframe_stats.as_ref().or(shown.unshown_statistics);
+            output.emit(|out, _| match output.format.file_format() {
+                Some(file) => format::write_file_format(out, df, statistics, file),
+                None if output.format == Format::Csv => format::write_csv(out, df),
+                None => format::write_ndjson(out, df),
             })
         }
     }
@@ -177,8 +218,9 @@ fn options(results: &crate::cli::ResultOptions) -> ResultsOptions {
 fn wait_options(
     results: &crate::cli::ResultOptions,
     timeout: Option<std::time::Duration>,
+    all_rows: bool,
 ) -> WaitOptions {
-    let mut wait = WaitOptions::new();
+    let mut wait = WaitOptions::new().all_rows(all_rows);
     wait.results = options(results);
     wait.timeout = timeout;
     wait
@@ -203,7 +245,7 @@ pub fn ask(client: &AnyClient, args: &AskArgs, pager: bool, ctx: &Context) -> Ou
         pager,
     };
     output.check()?;
-    let wait = wait_options(&args.results, args.timeout);
+    let wait = wait_options(&args.results, args.timeout, args.all_rows);
     let (answer, _) = wait_with_progress(
         client,
         WaitFor::AskAndWait(args.dw, &args.question),
@@ -213,7 +255,12 @@ pub fn ask(client: &AnyClient, args: &AskArgs, pager: bool, ctx: &Context) -> Ou
     let answer = answer
         .ok_or_else(interrupted)?
         .map_err(|e| failure(&e, ctx))?;
-    print_results(&output, &Shown::answer(&answer, false))?;
+    let asking = Asking {
+        include: args.results.include,
+        all_rows: args.all_rows,
+        knobs: &truncation::FLAGS,
+    };
+    print_answer(&output, answer, &asking, false)?;
     Ok(exit::SUCCESS)
 }
 
@@ -226,7 +273,7 @@ pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Contex
     };
     output.check()?;
     if args.wait {
-        let wait = wait_options(&args.results, args.timeout);
+        let wait = wait_options(&args.results, args.timeout, args.all_rows);
         let label = format!("question {}: waiting", args.question_id);
         let (answer, _) = wait_with_progress(
             client,
@@ -237,7 +284,12 @@ pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Contex
         let answer = answer
             .ok_or_else(interrupted)?
             .map_err(|e| failure(&e, ctx))?;
-        print_results(&output, &Shown::answer(&answer, true))?;
+        let asking = Asking {
+            include: args.results.include,
+            all_rows: args.all_rows,
+            knobs: &truncation::FLAGS,
+        };
+        print_answer(&output, answer, &asking, true)?;
         return Ok(exit::SUCCESS);
     }
     let response = client
@@ -255,8 +307,20 @@ pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Contex
                 results: response.results.as_ref(),
                 extra: Some(&response.extra),
                 show_state: true,
+                unshown_statistics: None,
             },
         )?;
+        let note = response
+            .results
+            .as_ref()
+            .filter(|_| completed)
+            .and_then(|r| r.completeness(args.results.max_rows))
+            .and_then(|c| {
+                truncation::note(&c, args.results.max_rows, false, &truncation::RESULTS_ONCE)
+            });
+        if let Some(note) = note {
+            eprintln!("note: {note}");
+        }
     } else {
         eprintln!("state: {}", response.state);
     }

@@ -6,13 +6,14 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use connecty_proto::{Error, Event, QuestionId, State, WaitOptions, WorkspaceId};
+use connecty_proto::{Error, Event, Include, QuestionId, State, WaitOptions, WorkspaceId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::BatchArgs;
 use crate::client::{build_async, runtime};
 use crate::exit::{self, Context, Failure, failure};
 use crate::format::Compactor;
+use crate::truncation;
 
 /// One input line: a question, or why it cannot be one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +45,17 @@ pub fn parse_lines(input: &[u8]) -> Vec<Line> {
     out
 }
 
-/// One finished question: its JSON line, and whether it completed.
+/// One finished question: its JSON line, whether it completed, and the
+/// note to print when its answer may be cut.
 struct Done {
     index: usize,
     line: Vec<u8>,
     completed: bool,
+    note: Option<String>,
 }
+
+/// What [`answer_one`] gives: the line, whether it completed, the note.
+type Answered = (Vec<u8>, bool, Option<String>);
 
 fn json_str(out: &mut Vec<u8>, s: &str) {
     // Serialising a str into a Vec cannot fail.
@@ -99,7 +105,7 @@ async fn answer_one(
     line: &Line,
     base: &WaitOptions,
     ctx: &Context,
-) -> (Vec<u8>, bool) {
+) -> Answered {
     let question = match line {
         Line::Question(q) => q,
         Line::NotUtf8(text, n) => {
@@ -108,7 +114,7 @@ async fn answer_one(
                 "invalid_input",
                 format!("line {n} is not valid UTF-8"),
             );
-            return (error_line(text, None, None, &f), false);
+            return (error_line(text, None, None, &f), false, None);
         }
     };
     let seen = Arc::new(Mutex::new(Seen::default()));
@@ -123,7 +129,15 @@ async fn answer_one(
         }
     }));
     match client.ask_and_wait(dw, question, &options).await {
-        Ok(answer) => {
+        Ok(mut answer) => {
+            let completeness = answer.completeness();
+            let note = completeness.and_then(|c| {
+                truncation::note(&c, answer.max_rows, base.all_rows, &truncation::FLAGS)
+            });
+            if base.all_rows && !base.results.include.contains(Include::Statistics) {
+                // Fetched only to count the rows (all rows): not asked for.
+                answer.results.dataframe_stats = None;
+            }
             let mut out = Vec::with_capacity(1024);
             line_head(
                 &mut out,
@@ -147,10 +161,19 @@ async fn answer_one(
                         &f,
                     ),
                     false,
+                    None,
                 );
             }
+            out.extend_from_slice(b",\"completeness\":");
+            match completeness {
+                Some(c) => {
+                    let rows = answer.results.dataframe.as_ref().map_or(0, |df| df.len());
+                    out.extend_from_slice(truncation::to_json(&c, rows as u64).as_bytes());
+                }
+                None => out.extend_from_slice(b"null"),
+            }
             out.extend_from_slice(b"}\n");
-            (out, true)
+            (out, true, note)
         }
         Err(e) => {
             let seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
@@ -167,7 +190,11 @@ async fn answer_one(
                 _ => (seen.question_id, seen.state.clone()),
             };
             let f = failure(&e, ctx);
-            (error_line(question, id.as_ref(), state.as_ref(), &f), false)
+            (
+                error_line(question, id.as_ref(), state.as_ref(), &f),
+                false,
+                None,
+            )
         }
     }
 }
@@ -198,7 +225,7 @@ pub fn run(
         let _guard = rt.enter();
         build_async(settings).map_err(|e| failure(&e, ctx))?
     };
-    let mut base = WaitOptions::new();
+    let mut base = WaitOptions::new().all_rows(args.all_rows);
     base.results.include = args.results.include;
     base.results.max_rows = args.results.max_rows;
     base.timeout = args.timeout;
@@ -206,7 +233,7 @@ pub fn run(
     let total = lines.len();
     let dw = args.dw;
     let concurrency = (args.concurrency.max(1) as usize).min(total.max(1));
-    let (completed, write_error) = rt.block_on(async {
+    let (completed, cut, write_error) = rt.block_on(async {
         if total > 0 {
             // One token exchange up front: bad credentials are one error,
             // not one per question.
@@ -230,12 +257,13 @@ pub fn run(
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(line) = lines.get(index) else { break };
-                    let (line, completed) = answer_one(&client, dw, line, &base, &ctx).await;
+                    let (line, completed, note) = answer_one(&client, dw, line, &base, &ctx).await;
                     if tx
                         .send(Done {
                             index,
                             line,
                             completed,
+                            note,
                         })
                         .is_err()
                     {
@@ -249,10 +277,11 @@ pub fn run(
         let bar = batch_progress(total);
         let stdout = io::stdout();
         let mut out = io::BufWriter::new(stdout.lock());
-        let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, (Vec<u8>, Option<String>)> = BTreeMap::new();
         let mut written = 0usize;
         let mut completed = 0usize;
         let mut failed = 0usize;
+        let mut cut = 0usize;
         let mut write_error: Option<io::Error> = None;
         while let Some(done) = rx.recv().await {
             if done.completed {
@@ -266,12 +295,21 @@ pub fn run(
                     bar.set_message(format!(", {failed} failed"));
                 }
             }
-            pending.insert(done.index, done.line);
-            while let Some(line) = pending.remove(&written) {
+            pending.insert(done.index, (done.line, done.note));
+            while let Some((line, note)) = pending.remove(&written) {
                 written += 1;
                 if write_error.is_none() {
                     if let Err(e) = out.write_all(&line).and_then(|()| out.flush()) {
                         write_error = Some(e);
+                    }
+                }
+                if let Some(note) = note {
+                    cut += 1;
+                    // Question N is line N of the output.
+                    let say = || eprintln!("note: question {written}: {note}");
+                    match &bar {
+                        Some(bar) => bar.suspend(say),
+                        None => say(),
                     }
                 }
             }
@@ -283,7 +321,7 @@ pub fn run(
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        Ok((completed, write_error.map(|e| (e, written))))
+        Ok((completed, cut, write_error.map(|e| (e, written))))
     })?;
 
     if let Some((e, _)) = write_error {
@@ -296,14 +334,19 @@ pub fn run(
             format!("could not write the output: {e}"),
         ));
     }
+    let cut = match cut {
+        0 => String::new(),
+        1 => "; 1 answer may be cut (see its note)".to_string(),
+        n => format!("; {n} answers may be cut (see their notes)"),
+    };
     if completed < total {
         eprintln!(
-            "batch: {completed} of {total} questions completed; {} did not (see the \"error\" lines)",
+            "batch: {completed} of {total} questions completed; {} did not (see the \"error\" lines){cut}",
             total - completed
         );
         Ok(exit::FAILURE)
     } else {
-        eprintln!("batch: all {total} questions completed");
+        eprintln!("batch: all {total} questions completed{cut}");
         Ok(exit::SUCCESS)
     }
 }

@@ -24,6 +24,12 @@ Profiles:
   profile. --profile NAME or CONNECTY_PROFILE picks one, else `default`.
   Each setting comes from the first of: flag, environment, profile, default.
 
+Rows:
+  The API returns at most --max-rows rows of an answer (1000 unless set).
+  When an answer may have more, ask, results and batch say so on stderr
+  (never stdout): the rows shown, the total when known, and how to get every
+  row: --all-rows.
+
 Environment:
   CONNECTY_PROFILE        stands in for --profile
   CONNECTY_CONFIG_DIR     the directory of config.toml, credentials.toml, history
@@ -61,7 +67,8 @@ Try it without an account:
     version,
     about = "Ask ConnectyAI questions of a Data Workspace, wait, and print the answer",
     long_about = "Ask ConnectyAI questions of a Data Workspace, wait for the results and print \
-                  them as a table, CSV, JSON, NDJSON or Markdown; run question sets in batch; \
+                  them as a table, CSV, JSON, NDJSON or Markdown, or write them as Parquet or \
+                  Arrow files; run question sets in batch; \
                   work in an interactive shell; or try it all against a local emulator with \
                   `connecty demo`.",
     after_help = AFTER_HELP,
@@ -189,8 +196,10 @@ pub enum Command {
     #[command(
         long_about = "Ask QUESTION of Data Workspace --dw, poll until it is COMPLETED or FAILED \
                       (showing a spinner on stderr when stderr is a terminal), then print the \
-                      results on stdout (or write them to --output FILE) in --format. With \
-                      --no-wait, print only the question id.",
+                      results on stdout (or write them to --output FILE) in --format. When the \
+                      answer may have more rows than it shows, a note on stderr says how many \
+                      were shown, the total when known, and that --all-rows returns every row. \
+                      With --no-wait, print only the question id.",
         after_help = "Examples:\n  connecty ask --dw 13 \"list the top 5 countries with the most orders\"\n  \
                       connecty ask --dw 13 \"orders per month in 2025\" --format csv --output orders.csv\n  \
                       connecty ask --dw 13 \"...\" --include dataframe,summary,sqlquery --max-rows 50\n  \
@@ -223,11 +232,15 @@ pub enum Command {
                       time, on the async (hyper) client. Each question's outcome is written to \
                       stdout as one JSON object per line, in input order, as soon as it and all \
                       before it are done:\n\n  \
-                      {\"question\": ..., \"question_id\": ..., \"state\": \"COMPLETED\", \"results\": {...}}\n  \
+                      {\"question\": ..., \"question_id\": ..., \"state\": \"COMPLETED\", \"results\": {...}, \"completeness\": {...}}\n  \
                       {\"question\": ..., \"question_id\": ...|null, \"state\": ...|null, \"error\": {\"kind\": ..., \"message\": ...}}\n\n\
-                      Error kinds: authentication, forbidden, not_found, rate_limited, server, api, decode, \
-                      question_failed, timeout, transport, invalid_input. A failed question does \
-                      not stop the others.",
+                      completeness says whether the dataframe holds every row: {\"verdict\": \
+                      \"complete\"|\"cut\"|\"may_be_cut\", \"rows\": N, \"at_least\": N|null, \
+                      \"at_most\": N|null, \"total\": N|null} (null without a dataframe); an \
+                      answer that may be cut is also named on stderr, as \"question N\" (its line \
+                      of output). Error kinds: authentication, forbidden, not_found, rate_limited, \
+                      server, api, decode, question_failed, timeout, answer_too_large, transport, \
+                      invalid_input. A failed question does not stop the others.",
         after_help = "Exit codes: 0 every question COMPLETED, 1 at least one did not, 2 usage \
                       error,\n3 authentication failed (checked once, before any question is asked)."
     )]
@@ -240,7 +253,9 @@ pub enum Command {
                       Lines starting with a backslash are meta-commands (\\help lists them). \
                       History is kept in the config directory (mode 0600); a line starting with \
                       a space is kept out of it. Ctrl-C while waiting stops the wait and prints \
-                      how to resume; Ctrl-C at the prompt clears the line; Ctrl-D leaves."
+                      how to resume; Ctrl-C at the prompt clears the line; Ctrl-D leaves. A \
+                      question that FAILED or ran past --timeout prints its error, and the \
+                      session goes on."
     )]
     Shell(ShellArgs),
 
@@ -334,14 +349,20 @@ pub struct AskArgs {
     pub timeout: Option<Duration>,
 
     /// Print only the question id, without waiting (resume with `connecty results --wait`)
-    #[arg(long, conflicts_with_all = ["format", "timeout", "output"])]
+    #[arg(long, conflicts_with_all = ["format", "timeout", "output", "all_rows"])]
     pub no_wait: bool,
+
+    /// Return every row, not only the first --max-rows (one more request
+    /// once the question completes; an answer larger than --body-limit is
+    /// refused before it is fetched)
+    #[arg(long)]
+    pub all_rows: bool,
 }
 
 /// Where and how results are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format: table, csv, json, ndjson or markdown [default: table]
+    /// Output format: table, csv, json, ndjson, markdown; parquet or arrow (binary: with --output FILE or piped) [default: table]
     #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
     pub format: Format,
 
@@ -378,6 +399,10 @@ pub struct ResultsArgs {
     /// Overall deadline for --wait, in seconds (fractions allowed) [default: 1200]
     #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "wait")]
     pub timeout: Option<Duration>,
+
+    /// With --wait: return every row, not only the first --max-rows
+    #[arg(long, requires = "wait")]
+    pub all_rows: bool,
 }
 
 /// `connecty batch`.
@@ -402,6 +427,10 @@ pub struct BatchArgs {
     /// Deadline of each question, in seconds (fractions allowed) [default: 1200]
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<Duration>,
+
+    /// Return every row of each answer, not only the first --max-rows
+    #[arg(long)]
+    pub all_rows: bool,
 }
 
 /// `connecty shell`.
@@ -410,6 +439,10 @@ pub struct ShellArgs {
     /// Data Workspace to ask (change it with \dw ID)
     #[arg(long, value_name = "ID", value_parser = parse_workspace)]
     pub dw: Option<WorkspaceId>,
+
+    /// Deadline of each question's wait, in seconds (fractions allowed) [default: 1200]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<Duration>,
 }
 
 /// `connecty configure`.

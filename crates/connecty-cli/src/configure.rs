@@ -322,6 +322,7 @@ fn check(
         credentials_from: Some(format!(
             "the client id and secret came from profile {name:?}"
         )),
+        body_limit: None,
     };
     settings.credentials = Some(
         Credentials::new(id, secret)

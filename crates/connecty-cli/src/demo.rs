@@ -107,7 +107,7 @@ pub fn demo(transport: TransportKind, pager: bool) -> Outcome {
     let ctx = Context {
         base_url: base_url.to_string(),
         dw: Some(WorkspaceId(handle.workspace_id())),
-        credentials_from: None,
+        ..Context::default()
     };
     let mut settings = Settings::default();
     settings.base_url = base_url;

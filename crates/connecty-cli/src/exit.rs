@@ -122,6 +122,8 @@ pub struct Context {
     pub dw: Option<WorkspaceId>,
     /// Where the credentials came from, said when they are refused.
     pub credentials_from: Option<String>,
+    /// The body limit in bytes, said when an answer does not fit.
+    pub body_limit: Option<u64>,
 }
 
 /// The command that resumes waiting on question `q` of workspace `dw`.
@@ -134,11 +136,16 @@ pub fn resume_command(dw: Option<WorkspaceId>, q: &QuestionId) -> String {
 
 /// The command's words for the settings a [`Hint`](connecty_proto::Hint)
 /// names: its flags, where the credentials came from, the resume command.
-struct Words<'a>(&'a Context);
+struct Words<'a> {
+    ctx: &'a Context,
+    /// The error came of `--all-rows`, under which `--max-rows` limits
+    /// nothing.
+    all_rows: bool,
+}
 
 impl Vocabulary for Words<'_> {
     fn knob(&self, knob: Knob) -> String {
-        let ctx = self.0;
+        let ctx = self.ctx;
         match knob {
             Knob::Credentials => match &ctx.credentials_from {
                 Some(from) => format!("the client id and secret ({from})"),
@@ -148,8 +155,12 @@ impl Vocabulary for Words<'_> {
             Knob::Workspace => "--dw".to_string(),
             Knob::QuestionId => "the question id".to_string(),
             Knob::Timeout => "--timeout".to_string(),
+            Knob::MaxRows if self.all_rows => "--max-rows (without --all-rows)".to_string(),
             Knob::MaxRows => "--max-rows".to_string(),
-            Knob::BodyLimit => "--body-limit".to_string(),
+            Knob::BodyLimit => match ctx.body_limit {
+                Some(bytes) => format!("--body-limit MIB (now {})", mib(bytes)),
+                None => "--body-limit MIB".to_string(),
+            },
             Knob::RootCertificate => "--ca-cert FILE.pem (or ca_cert in the profile)".to_string(),
             Knob::Proxy => "the proxy (HTTPS_PROXY, NO_PROXY)".to_string(),
             other => other.sdk_name().to_string(),
@@ -157,7 +168,17 @@ impl Vocabulary for Words<'_> {
     }
 
     fn resume(&self, question_id: QuestionId) -> String {
-        resume_command(self.0.dw, &question_id)
+        resume_command(self.ctx.dw, &question_id)
+    }
+}
+
+/// `bytes` in MiB as `--body-limit` takes them: `256 MiB`, `0.5 MiB`.
+fn mib(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{:.2} MiB", bytes as f64 / MIB as f64)
     }
 }
 
@@ -173,6 +194,7 @@ pub fn classify(e: &Error) -> (u8, &'static str) {
         Error::Decode(_) => (FAILURE, "decode"),
         Error::QuestionFailed { .. } => (QUESTION_FAILED, "question_failed"),
         Error::Timeout { .. } => (DEADLINE, "timeout"),
+        Error::AnswerTooLarge { .. } => (FAILURE, "answer_too_large"),
         Error::Transport(_) => (FAILURE, "transport"),
         Error::InvalidInput(_) if e.hint() == Some(Hint::SetCredentials) => {
             (AUTHENTICATION, "authentication")
@@ -189,7 +211,11 @@ pub fn failure(e: &Error, ctx: &Context) -> Failure {
     let f = Failure::new(code, kind, e.to_string());
     match e.hint() {
         Some(h) => {
-            let text = h.render(&Words(ctx));
+            let words = Words {
+                ctx,
+                all_rows: matches!(e, Error::AnswerTooLarge { .. }),
+            };
+            let text = h.render(&words);
             // A resume command reads as an instruction, not as a hint.
             if matches!(h, Hint::Resume { .. }) {
                 f.note(text)
@@ -215,6 +241,7 @@ mod tests {
             base_url: "http://127.0.0.1:9".into(),
             dw: Some(WorkspaceId(13)),
             credentials_from: None,
+            body_limit: Some(256 * 1024 * 1024),
         }
     }
 
@@ -364,6 +391,47 @@ mod tests {
             f.hint
                 .unwrap()
                 .contains("may not use data workspace 13: check --dw")
+        );
+    }
+
+    #[test]
+    fn an_answer_too_large_names_the_flags_and_the_limit_in_mib() {
+        let q: QuestionId = Q.parse().unwrap();
+        let f = failure(
+            &Error::AnswerTooLarge {
+                question_id: q,
+                rows_at_least: 5000,
+                estimated_bytes: Some(300 * 1024 * 1024),
+                body_limit: 256 * 1024 * 1024,
+            },
+            &ctx(),
+        );
+        assert_eq!((f.code, f.kind), (FAILURE, "answer_too_large"));
+        assert!(
+            f.message.contains("at least 5000 rows") && !f.message.contains("ClientBuilder"),
+            "{f:?}"
+        );
+        assert_eq!(
+            f.hint.as_deref(),
+            Some(
+                "hint: ask for fewer rows with --max-rows (without --all-rows), or raise --body-limit MIB (now 256 MiB)"
+            )
+        );
+        let f = failure(
+            &Error::Transport(TransportError::new(
+                TransportErrorKind::BodyTooLarge,
+                "too big",
+            )),
+            &Context {
+                body_limit: Some(1536 * 1024),
+                ..ctx()
+            },
+        );
+        assert_eq!(
+            f.hint.as_deref(),
+            Some(
+                "hint: ask for fewer rows with --max-rows, or raise --body-limit MIB (now 1.50 MiB)"
+            )
         );
     }
 

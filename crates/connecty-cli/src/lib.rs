@@ -2,9 +2,10 @@
 //!
 //! The `connecty` command of the connecty SDK: ask ConnectyAI questions of a
 //! Data Workspace, wait, and print the answer as a table, CSV, JSON, NDJSON
-//! or Markdown, on screen or into a file; keep settings in profiles; work
-//! in an interactive shell; run question sets in batch; try it all offline
-//! with `connecty demo`.
+//! or Markdown, on screen or into a file, or write it as a Parquet or Arrow
+//! file; say when an answer was cut and fetch every row; keep settings in
+//! profiles; work in an interactive shell; run question sets in batch; try
+//! it all offline with `connecty demo`.
 //!
 //! **What it is for:** people trying the service, daily use at a terminal,
 //! scripts, and question sets in batch. Run `connecty --help` for the
@@ -46,6 +47,7 @@ mod profile;
 mod progress;
 mod resolve;
 mod shell;
+mod truncation;
 
 pub use app::{command, expiry_line, run};
 pub use cli::parse_secs;

@@ -40,10 +40,13 @@ pub struct Output<'a> {
     pub pager: bool,
 }
 
-/// Stdout as a buffered writer; a closed pipe ends quietly.
-pub fn write_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
+/// Stdout as a buffered writer; a closed pipe ends quietly. The writer is
+/// `Send` (the Parquet encoder needs it): stdout is locked per flush of the
+/// 64 KiB buffer rather than held.
+pub fn write_stdout(
+    f: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     quiet_pipe(f(&mut out).and_then(|()| out.flush()))
 }
 
@@ -101,7 +104,9 @@ impl Output<'_> {
                             self.format_name()
                         ),
                     )
-                    .hint("write it to a file with --output FILE (or redirect stdout)"));
+                    .hint(
+                        "write it to a file with --output FILE (in the shell: \\output FILE), or redirect stdout",
+                    ));
                 }
                 Ok(())
             }
@@ -138,7 +143,7 @@ impl Output<'_> {
     /// tables to (`None`: never cut).
     pub fn emit(
         &self,
-        render: impl FnOnce(&mut dyn Write, Option<usize>) -> io::Result<()>,
+        render: impl FnOnce(&mut (dyn Write + Send), Option<usize>) -> io::Result<()>,
     ) -> Result<(), Failure> {
         if let Some(path) = self.file {
             return write_file(path, render);
@@ -171,7 +176,7 @@ impl Output<'_> {
 /// target as it was (exit 130).
 fn write_file(
     path: &Path,
-    render: impl FnOnce(&mut dyn Write, Option<usize>) -> io::Result<()>,
+    render: impl FnOnce(&mut (dyn Write + Send), Option<usize>) -> io::Result<()>,
 ) -> Result<(), Failure> {
     let failed = |e: io::Error| {
         Failure::new(

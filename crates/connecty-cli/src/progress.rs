@@ -83,6 +83,12 @@ fn describe(e: &Event) -> Option<String> {
         Event::StateChanged {
             question_id, state, ..
         } => Some(format!("question {question_id}: {state}")),
+        Event::FetchingAllRows {
+            question_id,
+            max_rows,
+        } => Some(format!(
+            "question {question_id}: fetching all rows (up to {max_rows})"
+        )),
         Event::Retrying {
             attempt,
             delay,

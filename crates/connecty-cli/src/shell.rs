@@ -26,7 +26,7 @@ use rustyline::error::ReadlineError;
 use rustyline::{Config, DefaultEditor};
 
 use crate::app::{Loaded, Outcome};
-use crate::ask::{Shown, print_results, wait_with_progress};
+use crate::ask::{Asking, print_answer, wait_with_progress};
 use crate::cli::{ShellArgs, parse_include, parse_question_id, parse_workspace};
 use crate::client::{AnyClient, WaitFor};
 use crate::exit::{self, Context, Failure, failure};
@@ -34,6 +34,7 @@ use crate::format::{Format, escape_for_line};
 use crate::interrupt;
 use crate::output::Output;
 use crate::profile::{HISTORY_FILE, create_private_dir};
+use crate::truncation;
 
 /// A meta-command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,9 @@ pub enum Meta {
     Include(IncludeSet),
     /// `\max-rows N` (`None`: the API's default, `\max-rows default`).
     MaxRows(Option<u32>),
+    /// `\all-rows on|off`: every row of each answer, or the first
+    /// `max-rows`.
+    AllRows(bool),
     /// `\output FILE`: the next answer only.
     Output(PathBuf),
     /// `\results QUESTION_ID`.
@@ -92,7 +96,9 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
         "format" => {
             use clap::ValueEnum;
             Meta::Format(Format::from_str(need("a format")?, true).map_err(|_| {
-                format!("{arg:?} is not a format: table, csv, json, ndjson or markdown")
+                format!(
+                    "{arg:?} is not a format: table, csv, json, ndjson, markdown, parquet or arrow"
+                )
             })?)
         }
         "include" => Meta::Include(parse_include(need("a list such as dataframe,summary")?)?),
@@ -106,6 +112,11 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
                         format!("{n:?} is not a number of rows from 1 to {MAX_ROWS_LIMIT}")
                     })?,
             )),
+        },
+        "all-rows" => match need("on or off")? {
+            "on" => Meta::AllRows(true),
+            "off" => Meta::AllRows(false),
+            other => return Err(format!("\\all-rows takes on or off, not {other:?}")),
         },
         "output" => Meta::Output(PathBuf::from(need("a file name")?)),
         "results" => Meta::Results(parse_question_id(need("a question id")?)?),
@@ -132,6 +143,8 @@ pub struct Session {
     pub include: IncludeSet,
     /// The row limit.
     pub max_rows: Option<u32>,
+    /// Every row of each answer (`\all-rows on`).
+    pub all_rows: bool,
     /// Where the next answer goes, once.
     pub next_output: Option<PathBuf>,
 }
@@ -157,23 +170,25 @@ impl Session {
             .map_or("default (1000)".to_string(), |n| n.to_string());
         format!(
             "Each line is a question for the current data workspace.\n\
-             \x20 \\dw ID          ask data workspace ID\n\
-             \x20 \\format FORMAT  table, csv, json, ndjson or markdown\n\
-             \x20 \\include LIST   dataframe, statistics, sqlquery, summary (or all)\n\
-             \x20 \\max-rows N     at most N rows (\\max-rows default: the API's)\n\
-             \x20 \\output FILE    write the next answer to FILE instead of the screen\n\
-             \x20 \\results ID     wait for question ID and show its results\n\
-             \x20 \\help           this text\n\
-             \x20 \\q              leave (or Ctrl-D)\n\
+             \x20 \\dw ID           ask data workspace ID\n\
+             \x20 \\format FORMAT   table, csv, json, ndjson, markdown; parquet, arrow (with \\output)\n\
+             \x20 \\include LIST    dataframe, statistics, sqlquery, summary (or all)\n\
+             \x20 \\max-rows N      at most N rows (\\max-rows default: the API's)\n\
+             \x20 \\all-rows on|off every row of each answer, or at most max-rows\n\
+             \x20 \\output FILE     write the next answer to FILE instead of the screen\n\
+             \x20 \\results ID      wait for question ID and show its results\n\
+             \x20 \\help            this text\n\
+             \x20 \\q               leave (or Ctrl-D)\n\
              Ctrl-C stops a wait (the question goes on server-side) and clears the line at the prompt.\n\
              A line starting with a space is kept out of the history.\n\
-             Now: dw {dw}, format {format}, include {}, max-rows {rows}.",
-            self.include.to_query_value()
+             Now: dw {dw}, format {format}, include {}, max-rows {rows}, all-rows {}.",
+            self.include.to_query_value(),
+            if self.all_rows { "on" } else { "off" }
         )
     }
 
     fn wait_options(&self) -> WaitOptions {
-        let mut w = WaitOptions::new();
+        let mut w = WaitOptions::new().all_rows(self.all_rows);
         w.results = ResultsOptions {
             include: self.include,
             max_rows: self.max_rows,
@@ -240,6 +255,7 @@ pub fn run(
         format: Format::Table,
         include: IncludeSet::DEFAULT,
         max_rows: None,
+        all_rows: false,
         next_output: None,
     };
     eprintln!(
@@ -277,6 +293,7 @@ pub fn run(
             Ok(Line::Meta(Meta::Format(f))) => session.format = f,
             Ok(Line::Meta(Meta::Include(i))) => session.include = i,
             Ok(Line::Meta(Meta::MaxRows(n))) => session.max_rows = n,
+            Ok(Line::Meta(Meta::AllRows(on))) => session.all_rows = on,
             Ok(Line::Meta(Meta::Output(p))) => session.next_output = Some(p),
             Ok(Line::Meta(Meta::Results(q))) => {
                 if let Some(dw) = need_dw(&session) {
@@ -336,6 +353,7 @@ fn answer(
     let (answer, asked) = wait_with_progress(client, what, session.wait_options(), &label);
     let answer = match answer {
         None => {
+            not_written(file.as_deref());
             if let Some(q) = asked {
                 eprintln!("or here: \\results {q}");
             }
@@ -343,15 +361,28 @@ fn answer(
         }
         Some(Err(e)) => {
             failure(&e, ctx).print();
-            if let Some(f) = &file {
-                eprintln!("{} was not written", f.display());
+            not_written(file.as_deref());
+            if let (connecty_proto::Error::Timeout { .. }, Some(q)) = (&e, asked) {
+                eprintln!("or here: \\results {q}");
             }
             return;
         }
         Some(Ok(a)) => a,
     };
-    if let Err(f) = print_results(&output, &Shown::answer(&answer, false)) {
+    let asking = Asking {
+        include: session.include,
+        all_rows: session.all_rows,
+        knobs: &truncation::SHELL,
+    };
+    if let Err(f) = print_answer(&output, answer, &asking, false) {
         f.print();
+    }
+}
+
+/// Says that `\output FILE` was not used: the answer never came.
+fn not_written(file: Option<&Path>) {
+    if let Some(f) = file {
+        eprintln!("{} was not written", f.display());
     }
 }
 
@@ -378,6 +409,8 @@ mod tests {
             ),
             ("\\max-rows 5", Line::Meta(Meta::MaxRows(Some(5)))),
             ("\\max-rows default", Line::Meta(Meta::MaxRows(None))),
+            ("\\all-rows on", Line::Meta(Meta::AllRows(true))),
+            ("\\all-rows off", Line::Meta(Meta::AllRows(false))),
             (
                 "\\output out.csv",
                 Line::Meta(Meta::Output(PathBuf::from("out.csv"))),
@@ -401,6 +434,8 @@ mod tests {
             "\\format xml",
             "\\max-rows 0",
             "\\max-rows lots",
+            "\\all-rows",
+            "\\all-rows yes",
             "\\results 12",
             "\\output",
             "\\frobnicate",
@@ -418,11 +453,12 @@ mod tests {
             format: Format::Csv,
             include: IncludeSet::DEFAULT,
             max_rows: Some(5),
+            all_rows: true,
             next_output: None,
         };
         let h = s.help();
         assert!(
-            h.contains("Now: dw 13, format csv, include dataframe, max-rows 5."),
+            h.contains("Now: dw 13, format csv, include dataframe, max-rows 5, all-rows on."),
             "{h}"
         );
         assert_eq!(s.prompt(), "connecty (dw 13)> ");

@@ -451,7 +451,9 @@ impl fmt::Display for Error {
                 if let Some(b) = estimated_bytes {
                     write!(f, ", about {b} bytes")?;
                 }
-                f.write_str("; raise it with ClientBuilder::body_limit (Settings::body_limit)")
+                // What to do is the hint's (Hint::RaiseBodyLimit), in the
+                // front end's words.
+                Ok(())
             }
             Error::Transport(e) => e.fmt(f),
             Error::InvalidInput(e) => e.fmt(f),

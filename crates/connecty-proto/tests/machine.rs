@@ -1082,9 +1082,11 @@ fn all_rows_too_large_for_the_body_limit_ends_before_fetching() {
     }
     let shown = e.to_string();
     assert!(
-        shown.contains("body limit of 10000 bytes") && shown.contains("ClientBuilder::body_limit"),
+        shown.contains("body limit of 10000 bytes") && shown.contains("at least 1000000 rows"),
         "{shown}"
     );
+    let hint = e.hint().expect("a hint").to_string();
+    assert!(hint.contains("ClientBuilder::body_limit"), "{hint}");
 }
 
 #[test]

@@ -1,10 +1,13 @@
-//! The output formats of `connecty`: `table`, `csv`, `json`, `ndjson` and
-//! `markdown`.
+//! The output formats of `connecty`: `table`, `csv`, `json`, `ndjson`,
+//! `markdown`, `parquet` and `arrow`.
 //!
-//! Every writer streams into any [`Write`] (the CLI passes a `BufWriter`
-//! over stdout or over a temporary file): nothing builds the whole output
-//! in memory, and no number is ever parsed into a float: cells are written
-//! from their exact JSON text ([`Cell::raw`]).
+//! Every text writer streams into any [`Write`] (the CLI passes a
+//! `BufWriter` over stdout or over a temporary file): nothing builds the
+//! whole output in memory, and no number is ever parsed into a float: cells
+//! are written from their exact JSON text ([`Cell::raw`]). The binary
+//! formats ([`write_file_format`]) build typed Arrow columns first
+//! (connecty-arrow), where a number is typed only when its type holds it
+//! exactly.
 //!
 //! | format | one cell | null | nested value |
 //! |---|---|---|---|
@@ -13,6 +16,7 @@
 //! | [`write_json`] | the API's own JSON | `null` | as sent, whitespace removed |
 //! | [`write_ndjson`] | exact JSON value | `null` | as sent, whitespace removed |
 //! | [`write_markdown`] | GitHub table cell, `\|` and `<br>` escaped (see there) | `NULL` | compact JSON |
+//! | [`write_file_format`] | a typed Arrow value (Int64, Float64, Decimal128, Timestamp, Utf8...) | null | JSON text marked `arrow.json` |
 //!
 //! ```
 //! use connecty_cli::format::write_csv;
@@ -30,11 +34,14 @@ use std::io::{self, Write};
 
 use connecty_proto::{Cell, CellKind, DataFrame};
 
+mod binary;
 mod csv;
 mod json;
 mod markdown;
 mod table;
 
+pub use binary::write_file_format;
+pub use connecty_arrow::FileFormat;
 pub use csv::{write_csv, write_csv_cell};
 pub use json::{write_json, write_ndjson};
 pub use markdown::{escape_markdown_cell, write_markdown, write_markdown_dataframe};
@@ -42,9 +49,9 @@ pub use table::{TableOptions, TableReport, write_dataframe_table, write_table};
 
 /// An output format, as named by `--format`.
 ///
-/// Text formats can go to a terminal; a binary format (none yet: Parquet
-/// and Arrow are planned) is written only with `--output FILE` or to a
-/// pipe, see [`Format::is_binary`].
+/// Text formats can go to a terminal; a binary format (Parquet, Arrow) is
+/// written only with `--output FILE` or to a pipe, see
+/// [`Format::is_binary`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
     /// Aligned columns, cut to the terminal's width on a terminal (never
@@ -61,14 +68,26 @@ pub enum Format {
     /// A GitHub-flavoured Markdown table (pipes and line breaks in cells
     /// escaped), with the summary and SQL above when included.
     Markdown,
+    /// A Parquet file (zstd), one typed column per dataframe column; binary.
+    Parquet,
+    /// An Arrow IPC file (Feather v2, uncompressed), one typed column per
+    /// dataframe column; binary.
+    Arrow,
 }
 
 impl Format {
     /// Whether the format is bytes for a program rather than text: such
     /// output is refused on a terminal (write it with `--output FILE`).
     pub fn is_binary(self) -> bool {
+        self.file_format().is_some()
+    }
+
+    /// The connecty-arrow file format a binary format writes.
+    pub fn file_format(self) -> Option<FileFormat> {
         match self {
-            Format::Table | Format::Csv | Format::Json | Format::Ndjson | Format::Markdown => false,
+            Format::Parquet => Some(FileFormat::Parquet),
+            Format::Arrow => Some(FileFormat::ArrowIpc),
+            Format::Table | Format::Csv | Format::Json | Format::Ndjson | Format::Markdown => None,
         }
     }
 
@@ -81,7 +100,10 @@ impl Format {
     /// Whether the output is the dataframe alone (the question's state and
     /// any note go to stderr).
     pub fn is_rows_only(self) -> bool {
-        matches!(self, Format::Csv | Format::Ndjson)
+        matches!(
+            self,
+            Format::Csv | Format::Ndjson | Format::Parquet | Format::Arrow
+        )
     }
 }
 

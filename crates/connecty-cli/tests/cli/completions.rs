@@ -52,7 +52,7 @@ fn every_completion_script_is_accepted_by_its_shell() {
     assert!(out.contains("-F _connecty connecty"), "{out}");
     assert!(out.contains("words: completions"), "{out}");
     assert!(
-        out.contains("formats: table csv json ndjson markdown"),
+        out.contains("formats: table csv json ndjson markdown parquet arrow"),
         "{out}"
     );
     // zsh: parses and defines the completion function.

@@ -21,6 +21,19 @@ fn on_terminal(
     Terminal::spawn(cmd, rows, cols)
 }
 
+/// The question id of the `or here: \results ID` line the shell prints
+/// after a wait that ended without an answer.
+fn shell_results_id(shown: &str) -> String {
+    let id = shown
+        .split("or here: \\results ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no \\results line in {shown}"))
+        .to_string();
+    assert!(is_uuid(&id), "{shown}");
+    id
+}
+
 #[test]
 fn a_shell_session_on_a_terminal() {
     let base = slow().base_url();
@@ -39,7 +52,9 @@ fn a_shell_session_on_a_terminal() {
         // Meta-commands.
         term.line("\\help");
         term.expect("\\max-rows N");
-        term.expect("Now: dw 13, format table, include dataframe, max-rows default (1000).");
+        term.expect(
+            "Now: dw 13, format table, include dataframe, max-rows default (1000), all-rows off.",
+        );
         term.expect("connecty (dw 13)> ");
         term.line("\\format csv");
         term.expect("connecty (dw 13)> ");
@@ -71,13 +86,7 @@ fn a_shell_session_on_a_terminal() {
         term.expect("interrupted: question ");
         term.expect("resume with: connecty results --dw 13 ");
         let resume = term.expect("connecty (dw 13)> ");
-        let id = resume
-            .split("or here: \\results ")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no \\results line in {resume}"))
-            .to_string();
-        assert!(is_uuid(&id), "{resume}");
+        let id = shell_results_id(&resume);
         // ... and \results collects it.
         term.line(&format!("\\results {id}"));
         term.expect("country,orders\nUnited States,731");
@@ -164,10 +173,19 @@ fn tables_on_a_terminal_are_fitted_and_paged() {
     // $PAGER); --no-pager turns it off; short tables never page.
     let tall = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30) SELECT x FROM c";
     let pager = [("CONNECTY_PAGER", "sed 's/^/PAGED:/'"), ("PAGER", "false")];
-    let mut term = on_terminal(&["ask", "--dw", "13", tall], &base, &dir, &pager, 10, 80);
-    term.expect("PAGED: x\nPAGED:--\nPAGED: 1\n");
-    term.expect("PAGED:(30 rows)");
-    assert_eq!(term.wait().0.code(), Some(0));
+    for t in TRANSPORTS {
+        let mut term = on_terminal(
+            &["--transport", t, "ask", "--dw", "13", tall],
+            &base,
+            &dir,
+            &pager,
+            10,
+            80,
+        );
+        term.expect("PAGED: x\nPAGED:--\nPAGED: 1\n");
+        term.expect("PAGED:(30 rows)");
+        assert_eq!(term.wait().0.code(), Some(0));
+    }
     let mut term = on_terminal(
         &["ask", "--dw", "13", tall, "--no-pager"],
         &base,
@@ -195,4 +213,146 @@ fn tables_on_a_terminal_are_fitted_and_paged() {
         screen.contains("(1 row)") && !screen.contains("PAGED:"),
         "{screen}"
     );
+}
+
+#[test]
+fn shell_says_when_an_answer_may_be_cut_and_all_rows_gets_every_row() {
+    let base = fast().base_url();
+    on_both_transports(|t| {
+        let dir = ConfigDir::new();
+        let mut term = on_terminal(
+            &["--transport", t, "shell", "--dw", "13"],
+            &base,
+            &dir,
+            &[],
+            40,
+            120,
+        );
+        term.expect("connecty (dw 13)> ");
+        term.line("\\format csv");
+        term.expect("connecty (dw 13)> ");
+        term.line("\\max-rows 5");
+        term.expect("connecty (dw 13)> ");
+        let sql = "SELECT id FROM orders WHERE id <= 12 ORDER BY id";
+        term.line(sql);
+        let shown = term.expect(
+            "note: showing 5 rows, and there may be more (\\max-rows 5); type \\all-rows on for every row",
+        );
+        assert!(shown.contains("id\n1\n2\n3\n4\n5\n"), "{shown}");
+        term.expect("connecty (dw 13)> ");
+        term.line("\\all-rows on");
+        term.expect("connecty (dw 13)> ");
+        term.line("\\help");
+        term.expect("max-rows 5, all-rows on.");
+        term.expect("connecty (dw 13)> ");
+        term.line(sql);
+        let shown = term.expect("connecty (dw 13)> ");
+        assert!(
+            shown.contains("id\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"),
+            "{shown}"
+        );
+        assert!(!shown.contains("note:"), "{shown}");
+        term.line("\\all-rows maybe");
+        term.expect("error: \\all-rows takes on or off, not \"maybe\"");
+        term.expect("connecty (dw 13)> ");
+        term.send("\x04");
+        let (status, screen) = term.wait();
+        assert_eq!(status.code(), Some(0), "{screen}");
+    });
+}
+
+#[test]
+fn binary_formats_refuse_a_terminal_before_asking() {
+    let base = fast().base_url();
+    let dir = ConfigDir::new();
+    for (t, format) in TRANSPORTS
+        .iter()
+        .flat_map(|t| [(t, "parquet"), (t, "arrow")])
+    {
+        let mut term = on_terminal(
+            &[
+                "--transport",
+                t,
+                "ask",
+                "--dw",
+                "13",
+                TOP5,
+                "--format",
+                format,
+            ],
+            &base,
+            &dir,
+            &[],
+            24,
+            100,
+        );
+        term.expect(&format!(
+            "error: --format {format} is binary and stdout is a terminal"
+        ));
+        term.expect("hint: write it to a file with --output FILE");
+        let (status, screen) = term.wait();
+        assert_eq!(status.code(), Some(2), "{screen}");
+    }
+    // In the shell: said, and the session goes on; with \output it works.
+    let mut term = on_terminal(&["shell", "--dw", "13"], &base, &dir, &[], 24, 100);
+    term.expect("connecty (dw 13)> ");
+    term.line("\\format parquet");
+    term.expect("connecty (dw 13)> ");
+    term.line(TOP5);
+    term.expect("is binary and stdout is a terminal");
+    term.expect("(in the shell: \\output FILE)");
+    term.expect("connecty (dw 13)> ");
+    let file = dir.0.path().join("top5.parquet");
+    term.line(&format!("\\output {}", file.display()));
+    term.expect("connecty (dw 13)> ");
+    term.line(TOP5);
+    term.expect(&format!("wrote {}", file.display()));
+    term.expect("connecty (dw 13)> ");
+    term.send("\x04");
+    assert_eq!(term.wait().0.code(), Some(0));
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+}
+
+#[test]
+fn a_shell_question_past_its_deadline_prints_the_error_and_the_session_goes_on() {
+    let base = slow().base_url();
+    on_both_transports(|t| {
+        let dir = ConfigDir::new();
+        let mut term = on_terminal(
+            &["--transport", t, "shell", "--dw", "13", "--timeout", "0.3"],
+            &base,
+            &dir,
+            &[],
+            40,
+            120,
+        );
+        term.expect("connecty (dw 13)> ");
+        // \include changes what each answer holds: the SQL above the table.
+        term.line("\\include dataframe,sqlquery");
+        term.expect("connecty (dw 13)> ");
+        // The question takes 1.5 s: past the deadline, the error names the
+        // question and how to collect it; an \output file is not written.
+        let file = dir.0.path().join("late.csv");
+        term.line(&format!("\\output {}", file.display()));
+        term.expect("connecty (dw 13)> ");
+        term.line(TOP5);
+        term.expect("error: ");
+        term.expect("resume with: connecty results --dw 13 ");
+        term.expect(&format!("{} was not written", file.display()));
+        let shown = term.expect("connecty (dw 13)> ");
+        let id = shell_results_id(&shown);
+        assert!(!file.exists(), "{shown}");
+        // The session goes on: the same deadline, but the question is done
+        // server-side by the time \results is typed.
+        std::thread::sleep(Duration::from_millis(1600));
+        term.line(&format!("\\results {id}"));
+        term.expect("SELECT");
+        term.expect("United States");
+        term.expect("(5 rows)");
+        term.expect("connecty (dw 13)> ");
+        term.send("\x04");
+        let (status, screen) = term.wait();
+        assert_eq!(status.code(), Some(0), "{screen}");
+    });
 }
