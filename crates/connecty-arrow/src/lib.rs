@@ -158,17 +158,22 @@ mod convert;
 mod error;
 mod infer;
 mod number;
+#[cfg(feature = "parquet")]
+mod parquet_file;
+mod parts;
 mod render;
 mod temporal;
 mod text;
+mod threads;
 mod write;
 
-pub use convert::{META_NAME, META_OFFSET, OFFSET_NOT_KEPT, to_record_batch};
+pub use convert::{META_NAME, META_OFFSET, OFFSET_NOT_KEPT, to_record_batch, to_record_batch_with};
 pub use error::Error;
+pub use threads::Options;
 pub use render::cell_json;
-pub use write::{FileFormat, UnknownFormat, write, write_ipc};
 #[cfg(feature = "parquet")]
-pub use write::{parquet_properties, write_parquet};
+pub use parquet_file::{parquet_properties, write_parquet, write_parquet_with};
+pub use write::{FileFormat, UnknownFormat, write, write_ipc, write_with};
 
 /// The parquet crate this one writes with (feature `parquet`).
 #[cfg(feature = "parquet")]
