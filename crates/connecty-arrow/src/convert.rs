@@ -12,8 +12,8 @@ use connecty_proto::{DataFrame, Statistics};
 use crate::build::{Builder, Reject};
 use crate::cells::Raw;
 use crate::infer::{ColumnType, Summary};
-use crate::{Error, Options, parts, threads};
 use crate::temporal::{parse_date, parse_timestamp};
+use crate::{Error, Options, parts, threads};
 
 /// Field metadata key: the column's name as sent, when the field's name
 /// differs (a repeated or empty name).
@@ -71,6 +71,18 @@ pub fn to_record_batch_with(
     statistics: Option<&Statistics>,
     options: &Options,
 ) -> Result<RecordBatch, Error> {
+    let threads = options.threads_for(df.len().saturating_mul(df.width()));
+    convert_in(df, statistics, threads, threads)
+}
+
+/// The conversion with the rows cut into `stretches`, converted by up to
+/// `threads` threads.
+fn convert_in(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    stretches: usize,
+    threads: usize,
+) -> Result<RecordBatch, Error> {
     let rows = df.len();
     let names = df.columns();
     let stats: Vec<Option<&ColumnStatistics>> = names
@@ -82,8 +94,7 @@ pub fn to_record_batch_with(
         Vec::new()
     } else {
         let text = df.raw_json();
-        let threads = options.threads_for(rows.saturating_mul(df.width()));
-        let stretches = parts::stretches(df, text, threads);
+        let stretches = parts::stretches(df, text, stretches);
         threads::run(stretches, threads, |(range, start)| {
             parts::convert(df, text, range, start, &text_hints)
         })?
@@ -266,6 +277,51 @@ fn field(name: &str, sent: &str, ty: ColumnType) -> Field {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stretches_agree_with_one_pass() {
+        // Columns whose stretches guess alike, differ, hold only nulls,
+        // or give up half-way; a lone surrogate; nested values.
+        let rows = [
+            r#"[1, null, "a", null, "2025-10-24", 1, true]"#,
+            r#"[2, null, "b", 7, "2025-10-25", 2, false]"#,
+            r#"[3, 1.5, "c\"q", null, "2025-10-26", 3, null]"#,
+            r#"[4, 2, "\ud800", null, "x", 18446744073709551615, true]"#,
+            r#"[5, null, "e", [1], "2025-10-27", 5, false]"#,
+            r#"[6, 0.1, "f", null, null, -1, true]"#,
+            r#"[7, null, null, null, "2025-10-28", 7, true]"#,
+        ];
+        let text = format!(r#"[["a","b","c","d","e","f","g"],{}]"#, rows.join(","));
+        let df = DataFrame::from_json(&text).unwrap();
+        let one = convert_in(&df, None, 1, 1).unwrap();
+        for n in 2..=8 {
+            for threads in [1, 3] {
+                assert_eq!(
+                    convert_in(&df, None, n, threads).unwrap(),
+                    one,
+                    "{n} stretches"
+                );
+            }
+        }
+        let types: Vec<String> = one
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().to_string())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "Int64",
+                "Float64",
+                "Utf8",
+                "Utf8",
+                "Utf8",
+                "Decimal128(38, 0)",
+                "Boolean"
+            ]
+        );
+    }
 
     #[test]
     fn names_are_made_unique() {

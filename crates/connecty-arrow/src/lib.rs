@@ -169,10 +169,10 @@ mod write;
 
 pub use convert::{META_NAME, META_OFFSET, OFFSET_NOT_KEPT, to_record_batch, to_record_batch_with};
 pub use error::Error;
-pub use threads::Options;
-pub use render::cell_json;
 #[cfg(feature = "parquet")]
 pub use parquet_file::{parquet_properties, write_parquet, write_parquet_with};
+pub use render::cell_json;
+pub use threads::Options;
 pub use write::{FileFormat, UnknownFormat, write, write_ipc, write_with};
 
 /// The parquet crate this one writes with (feature `parquet`).

@@ -167,7 +167,10 @@ mod tests {
         let mut got = Vec::new();
         let two = Options::new().threads(NonZeroUsize::new(2).unwrap());
         write_with_properties(&batch, &mut got, &two, small_groups()).unwrap();
-        assert!(got == arrow_writer(&batch, small_groups()), "row groups differ");
+        assert!(
+            got == arrow_writer(&batch, small_groups()),
+            "row groups differ"
+        );
         let empty = batch.slice(0, 0);
         let mut got = Vec::new();
         write_parquet(&empty, &mut got).unwrap();

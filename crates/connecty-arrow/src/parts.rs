@@ -154,7 +154,9 @@ pub(crate) fn join(
             Some(b) => b,
             None => return Ok(None),
         };
-        let array = b.finish().map_err(|e| Error::column(c, name, e.to_string()))?;
+        let array = b
+            .finish()
+            .map_err(|e| Error::column(c, name, e.to_string()))?;
         if let Some(s) = array.as_any().downcast_ref::<arrow_array::StringArray>() {
             text_bytes = text_bytes.saturating_add(s.values().len());
         }

@@ -127,8 +127,9 @@ mod tests {
         for threads in [1, 2, 8] {
             let out: Result<Vec<usize>, ()> = run((0..100).collect(), threads, |j| Ok(j * 2));
             assert_eq!(out.unwrap(), (0..100).map(|j| j * 2).collect::<Vec<_>>());
-            let out: Result<Vec<usize>, usize> =
-                run((0..100).collect(), threads, |j| if j == 50 { Err(j) } else { Ok(j) });
+            let out: Result<Vec<usize>, usize> = run((0..100).collect(), threads, |j| {
+                if j == 50 { Err(j) } else { Ok(j) }
+            });
             assert_eq!(out, Err(50));
         }
     }

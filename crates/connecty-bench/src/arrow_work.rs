@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use connecty_arrow::Options;
 use connecty_arrow::arrow_array::{Array, RecordBatch};
 use connecty_arrow::arrow_schema::{DataType, Field, Schema};
-use connecty_arrow::Options;
 use connecty_arrow::parquet::arrow::ArrowWriter;
 use connecty_proto::DataFrame;
 
