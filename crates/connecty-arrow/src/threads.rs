@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub(crate) const MIN_CELLS_PER_THREAD: usize = 32 * 1024;
 
 /// How [`to_record_batch_with`](crate::to_record_batch_with) and
-/// [`write_parquet_with`](crate::write_parquet_with) run.
+/// `write_parquet_with` (feature `parquet`) run.
 ///
 /// By default they use up to [`std::thread::available_parallelism`]
 /// threads (which respects CPU affinity and cgroup quotas), and one thread
