@@ -11,13 +11,14 @@ use arrow_array::{ArrayRef, BooleanArray, NullArray, PrimitiveArray};
 use arrow_buffer::{ArrowNativeType, BooleanBufferBuilder, NullBufferBuilder, ScalarBuffer};
 use arrow_schema::ArrowError;
 
+use crate::cells::Raw;
 use crate::infer::{ColumnType, UTC};
 use crate::number::{DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64, short_exact_f64};
 use crate::temporal::{parse_date, parse_timestamp};
 use crate::text;
 
 /// The most bytes one `Utf8` array holds (its offsets are `i32`).
-const MAX_TEXT_BYTES: usize = i32::MAX as usize;
+pub(crate) const MAX_TEXT_BYTES: usize = i32::MAX as usize;
 
 /// Why a cell was not added.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +141,8 @@ impl Builder {
 
     /// Adds one cell, given its exact JSON text.
     #[inline]
-    pub fn push(&mut self, raw: &str) -> Result<(), Reject> {
+    pub fn push(&mut self, cell: Raw<'_>) -> Result<(), Reject> {
+        let raw = cell.text;
         if raw.as_bytes().first() == Some(&b'n') {
             self.push_nulls(1);
             return Ok(());
@@ -169,18 +171,22 @@ impl Builder {
                 }
             },
             Builder::Timestamp(p) => {
-                let s = string(raw)?;
+                let s = string(cell)?;
                 p.push(parse_timestamp(&s).ok_or(Reject::Misfit)?);
             }
             Builder::Date32(p) => {
-                let s = string(raw)?;
+                let s = string(cell)?;
                 p.push(parse_date(&s).ok_or(Reject::Misfit)?);
             }
             Builder::Utf8(b, scratch) => {
                 if raw.as_bytes().first() != Some(&b'"') {
                     return Err(Reject::Misfit);
                 }
-                let s = text::decode_with(raw, scratch).ok_or(Reject::Misfit)?;
+                let s = if cell.escaped {
+                    text::decode_with(raw, scratch).ok_or(Reject::Misfit)?
+                } else {
+                    text::inner(raw)
+                };
                 append_text(b, s)?;
             }
             Builder::Json(b) => append_text(b, raw)?,
@@ -217,11 +223,15 @@ fn number(raw: &str) -> Result<Decimal<'_>, Reject> {
 }
 
 #[inline]
-fn string(raw: &str) -> Result<std::borrow::Cow<'_, str>, Reject> {
-    if raw.as_bytes().first() != Some(&b'"') {
+fn string(cell: Raw<'_>) -> Result<std::borrow::Cow<'_, str>, Reject> {
+    if cell.text.as_bytes().first() != Some(&b'"') {
         return Err(Reject::Misfit);
     }
-    text::decode(raw).ok_or(Reject::Misfit)
+    if cell.escaped {
+        text::decode(cell.text).ok_or(Reject::Misfit)
+    } else {
+        Ok(std::borrow::Cow::Borrowed(text::inner(cell.text)))
+    }
 }
 
 #[inline]

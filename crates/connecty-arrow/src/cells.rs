@@ -7,6 +7,29 @@
 //! only looks for where each value ends, and skips string contents with
 //! `memchr`. If the text is ever not what it expects (it always is), the
 //! walk says so and the conversion falls back to the cell accessors.
+//!
+//! A walk can also start at any data row ([`Cells::at_row`]), so that
+//! threads can each convert a stretch of rows; and it tells for each string
+//! whether it has a backslash, which it finds anyway, so that a string
+//! without escapes is taken as it is, without a second look.
+
+/// One cell's exact JSON text, and whether it holds a backslash (only a
+/// string can).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Raw<'a> {
+    pub text: &'a str,
+    pub escaped: bool,
+}
+
+impl<'a> Raw<'a> {
+    /// A cell's text, looked at once for a backslash.
+    pub fn of(text: &'a str) -> Raw<'a> {
+        Raw {
+            text,
+            escaped: text.starts_with('"') && memchr::memchr(b'\\', text.as_bytes()).is_some(),
+        }
+    }
+}
 
 /// A walk over the data rows of a dataframe's JSON text.
 pub(crate) struct Cells<'a> {
@@ -23,6 +46,22 @@ impl<'a> Cells<'a> {
         Some(c)
     }
 
+    /// Starts before the data row whose first cell starts at byte `first`
+    /// of `text`: `first` must follow `,` and `[` (and whitespace).
+    pub fn at_row(text: &'a str, first: usize) -> Option<Cells<'a>> {
+        let b = text.as_bytes();
+        let mut i = first;
+        let mut back = |want: u8| {
+            while i > 0 && matches!(b[i - 1], b' ' | b'\n' | b'\r' | b'\t') {
+                i -= 1;
+            }
+            (i > 0 && b[i - 1] == want).then(|| i -= 1)
+        };
+        back(b'[')?;
+        back(b',')?;
+        Some(Cells { text, pos: i })
+    }
+
     fn ws(&mut self) {
         let b = self.text.as_bytes();
         while matches!(b.get(self.pos), Some(b' ' | b'\n' | b'\r' | b'\t')) {
@@ -37,7 +76,7 @@ impl<'a> Cells<'a> {
 
     /// Fills `out` with the next row's cells; `Some(false)` at the end.
     #[inline]
-    pub fn next_row(&mut self, out: &mut Vec<&'a str>) -> Option<bool> {
+    pub fn next_row(&mut self, out: &mut Vec<Raw<'a>>) -> Option<bool> {
         out.clear();
         self.ws();
         match self.text.as_bytes().get(self.pos)? {
@@ -54,8 +93,11 @@ impl<'a> Cells<'a> {
         loop {
             self.ws();
             let start = self.pos;
-            self.value()?;
-            out.push(self.text.get(start..self.pos)?);
+            let escaped = self.value()?;
+            out.push(Raw {
+                text: self.text.get(start..self.pos)?,
+                escaped,
+            });
             self.ws();
             match self.text.as_bytes().get(self.pos)? {
                 b',' => self.pos += 1,
@@ -68,21 +110,23 @@ impl<'a> Cells<'a> {
         }
     }
 
-    /// Moves past one value starting at the current position.
+    /// Moves past one value starting at the current position; whether it
+    /// is a string with a backslash.
     #[inline]
-    fn value(&mut self) -> Option<()> {
+    fn value(&mut self) -> Option<bool> {
         self.ws();
         let b = self.text.as_bytes();
+        let mut escaped = false;
         match *b.get(self.pos)? {
             b'"' => {
-                self.pos = string_end(b, self.pos)?;
+                (self.pos, escaped) = string_end(b, self.pos)?;
             }
             b'[' | b'{' => {
                 let mut depth = 0usize;
                 loop {
                     match *b.get(self.pos)? {
                         b'"' => {
-                            self.pos = string_end(b, self.pos)?;
+                            self.pos = string_end(b, self.pos)?.0;
                             continue;
                         }
                         b'[' | b'{' => depth += 1,
@@ -90,7 +134,7 @@ impl<'a> Cells<'a> {
                             depth -= 1;
                             if depth == 0 {
                                 self.pos += 1;
-                                return Some(());
+                                return Some(false);
                             }
                         }
                         _ => {}
@@ -111,19 +155,22 @@ impl<'a> Cells<'a> {
                 self.pos += n;
             }
         }
-        (self.pos <= b.len()).then_some(())
+        (self.pos <= b.len()).then_some(escaped)
     }
 }
 
-/// The position after the string whose `"` is at `start`.
+/// The position after the string whose `"` is at `start`, and whether the
+/// string has a backslash.
 #[inline]
-fn string_end(b: &[u8], start: usize) -> Option<usize> {
+fn string_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut i = start + 1;
+    let mut escaped = false;
     loop {
         i += memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
         if b[i] == b'"' {
-            return Some(i + 1);
+            return Some((i + 1, escaped));
         }
+        escaped = true;
         i += 2;
     }
 }
@@ -143,11 +190,20 @@ mod tests {
         while cells.next_row(&mut row).unwrap() {
             rows.push(row.clone());
         }
-        let want: Vec<Vec<&str>> = df
+        let want: Vec<Vec<Raw<'_>>> = df
             .rows()
-            .map(|r| r.cells().map(|c| c.raw()).collect())
+            .map(|r| r.cells().map(|c| Raw::of(c.raw())).collect())
             .collect();
         assert_eq!(rows, want);
+        assert!(rows[0][1].escaped && !rows[0][2].escaped && !rows[1][0].escaped);
+        // From the second data row on, as a thread starts its stretch.
+        let first = df.cell(1, 0).unwrap().raw();
+        let at = first.as_ptr() as usize - df.raw_json().as_ptr() as usize;
+        let mut cells = Cells::at_row(df.raw_json(), at).unwrap();
+        assert_eq!(cells.next_row(&mut row), Some(true));
+        assert_eq!(row, want[1]);
+        assert!(Cells::at_row(df.raw_json(), at + 1).is_none());
+        assert!(Cells::at_row(df.raw_json(), 0).is_none());
     }
 
     #[test]

@@ -3,17 +3,17 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow_array::{RecordBatch, RecordBatchOptions};
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::extension::Json;
 use arrow_schema::{Field, Schema};
 use connecty_proto::stats::ColumnStatistics;
 use connecty_proto::{DataFrame, Statistics};
 
-use crate::Error;
 use crate::build::{Builder, Reject};
-use crate::cells::Cells;
+use crate::cells::Raw;
 use crate::infer::{ColumnType, Summary};
 use crate::temporal::{parse_date, parse_timestamp};
+use crate::{Error, Options, parts, threads};
 
 /// Field metadata key: the column's name as sent, when the field's name
 /// differs (a repeated or empty name).
@@ -47,60 +47,76 @@ pub fn to_record_batch(
     df: &DataFrame,
     statistics: Option<&Statistics>,
 ) -> Result<RecordBatch, Error> {
+    to_record_batch_with(df, statistics, &Options::default())
+}
+
+/// [`to_record_batch`] with [`Options`]: how many threads it may use.
+///
+/// A large frame is cut into stretches of rows, one per thread, that are
+/// converted at the same time; the batch is the same, whatever the count.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use connecty_arrow::Options;
+/// use connecty_proto::DataFrame;
+///
+/// let df = DataFrame::from_json(r#"[["id"],[1],[2]]"#)?;
+/// let one = Options::new().threads(NonZeroUsize::MIN);
+/// let batch = connecty_arrow::to_record_batch_with(&df, None, &one)?;
+/// assert_eq!(batch, connecty_arrow::to_record_batch(&df, None)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn to_record_batch_with(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    options: &Options,
+) -> Result<RecordBatch, Error> {
+    let threads = options.threads_for(df.len().saturating_mul(df.width()));
+    convert_in(df, statistics, threads, threads)
+}
+
+/// The conversion with the rows cut into `stretches`, converted by up to
+/// `threads` threads.
+fn convert_in(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    stretches: usize,
+    threads: usize,
+) -> Result<RecordBatch, Error> {
     let rows = df.len();
     let names = df.columns();
     let stats: Vec<Option<&ColumnStatistics>> = names
         .iter()
         .map(|n| statistics.and_then(|s| s.column(n)))
         .collect();
-    let mut builders: Vec<Builder> = (0..df.width()).map(|_| Builder::Null(0)).collect();
-    let mut settled = vec![false; df.width()];
-    // One pass over the frame's text; the cell accessors if it ever fails.
-    let mut walk = if df.width() > 0 {
-        Cells::new(df.raw_json())
+    let text_hints: Vec<usize> = stats.iter().map(|s| text_bytes_hint(*s, rows)).collect();
+    let mut parts = if df.width() == 0 {
+        Vec::new()
     } else {
-        None
+        let text = df.raw_json();
+        let stretches = parts::stretches(df, text, stretches);
+        threads::run(stretches, threads, |(range, start)| {
+            parts::convert(df, text, range, start, &text_hints)
+        })?
     };
-    let mut row: Vec<&str> = Vec::with_capacity(df.width());
-    for r in 0..rows {
-        let walked = walk
-            .as_mut()
-            .is_some_and(|w| w.next_row(&mut row) == Some(true) && row.len() == df.width());
-        if !walked {
-            walk = None;
-            row.clear();
-            if let Some(x) = df.row(r) {
-                row.extend(x.cells().map(|cell| cell.raw()));
-            }
-        }
-        for ((c, raw), b) in row.iter().enumerate().zip(builders.iter_mut()) {
-            match b.push(raw) {
-                Ok(()) => {}
-                Err(Reject::TooLarge) => return Err(too_large(c, &names[c])),
-                Err(Reject::Misfit) => {
-                    let text_hint = text_bytes_hint(stats[c], rows);
-                    *b = refit(df, c, r, b, &mut settled[c], text_hint)?;
-                }
-            }
-        }
-    }
     let mut fields = Vec::with_capacity(df.width());
     let mut arrays = Vec::with_capacity(df.width());
     let unique = unique_names(names);
-    for (c, b) in builders.into_iter().enumerate() {
-        let (ty, b) = match b {
-            Builder::Null(n) => {
-                let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
-                let mut b = Builder::new(ty, n, 0);
-                b.push_nulls(n);
-                (ty, b)
-            }
-            b => (b.column_type(), b),
+    for (c, name) in names.iter().enumerate() {
+        let all_null = |n: usize| {
+            let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
+            let mut b = Builder::new(ty, n, 0);
+            b.push_nulls(n);
+            let array = b
+                .finish()
+                .map_err(|e| Error::column(c, name, e.to_string()))?;
+            Ok((ty, array))
         };
-        let array = b
-            .finish()
-            .map_err(|e| Error::column(c, &names[c], e.to_string()))?;
-        fields.push(field(&unique[c], &names[c], ty));
+        let (ty, array) = match parts::join(&mut parts, c, name, all_null)? {
+            Some(joined) => joined,
+            None => decide_column(df, c, text_hints[c])?,
+        };
+        fields.push(field(&unique[c], name, ty));
         arrays.push(array);
     }
     let schema = Arc::new(Schema::new(fields));
@@ -111,54 +127,27 @@ pub fn to_record_batch(
     })
 }
 
-/// A column's builder after cell `r` did not fit it: the type its first
-/// non-null cell suggests, or else the type every cell of the column
-/// decides, refilled with rows `0..=r`.
-fn refit(
+/// A column that its stretches did not agree on: its type decided from
+/// all its cells, then built from them.
+fn decide_column(
     df: &DataFrame,
     c: usize,
-    r: usize,
-    current: &Builder,
-    settled: &mut bool,
     text_hint: usize,
-) -> Result<Builder, Error> {
+) -> Result<(ColumnType, ArrayRef), Error> {
     let name = &df.columns()[c];
-    let rows = df.len();
     let column = df
         .column_at(c)
         .ok_or_else(|| Error::column(c, name, "column out of range"))?;
-    if let (Builder::Null(nulls), false) = (current, *settled) {
-        let raw = df.cell(r, c).map(|cell| cell.raw()).unwrap_or("null");
-        if let Some(ty) = ColumnType::first_guess(raw) {
-            let mut b = Builder::new(ty, rows, text_hint);
-            b.push_nulls(*nulls);
-            match b.push(raw) {
-                Ok(()) => return Ok(b),
-                Err(Reject::TooLarge) => return Err(too_large(c, name)),
-                Err(Reject::Misfit) => {}
-            }
-        }
-    }
-    if *settled {
-        return Err(Error::column(
-            c,
-            name,
-            format!(
-                "row {r}: a cell does not fit the column's own type (a connecty-arrow bug; please report it)"
-            ),
-        ));
-    }
-    *settled = true;
     let mut summary = Summary::default();
     for cell in column.cells() {
         summary.add(cell.raw());
     }
     let ty = summary.decide(None);
-    let mut b = Builder::new(ty, rows, text_hint);
-    for (i, cell) in column.cells().take(r + 1).enumerate() {
-        match b.push(cell.raw()) {
+    let mut b = Builder::new(ty, df.len(), text_hint);
+    for (i, cell) in column.cells().enumerate() {
+        match b.push(Raw::of(cell.raw())) {
             Ok(()) => {}
-            Err(Reject::TooLarge) => return Err(too_large(c, name)),
+            Err(Reject::TooLarge) => return Err(parts::too_large(c, name)),
             Err(Reject::Misfit) => {
                 return Err(Error::column(
                     c,
@@ -170,15 +159,10 @@ fn refit(
             }
         }
     }
-    Ok(b)
-}
-
-fn too_large(c: usize, name: &str) -> Error {
-    Error::column(
-        c,
-        name,
-        "holds more than 2 GiB of text, more than one Arrow Utf8 array can; ask for fewer rows (max_rows) or fewer columns",
-    )
+    let array = b
+        .finish()
+        .map_err(|e| Error::column(c, name, e.to_string()))?;
+    Ok((ty, array))
 }
 
 /// The type statistics suggest for a column whose cells say nothing.
@@ -293,6 +277,51 @@ fn field(name: &str, sent: &str, ty: ColumnType) -> Field {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stretches_agree_with_one_pass() {
+        // Columns whose stretches guess alike, differ, hold only nulls,
+        // or give up half-way; a lone surrogate; nested values.
+        let rows = [
+            r#"[1, null, "a", null, "2025-10-24", 1, true]"#,
+            r#"[2, null, "b", 7, "2025-10-25", 2, false]"#,
+            r#"[3, 1.5, "c\"q", null, "2025-10-26", 3, null]"#,
+            r#"[4, 2, "\ud800", null, "x", 18446744073709551615, true]"#,
+            r#"[5, null, "e", [1], "2025-10-27", 5, false]"#,
+            r#"[6, 0.1, "f", null, null, -1, true]"#,
+            r#"[7, null, null, null, "2025-10-28", 7, true]"#,
+        ];
+        let text = format!(r#"[["a","b","c","d","e","f","g"],{}]"#, rows.join(","));
+        let df = DataFrame::from_json(&text).unwrap();
+        let one = convert_in(&df, None, 1, 1).unwrap();
+        for n in 2..=8 {
+            for threads in [1, 3] {
+                assert_eq!(
+                    convert_in(&df, None, n, threads).unwrap(),
+                    one,
+                    "{n} stretches"
+                );
+            }
+        }
+        let types: Vec<String> = one
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().to_string())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "Int64",
+                "Float64",
+                "Utf8",
+                "Utf8",
+                "Utf8",
+                "Decimal128(38, 0)",
+                "Boolean"
+            ]
+        );
+    }
 
     #[test]
     fn names_are_made_unique() {

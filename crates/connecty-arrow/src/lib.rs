@@ -143,11 +143,22 @@
 //!
 //! Conversion reads the dataframe's text row by row, once (a walk that
 //! only finds where each already-validated value ends, skipping string
-//! contents with `memchr`): each column starts with the type its first
-//! non-null cell suggests and fills it directly from the cell's text.
-//! Only a column whose later cell does not fit reads its cells again, once,
-//! to decide its type from all of them. `cargo xtask bench` compares it
-//! with arrow-json (docs/benchmarks.md, "Arrow").
+//! contents with `memchr` and noting whether a string has a backslash, so
+//! that one without is taken as it is): each column starts with the type
+//! its first non-null cell suggests and fills it directly from the cell's
+//! text (integers and short decimals without a float parser: Clinger's
+//! exact fast path). A large frame is cut into stretches of rows, one per
+//! thread (see [`Options`]); each stretch gives up a column whose later
+//! cell does not fit, and the stretches' arrays of a column are joined
+//! when they all kept one type. Otherwise, and only for that column, its
+//! type is decided from all its cells and it is built again. The batch is
+//! the same whatever the thread count.
+//!
+//! `write_parquet` encodes each row group's columns on several threads
+//! with arrow-rs's `ArrowColumnWriter`; the file is the same, byte for
+//! byte, as `ArrowWriter` writes with `parquet_properties`.
+//! `cargo xtask bench` compares both with arrow-json and `ArrowWriter`
+//! (docs/benchmarks.md, "Arrow").
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -158,17 +169,22 @@ mod convert;
 mod error;
 mod infer;
 mod number;
+#[cfg(feature = "parquet")]
+mod parquet_file;
+mod parts;
 mod render;
 mod temporal;
 mod text;
+mod threads;
 mod write;
 
-pub use convert::{META_NAME, META_OFFSET, OFFSET_NOT_KEPT, to_record_batch};
+pub use convert::{META_NAME, META_OFFSET, OFFSET_NOT_KEPT, to_record_batch, to_record_batch_with};
 pub use error::Error;
-pub use render::cell_json;
-pub use write::{FileFormat, UnknownFormat, write, write_ipc};
 #[cfg(feature = "parquet")]
-pub use write::{parquet_properties, write_parquet};
+pub use parquet_file::{parquet_properties, write_parquet, write_parquet_with};
+pub use render::cell_json;
+pub use threads::Options;
+pub use write::{FileFormat, UnknownFormat, write, write_ipc, write_with};
 
 /// The parquet crate this one writes with (feature `parquet`).
 #[cfg(feature = "parquet")]

@@ -266,28 +266,54 @@ pub(crate) fn exact_f64(text: &str, d: &Decimal<'_>) -> Option<f64> {
     back.same_value(d).then_some(v)
 }
 
+/// Powers of ten that are exact `f64`s.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
 /// [`exact_f64`] for the common short number without an exponent
-/// (`1234.56`, `-0.5`): at most 15 digits and 17 characters, so it is
-/// exact in the normal range without taking the number apart. `None`
-/// when the text needs the full test.
+/// (`1234.56`, `-0.5`): at most 15 digits, so it is exact in the normal
+/// range without taking the number apart. `None` when the text needs the
+/// full test.
+///
+/// The value is computed as Clinger's fast path: the digits as an integer
+/// `m < 10^15` and the power `10^k` (`k` fraction digits, at most 15) are
+/// both exact `f64`s, and IEEE division rounds `m / 10^k` correctly, so
+/// the result is the `f64` nearest the decimal: what `str::parse` gives,
+/// without its general machinery.
 #[inline]
 pub(crate) fn short_exact_f64(text: &str) -> Option<f64> {
     let b = text.as_bytes();
-    if b.len() > 17 {
+    let (negative, b) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    if b.len() > 16 {
         return None;
     }
-    let mut digits = 0;
+    let mut m: u64 = 0;
+    let mut digits = 0usize;
+    let mut dot = None;
     for &c in b {
         match c {
-            b'0'..=b'9' => digits += 1,
-            b'-' | b'.' => {}
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(c - b'0');
+                digits += 1;
+            }
+            b'.' if dot.is_none() => dot = Some(digits),
             _ => return None,
         }
     }
-    if digits > 15 {
+    let k = match dot {
+        None => 0,
+        Some(d) if d > 0 && d < digits => digits - d,
+        Some(_) => return None,
+    };
+    if digits == 0 || digits > 15 {
         return None;
     }
-    text.parse().ok()
+    let v = m as f64 / POW10[k];
+    Some(if negative { -v } else { v })
 }
 
 /// The JSON text of a `Decimal128` value at `scale`, without exponent
@@ -392,8 +418,36 @@ mod tests {
         ] {
             assert_eq!(short_exact_f64(t), exact_f64(t, &d(t)), "{t}");
         }
-        for t in ["1e5", "1234567890123456", "0.000000000000001234"] {
+        for t in [
+            "1e5",
+            "1234567890123456",
+            "0.000000000000001234",
+            "1.",
+            ".5",
+            "1.2.3",
+            "--1",
+            "",
+        ] {
             assert_eq!(short_exact_f64(t), None, "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_path_is_what_parse_gives(
+            negative: bool, int in 0u64..1_000_000_000_000_000, frac in 0u32..16,
+        ) {
+            let digits = int.to_string();
+            let text = if (frac as usize) < digits.len() && frac > 0 {
+                let (a, b) = digits.split_at(digits.len() - frac as usize);
+                format!("{}{a}.{b}", if negative { "-" } else { "" })
+            } else {
+                format!("{}{digits}", if negative { "-" } else { "" })
+            };
+            let want: f64 = text.parse().unwrap();
+            let got = short_exact_f64(&text).unwrap();
+            proptest::prop_assert_eq!(got.to_bits(), want.to_bits(), "{}", text);
+            proptest::prop_assert_eq!(Some(got), exact_f64(&text, &d(&text)));
         }
     }
 

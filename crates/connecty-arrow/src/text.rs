@@ -8,12 +8,19 @@
 
 use std::borrow::Cow;
 
+/// The text between the quotes of the string literal `raw`, as written
+/// (its text when it has no backslash).
+#[inline]
+pub(crate) fn inner(raw: &str) -> &str {
+    raw.get(1..raw.len().saturating_sub(1)).unwrap_or("")
+}
+
 /// The decoded text of the JSON string literal `raw` (quotes included),
 /// borrowed when it has no escapes; `None` when it escapes a lone
 /// surrogate.
 #[inline]
 pub(crate) fn decode(raw: &str) -> Option<Cow<'_, str>> {
-    let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+    let inner = inner(raw);
     if !inner.as_bytes().contains(&b'\\') {
         return Some(Cow::Borrowed(inner));
     }
@@ -25,7 +32,7 @@ pub(crate) fn decode(raw: &str) -> Option<Cow<'_, str>> {
 /// from `raw` or from `scratch`.
 #[inline]
 pub(crate) fn decode_with<'a>(raw: &'a str, scratch: &'a mut String) -> Option<&'a str> {
-    let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+    let inner = inner(raw);
     if !inner.as_bytes().contains(&b'\\') {
         return Some(inner);
     }

@@ -7,14 +7,10 @@ use std::str::FromStr;
 use arrow_array::RecordBatch;
 use arrow_ipc::writer::FileWriter;
 use connecty_proto::{DataFrame, Statistics};
-#[cfg(feature = "parquet")]
-use parquet::{
-    arrow::ArrowWriter,
-    basic::{Compression, ZstdLevel},
-    file::properties::WriterProperties,
-};
 
-use crate::{Error, to_record_batch};
+#[cfg(feature = "parquet")]
+use crate::write_parquet_with;
+use crate::{Error, Options, to_record_batch_with};
 
 /// A file format this crate writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,17 +73,6 @@ impl FromStr for FileFormat {
     }
 }
 
-#[cfg(feature = "parquet")]
-/// The Parquet settings [`write_parquet`] uses: arrow-rs's defaults
-/// (dictionary encoding, page statistics, row groups of up to 1,048,576
-/// rows) with zstd level 1 for every column.
-pub fn parquet_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_created_by(format!("connecty-arrow {}", env!("CARGO_PKG_VERSION")))
-        .build()
-}
-
 /// Writes `batch` as an Arrow IPC file to `out`. The writer makes many
 /// small writes: hand it a `BufWriter` for a file or a pipe.
 pub fn write_ipc<W: Write>(batch: &RecordBatch, out: W) -> Result<(), Error> {
@@ -109,39 +94,11 @@ pub fn write_ipc<W: Write>(batch: &RecordBatch, out: W) -> Result<(), Error> {
     })
 }
 
-#[cfg(feature = "parquet")]
-/// Writes `batch` as a zstd-compressed Parquet file to `out` (with
-/// [`parquet_properties`]). Parquet buffers each row group and writes it
-/// whole, so `out` needs no buffering of its own.
-pub fn write_parquet<W: Write + Send>(batch: &RecordBatch, out: W) -> Result<(), Error> {
-    if batch.num_columns() == 0 {
-        return Err(Error::Encode {
-            format: FileFormat::Parquet,
-            message: "a Parquet file needs at least one column, and this answer has none".into(),
-        });
-    }
-    let mut io_error = None;
-    let out = Watched {
-        inner: out,
-        error: &mut io_error,
-    };
-    let result = (|| {
-        let mut w = ArrowWriter::try_new(out, batch.schema(), Some(parquet_properties()))?;
-        w.write(batch)?;
-        w.into_inner()?.flush()?;
-        Ok(())
-    })();
-    result.map_err(|e| match io_error.take() {
-        Some(io) => Error::Io(io),
-        None => Error::from_parquet(e),
-    })
-}
-
 /// A writer that remembers its first I/O error, which the encoders wrap
 /// into their own errors (Parquet keeps only its text).
-struct Watched<'a, W> {
-    inner: W,
-    error: &'a mut Option<std::io::Error>,
+pub(crate) struct Watched<'a, W> {
+    pub inner: W,
+    pub error: &'a mut Option<std::io::Error>,
 }
 
 impl<W: Write> Watched<'_, W> {
@@ -192,11 +149,23 @@ pub fn write<W: Write + Send>(
     format: FileFormat,
     out: W,
 ) -> Result<(), Error> {
-    let batch = to_record_batch(df, statistics)?;
+    write_with(df, statistics, format, &Options::default(), out)
+}
+
+/// [`write()`] with [`Options`]: the threads that convert the frame and
+/// encode Parquet columns.
+pub fn write_with<W: Write + Send>(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    format: FileFormat,
+    options: &Options,
+    out: W,
+) -> Result<(), Error> {
+    let batch = to_record_batch_with(df, statistics, options)?;
     match format {
         FileFormat::ArrowIpc => write_ipc(&batch, out),
         #[cfg(feature = "parquet")]
-        FileFormat::Parquet => write_parquet(&batch, out),
+        FileFormat::Parquet => write_parquet_with(&batch, out, options),
         #[cfg(not(feature = "parquet"))]
         FileFormat::Parquet => Err(Error::Encode {
             format,

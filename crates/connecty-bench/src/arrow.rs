@@ -69,14 +69,15 @@ fn timing_binary() -> Result<PathBuf, String> {
     }
 }
 
-/// Per-run `(connecty, baseline)` times in seconds from the timing binary.
+/// Per-run `(connecty, baseline, connecty on one thread)` times in seconds
+/// from the timing binary.
 fn timings(
     bin: &Path,
     what: &str,
     rows: usize,
     k: usize,
     runs: usize,
-) -> Result<Vec<(f64, f64)>, String> {
+) -> Result<Vec<(f64, f64, f64)>, String> {
     let out = Command::new(bin)
         .args([what, &rows.to_string(), &k.to_string(), &runs.to_string()])
         .stderr(Stdio::inherit())
@@ -90,7 +91,7 @@ fn timings(
         .map(|l| {
             let v: Vec<f64> = l.split(' ').filter_map(|x| x.parse().ok()).collect();
             match v[..] {
-                [a, b] => Ok((a / 1e9, b / 1e9)),
+                [a, b, c] => Ok((a / 1e9, b / 1e9, c / 1e9)),
                 _ => Err(format!("arrow-timing printed {l:?}")),
             }
         })
@@ -117,20 +118,27 @@ fn peak<I, O>(make: impl FnOnce() -> I, f: impl FnOnce(I) -> O) -> usize {
 pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
     let bin = timing_binary()?;
     let mut rows_out = Vec::new();
+    let mut thread_note = String::new();
     for &(n, k, runs) in sizes(quick) {
         let inputs = work::Inputs::new(n)?;
         let body_mb = inputs.body.len() as f64 / 1e6;
         let text_mb = inputs.rows_text.len() as f64 / 1e6;
         let convert = timings(&bin, "convert", n, k, runs)?;
         let parquet = timings(&bin, "parquet", n, k, runs)?;
-        let (speed, speed_lo, speed_hi) = spread(convert.iter().map(|(o, b)| b / o).collect());
+        let (speed, speed_lo, speed_hi) = spread(convert.iter().map(|p| p.1 / p.0).collect());
+        let (speed1, ..) = spread(convert.iter().map(|p| p.1 / p.2).collect());
         let (t_ours, ..) = spread(convert.iter().map(|p| p.0).collect());
         let (t_json, ..) = spread(convert.iter().map(|p| p.1).collect());
-        let (pq, pq_lo, pq_hi) = spread(parquet.iter().map(|(o, b)| o / b).collect());
+        let (t_one, ..) = spread(convert.iter().map(|p| p.2).collect());
+        let (pq, pq_lo, pq_hi) = spread(parquet.iter().map(|p| p.0 / p.1).collect());
+        let (pq1, ..) = spread(parquet.iter().map(|p| p.2 / p.1).collect());
         let (p_ours, ..) = spread(parquet.iter().map(|p| p.0).collect());
         let (p_base, ..) = spread(parquet.iter().map(|p| p.1).collect());
+        let (p_one, ..) = spread(parquet.iter().map(|p| p.2).collect());
 
-        let peak_ours = peak(|| inputs.body.clone(), work::connecty);
+        let auto = connecty_arrow::Options::new();
+        let threads = auto.max_threads();
+        let peak_ours = peak(|| inputs.body.clone(), |b| work::connecty(b, &auto));
         let peak_json = peak(|| inputs.rows_text.clone(), |t| inputs.arrow_json(t));
         let mem = peak_ours as f64 / peak_json as f64;
         let mib = |b: usize| format!("{:.0} MiB", b as f64 / 1048576.0);
@@ -154,13 +162,18 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
             format!("{n}"),
             format!("{body_mb:.1} MB / {text_mb:.1} MB"),
             format!("{:.0} ms ({:.0} MB/s)", t_ours * 1e3, body_mb / t_ours),
+            format!("{:.0} ms ({:.2}x)", t_one * 1e3, speed1),
             format!("{:.0} ms ({:.0} MB/s)", t_json * 1e3, text_mb / t_json),
             format!("**{speed:.2}x** ({speed_lo:.2}–{speed_hi:.2})"),
             format!("{} / {} = **{mem:.2}x**", mib(peak_ours), mib(peak_json)),
             format!("{:.0} ms", p_ours * 1e3),
+            format!("{:.0} ms ({pq1:.2}x)", p_one * 1e3),
             format!("{:.0} ms", p_base * 1e3),
             format!("**{pq:.2}x** ({pq_lo:.2}–{pq_hi:.2})"),
         ]);
+        thread_note = format!(
+            "Threads: connecty used its default, up to `available_parallelism()` = {threads} here (rows are cut into one stretch per thread; Parquet columns are encoded one per thread at a time); \"1 thread\" is connecty held to one thread with `Options::threads(1)`, its ratio in brackets. arrow-json's `Decoder` and `ArrowWriter` are single-threaded."
+        );
     }
     report.table(Table {
         title: "Arrow: dataframe to RecordBatch and Parquet".into(),
@@ -168,11 +181,12 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
         notes: vec![
             "Rows of the bench's mixed body (6 columns: integer, float, string, RFC 3339 timestamp with offset, boolean, nullable string with escapes). **connecty**: `connecty_proto::parse_results_body` on the whole results body, then `connecty_arrow::to_record_batch`, which infers every column's type. **arrow-json**: its `Decoder` (`StructMode::ListOnly`, one batch of all rows) reading the same data rows as newline-separated JSON arrays, handed the schema connecty-arrow inferred; both produce equal columns (checked). Speed is arrow-json's time over connecty's (same rows; higher is better).".into(),
             "Times: a separate process (`arrow-timing`, system allocator); each run is the median of several calls with the two sides taking turns; the figure is the median run's ratio with the min–max over runs. Peak heap: separate runs in the bench process under the counting allocator, input included (the body for connecty, the rows' text for arrow-json), above the heap before the call.".into(),
-            "Parquet: `connecty_arrow::write(.., FileFormat::Parquet, ..)` from the parsed dataframe (conversion included) against arrow-rs's `ArrowWriter` writing a batch built in advance, both with `connecty_arrow::parquet_properties()` (zstd level 1) to `io::sink()`. Ratio is connecty's time over ArrowWriter's (lower is better).".into(),
+            "Parquet: `connecty_arrow::write(.., FileFormat::Parquet, ..)` from the parsed dataframe (conversion included) against arrow-rs's `ArrowWriter` writing a batch built in advance, both with `connecty_arrow::parquet_properties()` (zstd level 1) to `io::sink()`; the files are the same byte for byte (a connecty-arrow test checks it). Ratio is connecty's time over ArrowWriter's (lower is better).".into(),
+            thread_note,
         ],
         header: [
-            "rows", "body / rows text", "connecty parse + convert", "arrow-json decode", "speed vs arrow-json",
-            "peak heap connecty / arrow-json", "connecty Parquet", "ArrowWriter (prebuilt)", "Parquet time ratio",
+            "rows", "body / rows text", "connecty parse + convert", "… on 1 thread (speed)", "arrow-json decode", "speed vs arrow-json",
+            "peak heap connecty / arrow-json", "connecty Parquet", "… on 1 thread (ratio)", "ArrowWriter (prebuilt)", "Parquet time ratio",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use connecty_arrow::Options;
 use connecty_arrow::arrow_array::{Array, RecordBatch};
 use connecty_arrow::arrow_schema::{DataType, Field, Schema};
 use connecty_arrow::parquet::arrow::ArrowWriter;
@@ -104,18 +105,24 @@ pub fn frame(body: Vec<u8>) -> Result<DataFrame, String> {
 
 /// connecty: parse the body, then convert (the dataframe is dropped once
 /// the batch is built).
-pub fn connecty(body: Vec<u8>) -> Result<RecordBatch, String> {
+pub fn connecty(body: Vec<u8>, options: &Options) -> Result<RecordBatch, String> {
     let df = frame(body)?;
-    connecty_arrow::to_record_batch(&df, None).map_err(|e| e.to_string())
+    convert(&df, options)
+}
+
+/// connecty-arrow's conversion alone.
+pub fn convert(df: &DataFrame, options: &Options) -> Result<RecordBatch, String> {
+    connecty_arrow::to_record_batch_with(df, None, options).map_err(|e| e.to_string())
 }
 
 /// connecty-arrow's Parquet writer from a parsed dataframe (conversion
 /// included).
-pub fn connecty_parquet(df: &DataFrame) -> Result<(), String> {
-    connecty_arrow::write(
+pub fn connecty_parquet(df: &DataFrame, options: &Options) -> Result<(), String> {
+    connecty_arrow::write_with(
         df,
         None,
         connecty_arrow::FileFormat::Parquet,
+        options,
         std::io::sink(),
     )
     .map_err(|e| e.to_string())

@@ -4,9 +4,12 @@
 //! output; see `src/arrow.rs`.
 //!
 //! `arrow-timing convert|parquet ROWS ITERATIONS RUNS` prints one line per
-//! run: `<connecty ns> <baseline ns>`, each the median of ITERATIONS calls,
-//! the two sides taking turns call by call. `split` (a diagnostic) prints
-//! connecty's parse and conversion times instead.
+//! run: `<connecty ns> <baseline ns> <connecty on one thread ns>`, each the
+//! median of ITERATIONS calls, the three taking turns call by call
+//! (connecty with its default threads, the single-threaded baseline, then
+//! connecty held to one thread; the order rotates). `split` (a diagnostic)
+//! prints connecty's parse and conversion times instead (the third figure
+//! is the conversion on one thread).
 
 #![forbid(unsafe_code)]
 
@@ -36,35 +39,41 @@ fn run(args: &[String]) -> Result<(), String> {
     let (rows, iterations, runs) = (parse(rows)?, parse(iterations)?, parse(runs)?);
     let inputs = arrow_work::Inputs::new(rows)?;
     let df = arrow_work::frame(inputs.body.clone())?;
-    let prebuilt = arrow_work::connecty(inputs.body.clone())?;
+    let auto = connecty_arrow::Options::new();
+    let one = connecty_arrow::Options::new().threads(std::num::NonZeroUsize::MIN);
+    let prebuilt = arrow_work::connecty(inputs.body.clone(), &one)?;
     // One warm-up call of each side, then RUNS runs of ITERATIONS pairs.
     for run in 0..=runs {
-        let mut ours = Vec::with_capacity(iterations);
-        let mut base = Vec::with_capacity(iterations);
+        let mut times: [Vec<Duration>; 3] = Default::default();
         for i in 0..iterations.max(1) {
-            for side in [i % 2, 1 - i % 2] {
+            for k in 0..3 {
+                let side = (i + k) % 3;
                 let d = match (what.as_str(), side) {
                     ("convert", 0) => {
                         let body = inputs.body.clone();
-                        timed(|| arrow_work::connecty(body))?
+                        timed(|| arrow_work::connecty(body, &auto))?
                     }
-                    ("convert", _) => {
+                    ("convert", 1) => {
                         let text = inputs.rows_text.clone();
                         timed(|| inputs.arrow_json(text))?
+                    }
+                    ("convert", _) => {
+                        let body = inputs.body.clone();
+                        timed(|| arrow_work::connecty(body, &one))?
                     }
                     // Diagnostic: connecty's two halves, parse then convert.
                     ("split", 0) => {
                         let body = inputs.body.clone();
                         timed(|| arrow_work::frame(body))?
                     }
-                    ("split", _) => timed(|| {
-                        connecty_arrow::to_record_batch(&df, None).map_err(|e| e.to_string())
-                    })?,
-                    ("parquet", 0) => timed(|| arrow_work::connecty_parquet(&df))?,
-                    ("parquet", _) => timed(|| arrow_work::arrow_writer(&prebuilt))?,
+                    ("split", 1) => timed(|| arrow_work::convert(&df, &auto))?,
+                    ("split", _) => timed(|| arrow_work::convert(&df, &one))?,
+                    ("parquet", 0) => timed(|| arrow_work::connecty_parquet(&df, &auto))?,
+                    ("parquet", 1) => timed(|| arrow_work::arrow_writer(&prebuilt))?,
+                    ("parquet", _) => timed(|| arrow_work::connecty_parquet(&df, &one))?,
                     _ => return Err(format!("unknown workload {what:?}")),
                 };
-                if side == 0 { &mut ours } else { &mut base }.push(d);
+                times[side].push(d);
             }
             if run == 0 {
                 break;
@@ -73,13 +82,11 @@ fn run(args: &[String]) -> Result<(), String> {
         if run == 0 {
             continue;
         }
-        ours.sort();
-        base.sort();
-        println!(
-            "{} {}",
-            ours[ours.len() / 2].as_nanos(),
-            base[base.len() / 2].as_nanos()
-        );
+        let [a, b, c] = times.map(|mut t| {
+            t.sort();
+            t[t.len() / 2].as_nanos()
+        });
+        println!("{a} {b} {c}");
     }
     Ok(())
 }

@@ -1,0 +1,179 @@
+//! Parquet files, their columns encoded on several threads.
+//!
+//! arrow-rs's `ArrowWriter` encodes a batch's columns one after another.
+//! Parquet encodes each column chunk on its own (its pages, dictionary and
+//! statistics depend only on that column), and arrow-rs exposes exactly
+//! that: a file writer made by `ArrowWriter` (so the file carries the same
+//! Arrow schema metadata), one `ArrowColumnWriter` per leaf column from
+//! `ArrowRowGroupWriterFactory`, `compute_leaves` for its input. Here the
+//! columns of each row group are encoded at the same time, each thread
+//! taking the next column from a queue, and the finished chunks are
+//! appended in schema order. Row groups are cut where `ArrowWriter` cuts
+//! them, so the file is the same, byte for byte, as `ArrowWriter` writes
+//! with the same properties (a test checks it).
+
+use std::io::Write;
+
+use arrow_array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, compute_leaves};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
+use parquet::file::properties::WriterProperties;
+
+use crate::write::Watched;
+use crate::{Error, FileFormat, Options, threads};
+
+/// The Parquet settings [`write_parquet`] uses: arrow-rs's defaults
+/// (dictionary encoding, page statistics, row groups of up to 1,048,576
+/// rows) with zstd level 1 for every column.
+pub fn parquet_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_created_by(format!("connecty-arrow {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Writes `batch` as a zstd-compressed Parquet file to `out` (with
+/// [`parquet_properties`]), encoding its columns on several threads (see
+/// [`write_parquet_with`]). Parquet buffers each row group and writes it
+/// whole, so `out` needs no buffering of its own.
+pub fn write_parquet<W: Write + Send>(batch: &RecordBatch, out: W) -> Result<(), Error> {
+    write_parquet_with(batch, out, &Options::default())
+}
+
+/// [`write_parquet`] with [`Options`]: up to `options`' threads encode the
+/// columns of each row group at the same time. The file is the same, byte
+/// for byte, whatever the count, and the same as arrow-rs's `ArrowWriter`
+/// writes with [`parquet_properties`].
+pub fn write_parquet_with<W: Write + Send>(
+    batch: &RecordBatch,
+    out: W,
+    options: &Options,
+) -> Result<(), Error> {
+    write_with_properties(batch, out, options, parquet_properties())
+}
+
+fn write_with_properties<W: Write + Send>(
+    batch: &RecordBatch,
+    out: W,
+    options: &Options,
+    props: WriterProperties,
+) -> Result<(), Error> {
+    if batch.num_columns() == 0 {
+        return Err(Error::Encode {
+            format: FileFormat::Parquet,
+            message: "a Parquet file needs at least one column, and this answer has none".into(),
+        });
+    }
+    let mut io_error = None;
+    let out = Watched {
+        inner: out,
+        error: &mut io_error,
+    };
+    let result = (|| {
+        if props.max_row_group_bytes().is_some() || props.content_defined_chunking().is_some() {
+            // Cuts this module does not make as ArrowWriter does.
+            let mut w = ArrowWriter::try_new(out, batch.schema(), Some(props))?;
+            w.write(batch)?;
+            w.into_inner()?.flush()?;
+            return Ok(());
+        }
+        let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+        let threads = options.threads_for(batch.num_rows().saturating_mul(batch.num_columns()));
+        let writer = ArrowWriter::try_new(out, batch.schema(), Some(props))?;
+        let (mut file, factory) = writer.into_serialized_writer()?;
+        let schema = batch.schema();
+        let mut at = 0;
+        // As ArrowWriter: no row group for no rows.
+        for group in 0.. {
+            if at >= batch.num_rows() {
+                break;
+            }
+            let rows = group_rows.min(batch.num_rows() - at);
+            let slice = batch.slice(at, rows);
+            let mut writers = factory.create_column_writers(group)?.into_iter();
+            let mut jobs = Vec::with_capacity(writers.len());
+            for (field, column) in schema.fields().iter().zip(slice.columns()) {
+                for leaf in compute_leaves(field, column)? {
+                    let writer = writers.next().ok_or_else(|| {
+                        ParquetError::General("fewer column writers than leaves".into())
+                    })?;
+                    jobs.push((writer, leaf));
+                }
+            }
+            let chunks: Vec<ArrowColumnChunk> = threads::run(jobs, threads, |(mut w, leaf)| {
+                w.write(&leaf)?;
+                w.close()
+            })?;
+            let mut row_group = file.next_row_group()?;
+            for chunk in chunks {
+                chunk.append_to_row_group(&mut row_group)?;
+            }
+            row_group.close()?;
+            at += rows;
+        }
+        file.into_inner()?.flush()?;
+        Ok(())
+    })();
+    result.map_err(|e: ParquetError| match io_error.take() {
+        Some(io) => Error::Io(io),
+        None => Error::from_parquet(e),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroUsize;
+
+    use super::*;
+
+    fn arrow_writer(batch: &RecordBatch, props: WriterProperties) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut out, batch.schema(), Some(props)).unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
+        out
+    }
+
+    #[test]
+    fn the_same_file_as_arrow_writer_at_any_thread_count() {
+        let mut text = String::from(r#"[["id","x","s","t","b","j","n"]"#);
+        for i in 0..70_000u64 {
+            text.push_str(&format!(
+                r#",[{i},{}.5,"s{}","2025-10-24T11:03:05+02:00",{},[{i}],null]"#,
+                i % 977,
+                i % 13,
+                i % 2 == 0
+            ));
+        }
+        text.push(']');
+        let df = connecty_proto::DataFrame::from_json(&text).unwrap();
+        let batch = crate::to_record_batch(&df, None).unwrap();
+        let want = arrow_writer(&batch, parquet_properties());
+        for n in [1, 2, 5] {
+            let options = Options::new().threads(NonZeroUsize::new(n).unwrap());
+            let mut got = Vec::new();
+            write_parquet_with(&batch, &mut got, &options).unwrap();
+            assert!(got == want, "{n} threads: a different file");
+        }
+        // Several row groups, the last one short.
+        let small_groups = || {
+            WriterProperties::builder()
+                .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                .set_max_row_group_row_count(Some(30_000))
+                .build()
+        };
+        let mut got = Vec::new();
+        let two = Options::new().threads(NonZeroUsize::new(2).unwrap());
+        write_with_properties(&batch, &mut got, &two, small_groups()).unwrap();
+        assert!(
+            got == arrow_writer(&batch, small_groups()),
+            "row groups differ"
+        );
+        let empty = batch.slice(0, 0);
+        let mut got = Vec::new();
+        write_parquet(&empty, &mut got).unwrap();
+        assert!(got == arrow_writer(&empty, parquet_properties()));
+    }
+}

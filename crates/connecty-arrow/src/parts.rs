@@ -1,0 +1,183 @@
+//! A frame's rows in stretches, one per thread, each converted in one pass
+//! over its text; then each column's stretches joined.
+//!
+//! Each stretch starts every column with the type its first non-null cell
+//! suggests ([`ColumnType::first_guess`]) and fills it from the cells'
+//! text. A column whose later cell does not fit is *given up* in that
+//! stretch (no more work is spent on it there). When every stretch built
+//! a column with the same type, every cell fits that type, which is then
+//! the column's type on the ladder, and the stretches' arrays are joined
+//! (a copy of the finished values, no parsing). Otherwise the column is
+//! decided from all its cells and built again, on one thread: the rare
+//! case, paid only by that column.
+
+use std::ops::Range;
+
+use arrow_array::{Array, ArrayRef};
+use connecty_proto::DataFrame;
+
+use crate::Error;
+use crate::build::{Builder, Reject};
+use crate::cells::{Cells, Raw};
+use crate::infer::ColumnType;
+
+/// One stretch of rows, converted.
+pub(crate) struct Part {
+    /// Rows in the stretch.
+    pub rows: usize,
+    /// One builder per column; `None` for a column given up.
+    pub columns: Vec<Option<Builder>>,
+}
+
+/// Where each stretch starts: `(rows, byte of its first cell in text)`.
+/// The first stretch needs no start (its walk begins after the header);
+/// `None` elsewhere when the start cannot be found in `text`, and that
+/// stretch then reads its cells through the accessors.
+pub(crate) fn stretches(
+    df: &DataFrame,
+    text: &str,
+    parts: usize,
+) -> Vec<(Range<usize>, Option<usize>)> {
+    let rows = df.len();
+    let parts = parts.clamp(1, rows.max(1));
+    (0..parts)
+        .map(|i| {
+            let range = rows * i / parts..rows * (i + 1) / parts;
+            let start = if i == 0 {
+                None
+            } else {
+                df.cell(range.start, 0)
+                    .and_then(|cell| offset_in(text, cell.raw()))
+            };
+            (range, start)
+        })
+        .collect()
+}
+
+/// Where `part` (a slice of `whole`'s buffer) starts in `whole`, checked.
+fn offset_in(whole: &str, part: &str) -> Option<usize> {
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (whole.get(at..at.checked_add(part.len())?) == Some(part)).then_some(at)
+}
+
+/// Converts the rows `range` of `df`. `text` is `df.raw_json()`; `start`
+/// is where the range's first cell is in it (unused for the stretch from
+/// row 0, whose walk begins after the header). `text_hints` are bytes to
+/// reserve for each column of the whole frame, should it be text.
+pub(crate) fn convert(
+    df: &DataFrame,
+    text: &str,
+    range: Range<usize>,
+    start: Option<usize>,
+    text_hints: &[usize],
+) -> Result<Part, Error> {
+    let width = df.width();
+    let n = range.len();
+    let share = |hint: usize| (hint as u128 * n as u128 / df.len().max(1) as u128) as usize;
+    let mut columns: Vec<Option<Builder>> = (0..width).map(|_| Some(Builder::Null(0))).collect();
+    let mut walk = match (range.start, start) {
+        (0, _) => Cells::new(text),
+        (_, Some(at)) => Cells::at_row(text, at),
+        (_, None) => None,
+    };
+    let mut row: Vec<Raw<'_>> = Vec::with_capacity(width);
+    for r in range {
+        let walked = walk
+            .as_mut()
+            .is_some_and(|w| w.next_row(&mut row) == Some(true) && row.len() == width);
+        if !walked {
+            walk = None;
+            row.clear();
+            if let Some(x) = df.row(r) {
+                row.extend(x.cells().map(|cell| Raw::of(cell.raw())));
+            }
+        }
+        for (c, (&cell, slot)) in row.iter().zip(columns.iter_mut()).enumerate() {
+            let Some(b) = slot else { continue };
+            match b.push(cell) {
+                Ok(()) => {}
+                Err(Reject::TooLarge) => return Err(too_large(c, &df.columns()[c])),
+                Err(Reject::Misfit) => *slot = first_fit(b, cell, n, share(text_hints[c])),
+            }
+        }
+    }
+    Ok(Part { rows: n, columns })
+}
+
+/// The builder a column gets when `cell` does not fit `current`: the type
+/// the cell suggests when the column held only nulls so far, else `None`
+/// (given up in this stretch).
+fn first_fit(current: &Builder, cell: Raw<'_>, rows: usize, text_hint: usize) -> Option<Builder> {
+    let Builder::Null(nulls) = current else {
+        return None;
+    };
+    let ty = ColumnType::first_guess(cell.text)?;
+    let mut b = Builder::new(ty, rows, text_hint);
+    b.push_nulls(*nulls);
+    b.push(cell).ok()?;
+    Some(b)
+}
+
+/// One column of every stretch joined into an array, when all stretches
+/// built it with one type (`Ok(None)` otherwise). Stretches of nulls only
+/// join any type; when all are, `all_null` gives the array.
+pub(crate) fn join(
+    parts: &mut [Part],
+    c: usize,
+    name: &str,
+    all_null: impl FnOnce(usize) -> Result<(ColumnType, ArrayRef), Error>,
+) -> Result<Option<(ColumnType, ArrayRef)>, Error> {
+    let mut ty = None;
+    for p in parts.iter() {
+        match &p.columns[c] {
+            None => return Ok(None),
+            Some(Builder::Null(_)) => {}
+            Some(b) => match ty {
+                None => ty = Some(b.column_type()),
+                Some(t) if t != b.column_type() => return Ok(None),
+                Some(_) => {}
+            },
+        }
+    }
+    let Some(ty) = ty else {
+        return all_null(parts.iter().map(|p| p.rows).sum()).map(Some);
+    };
+    let mut arrays = Vec::with_capacity(parts.len());
+    let mut text_bytes = 0usize;
+    for p in parts.iter_mut() {
+        let b = match p.columns[c].take() {
+            Some(Builder::Null(n)) => {
+                let mut b = Builder::new(ty, n, 0);
+                b.push_nulls(n);
+                b
+            }
+            Some(b) => b,
+            None => return Ok(None),
+        };
+        let array = b
+            .finish()
+            .map_err(|e| Error::column(c, name, e.to_string()))?;
+        if let Some(s) = array.as_any().downcast_ref::<arrow_array::StringArray>() {
+            text_bytes = text_bytes.saturating_add(s.values().len());
+        }
+        arrays.push(array);
+    }
+    if text_bytes > crate::build::MAX_TEXT_BYTES {
+        return Err(too_large(c, name));
+    }
+    if arrays.len() == 1 {
+        return Ok(arrays.pop().map(|a| (ty, a)));
+    }
+    let refs: Vec<&dyn Array> = arrays.iter().map(|a| a.as_ref()).collect();
+    let joined =
+        arrow_select::concat::concat(&refs).map_err(|e| Error::column(c, name, e.to_string()))?;
+    Ok(Some((ty, joined)))
+}
+
+pub(crate) fn too_large(c: usize, name: &str) -> Error {
+    Error::column(
+        c,
+        name,
+        "holds more than 2 GiB of text, more than one Arrow Utf8 array can; ask for fewer rows (max_rows) or fewer columns",
+    )
+}

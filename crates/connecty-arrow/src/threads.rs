@@ -1,0 +1,145 @@
+//! How many threads a conversion or a Parquet write may use, and the one
+//! way they run work on them.
+
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Fewest cells one thread converts: below this a thread's start-up
+/// (tens of microseconds) costs more than it saves.
+pub(crate) const MIN_CELLS_PER_THREAD: usize = 32 * 1024;
+
+/// How [`to_record_batch_with`](crate::to_record_batch_with) and
+/// `write_parquet_with` (feature `parquet`) run.
+///
+/// By default they use up to [`std::thread::available_parallelism`]
+/// threads (which respects CPU affinity and cgroup quotas), and one thread
+/// for a small frame. Threads are scoped to the call: none outlives it,
+/// and the result is the same, byte for byte, whatever the count.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use connecty_arrow::Options;
+///
+/// // An async service that keeps its executor's threads to itself:
+/// let one = Options::new().threads(NonZeroUsize::MIN);
+/// assert_eq!(one.max_threads(), 1);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    threads: Option<NonZeroUsize>,
+}
+
+impl Options {
+    /// The defaults: as many threads as the machine offers, one for small
+    /// frames.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// Uses at most `n` threads (the calling thread counts as one).
+    #[must_use]
+    pub fn threads(mut self, n: NonZeroUsize) -> Options {
+        self.threads = Some(n);
+        self
+    }
+
+    /// The most threads a call may use: the number set, else
+    /// [`std::thread::available_parallelism`] (1 when unknown).
+    pub fn max_threads(&self) -> usize {
+        self.threads
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get)
+    }
+
+    /// Threads for `cells` cells of work: at most [`Self::max_threads`],
+    /// each with at least [`MIN_CELLS_PER_THREAD`] cells.
+    pub(crate) fn threads_for(&self, cells: usize) -> usize {
+        (cells / MIN_CELLS_PER_THREAD).clamp(1, self.max_threads())
+    }
+}
+
+/// Runs `work` on every job with up to `threads` threads: this one and
+/// `threads - 1` scoped ones (fewer should the system refuse a thread),
+/// each taking the next job from a shared queue until it is empty, so
+/// that jobs of uneven cost spread out. The results in the jobs' order, or
+/// the first error (after which no new job starts). A panic in `work` is
+/// a bug and propagates as one.
+pub(crate) fn run<J, R, E>(
+    jobs: Vec<J>,
+    threads: usize,
+    work: impl Fn(J) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E>
+where
+    J: Send,
+    R: Send,
+    E: Send,
+{
+    let n = jobs.len();
+    if threads <= 1 || n <= 1 {
+        return jobs.into_iter().map(work).collect();
+    }
+    let queue = Mutex::new(jobs.into_iter().enumerate());
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..n).map(|_| None).collect());
+    let error: Mutex<Option<E>> = Mutex::new(None);
+    let failed = AtomicBool::new(false);
+    let worker = || {
+        while !failed.load(Ordering::Relaxed) {
+            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+            let Some((i, job)) = next else { break };
+            match work(job) {
+                Ok(r) => results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r),
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    error
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
+                }
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        let spawned: Vec<_> = (1..threads.min(n))
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, worker).ok())
+            .collect();
+        worker();
+        for h in spawned {
+            if let Err(panic) = h.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+    if let Some(e) = error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    // Every job ran: the queue is empty and no job failed.
+    Ok(results.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_every_job_in_order() {
+        for threads in [1, 2, 8] {
+            let out: Result<Vec<usize>, ()> = run((0..100).collect(), threads, |j| Ok(j * 2));
+            assert_eq!(out.unwrap(), (0..100).map(|j| j * 2).collect::<Vec<_>>());
+            let out: Result<Vec<usize>, usize> = run((0..100).collect(), threads, |j| {
+                if j == 50 { Err(j) } else { Ok(j) }
+            });
+            assert_eq!(out, Err(50));
+        }
+    }
+
+    #[test]
+    fn small_work_stays_on_one_thread() {
+        let four = Options::new().threads(NonZeroUsize::new(4).unwrap());
+        assert_eq!(four.threads_for(0), 1);
+        assert_eq!(four.threads_for(MIN_CELLS_PER_THREAD * 2), 2);
+        assert_eq!(four.threads_for(usize::MAX), 4);
+        assert!(Options::new().max_threads() >= 1);
+    }
+}
