@@ -129,7 +129,7 @@ impl<W: Write> Write for Watched<'_, W> {
     }
 }
 
-/// Converts `df` (see [`to_record_batch`]) and writes it to `out` in
+/// Converts `df` (see [`to_record_batch`](crate::to_record_batch)) and writes it to `out` in
 /// `format`: what `connecty ask --format parquet|arrow` does. Parquet
 /// needs the `parquet` feature (on by default).
 ///
