@@ -11,9 +11,11 @@ use arrow_array::{ArrayRef, BooleanArray, NullArray, PrimitiveArray};
 use arrow_buffer::{ArrowNativeType, BooleanBufferBuilder, NullBufferBuilder, ScalarBuffer};
 use arrow_schema::ArrowError;
 
-use crate::cells::Raw;
+use crate::cells::{Cells, Raw};
 use crate::infer::{ColumnType, UTC};
-use crate::number::{DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64, short_exact_f64};
+use crate::number::{
+    DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64, short_exact_f64, short_i64,
+};
 use crate::temporal::{parse_date, parse_timestamp};
 use crate::text;
 
@@ -27,6 +29,16 @@ pub(crate) enum Reject {
     Misfit,
     /// The column's text passed what one `Utf8` array holds.
     TooLarge,
+}
+
+/// A cell [`Builder::push_next`] did not add.
+#[derive(Debug)]
+pub(crate) enum Missed<'a> {
+    /// The cell, read whole, and why it did not go in.
+    Rejected(Reject, Raw<'a>),
+    /// The walk met text it does not expect (it never does: the text was
+    /// validated when it was parsed).
+    Lost,
 }
 
 /// Values and validity of a primitive column.
@@ -192,6 +204,72 @@ impl Builder {
             Builder::Json(b) => append_text(b, raw)?,
         }
         Ok(())
+    }
+
+    /// Adds the cell at `walk`'s cursor and moves the cursor past it.
+    ///
+    /// The common cells are read straight from the text in one look: a
+    /// null, a boolean, a short integer, a string without escapes into a
+    /// text or timestamp column, a short decimal. Any other cell is read
+    /// whole and goes through [`Self::push`], so the result is the same.
+    #[inline]
+    pub fn push_next<'a>(&mut self, walk: &mut Cells<'a>) -> Result<(), Missed<'a>> {
+        let first = walk.peek().ok_or(Missed::Lost)?;
+        match (first, &mut *self) {
+            (b'n', _) if walk.rest().starts_with(b"null") => {
+                walk.skip(4);
+                self.push_nulls(1);
+                return Ok(());
+            }
+            (b't', Builder::Boolean(v, nulls)) if walk.rest().starts_with(b"true") => {
+                walk.skip(4);
+                v.append(true);
+                nulls.append_non_null();
+                return Ok(());
+            }
+            (b'f', Builder::Boolean(v, nulls)) if walk.rest().starts_with(b"false") => {
+                walk.skip(5);
+                v.append(false);
+                nulls.append_non_null();
+                return Ok(());
+            }
+            (b'-' | b'0'..=b'9', Builder::Int64(p)) => {
+                if let Some((v, len)) = short_i64(walk.rest()) {
+                    walk.skip(len);
+                    p.push(v);
+                    return Ok(());
+                }
+            }
+            (b'"', Builder::Utf8(b, _)) => {
+                let cell = walk.cell().ok_or(Missed::Lost)?;
+                if !cell.escaped {
+                    return append_text(b, text::inner(cell.text))
+                        .map_err(|r| Missed::Rejected(r, cell));
+                }
+                return self.push(cell).map_err(|r| Missed::Rejected(r, cell));
+            }
+            (b'"', Builder::Timestamp(p)) => {
+                let cell = walk.cell().ok_or(Missed::Lost)?;
+                if !cell.escaped {
+                    if let Some(v) = parse_timestamp(text::inner(cell.text)) {
+                        p.push(v);
+                        return Ok(());
+                    }
+                }
+                return self.push(cell).map_err(|r| Missed::Rejected(r, cell));
+            }
+            (b'-' | b'0'..=b'9', Builder::Float64(p)) => {
+                let cell = walk.cell().ok_or(Missed::Lost)?;
+                if let Some(v) = short_exact_f64(cell.text) {
+                    p.push(v);
+                    return Ok(());
+                }
+                return self.push(cell).map_err(|r| Missed::Rejected(r, cell));
+            }
+            _ => {}
+        }
+        let cell = walk.cell().ok_or(Missed::Lost)?;
+        self.push(cell).map_err(|r| Missed::Rejected(r, cell))
     }
 
     /// The finished array.

@@ -74,10 +74,11 @@ impl<'a> Cells<'a> {
         (self.text.as_bytes().get(self.pos) == Some(&c)).then(|| self.pos += 1)
     }
 
-    /// Fills `out` with the next row's cells; `Some(false)` at the end.
+    /// Opens the next data row: `Some(true)` with the cursor before its
+    /// first cell, `Some(false)` after the last row, `None` on text the
+    /// walk does not expect.
     #[inline]
-    pub fn next_row(&mut self, out: &mut Vec<Raw<'a>>) -> Option<bool> {
-        out.clear();
+    pub fn open_row(&mut self) -> Option<bool> {
         self.ws();
         match self.text.as_bytes().get(self.pos)? {
             b']' => return Some(false),
@@ -85,29 +86,46 @@ impl<'a> Cells<'a> {
             _ => return None,
         }
         self.expect(b'[')?;
+        Some(true)
+    }
+
+    /// Moves past the `,` after a cell (`last` false) or the `]` that
+    /// closes the row (`last` true).
+    #[inline]
+    pub fn end_cell(&mut self, last: bool) -> Option<()> {
+        self.expect(if last { b']' } else { b',' })
+    }
+
+    /// The first byte of the next cell, the cursor moved to it.
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
         self.ws();
-        if self.text.as_bytes().get(self.pos) == Some(&b']') {
-            self.pos += 1;
-            return Some(true);
-        }
-        loop {
-            self.ws();
-            let start = self.pos;
-            let escaped = self.value()?;
-            out.push(Raw {
-                text: self.text.get(start..self.pos)?,
-                escaped,
-            });
-            self.ws();
-            match self.text.as_bytes().get(self.pos)? {
-                b',' => self.pos += 1,
-                b']' => {
-                    self.pos += 1;
-                    return Some(true);
-                }
-                _ => return None,
-            }
-        }
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// The text from the cursor on.
+    #[inline]
+    pub fn rest(&self) -> &'a [u8] {
+        self.text.as_bytes().get(self.pos..).unwrap_or(&[])
+    }
+
+    /// Moves the cursor `n` bytes on (past a value the caller read from
+    /// [`Self::rest`]).
+    #[inline]
+    pub fn skip(&mut self, n: usize) {
+        self.pos += n;
+    }
+
+    /// The next cell, the cursor moved past it.
+    #[inline]
+    pub fn cell(&mut self) -> Option<Raw<'a>> {
+        self.ws();
+        let start = self.pos;
+        let escaped = self.value()?;
+        Some(Raw {
+            text: self.text.get(start..self.pos)?,
+            escaped,
+        })
     }
 
     /// Moves past one value starting at the current position; whether it
@@ -179,6 +197,26 @@ fn string_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
 mod tests {
     use super::*;
 
+    /// One row's cells, as the conversion reads them.
+    fn next_row<'a>(cells: &mut Cells<'a>, out: &mut Vec<Raw<'a>>) -> Option<bool> {
+        out.clear();
+        if !cells.open_row()? {
+            return Some(false);
+        }
+        if cells.peek()? == b']' {
+            cells.skip(1);
+            return Some(true);
+        }
+        loop {
+            out.push(cells.cell()?);
+            if cells.peek()? == b']' {
+                cells.skip(1);
+                return Some(true);
+            }
+            cells.end_cell(false)?;
+        }
+    }
+
     #[test]
     fn walks_rows_like_the_accessors() {
         let text = r#" [ ["a", "b","c"] , [1, "x\"]y\\", {"k":["]",{}]}],
@@ -187,7 +225,7 @@ mod tests {
         let mut cells = Cells::new(df.raw_json()).unwrap();
         let mut row = Vec::new();
         let mut rows = Vec::new();
-        while cells.next_row(&mut row).unwrap() {
+        while next_row(&mut cells, &mut row).unwrap() {
             rows.push(row.clone());
         }
         let want: Vec<Vec<Raw<'_>>> = df
@@ -200,7 +238,7 @@ mod tests {
         let first = df.cell(1, 0).unwrap().raw();
         let at = first.as_ptr() as usize - df.raw_json().as_ptr() as usize;
         let mut cells = Cells::at_row(df.raw_json(), at).unwrap();
-        assert_eq!(cells.next_row(&mut row), Some(true));
+        assert_eq!(next_row(&mut cells, &mut row), Some(true));
         assert_eq!(row, want[1]);
         assert!(Cells::at_row(df.raw_json(), at + 1).is_none());
         assert!(Cells::at_row(df.raw_json(), 0).is_none());
@@ -220,7 +258,7 @@ mod tests {
         ] {
             let mut row = Vec::new();
             if let Some(mut c) = Cells::new(t) {
-                while let Some(true) = c.next_row(&mut row) {}
+                while let Some(true) = next_row(&mut c, &mut row) {}
             }
         }
     }

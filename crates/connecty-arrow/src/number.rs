@@ -234,6 +234,32 @@ pub(crate) fn parse_i64(text: &str) -> Option<i64> {
     Some(v)
 }
 
+/// An integer of at most 18 digits at the start of `b` (a cell's text and
+/// what follows it), with nothing of a number after it: its value and
+/// length. It cannot overflow; longer integers, fractions and exponents
+/// are `None`, left to [`parse_i64`] and the rest of the ladder.
+#[inline]
+pub(crate) fn short_i64(b: &[u8]) -> Option<(i64, usize)> {
+    let negative = b.first() == Some(&b'-');
+    let start = usize::from(negative);
+    let mut i = start;
+    let mut v: i64 = 0;
+    while let Some(&c) = b.get(i) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        if i - start == 18 {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+        i += 1;
+    }
+    if i == start || matches!(b.get(i), Some(b'.' | b'e' | b'E' | b'+' | b'-')) {
+        return None;
+    }
+    Some((if negative { -v } else { v }, i))
+}
+
 /// The `u64` of an integer-spelled non-negative number.
 pub(crate) fn parse_u64(text: &str) -> Option<u64> {
     let b = text.as_bytes();
@@ -343,6 +369,37 @@ pub(crate) fn decimal_text(v: i128, scale: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_integers_read_as_parse_i64_reads_them() {
+        for (text, after) in [
+            ("0", ","),
+            ("-0", "]"),
+            ("7", ""),
+            ("-42", " ,"),
+            ("999999999999999999", ","),
+            ("-999999999999999999", "]"),
+        ] {
+            let b = format!("{text}{after}");
+            assert_eq!(
+                short_i64(b.as_bytes()),
+                Some((parse_i64(text).unwrap(), text.len())),
+                "{text}"
+            );
+        }
+        for b in [
+            "1.5,",
+            "1e3]",
+            "1E3",
+            "-",
+            "",
+            "x",
+            "1000000000000000000",
+            "9223372036854775807",
+        ] {
+            assert_eq!(short_i64(b.as_bytes()), None, "{b}");
+        }
+    }
 
     fn d(t: &str) -> Decimal<'_> {
         Decimal::parse(t).unwrap()

@@ -17,7 +17,7 @@ use arrow_array::{Array, ArrayRef};
 use connecty_proto::DataFrame;
 
 use crate::Error;
-use crate::build::{Builder, Reject};
+use crate::build::{Builder, Missed, Reject};
 use crate::cells::{Cells, Raw};
 use crate::infer::ColumnType;
 
@@ -71,33 +71,85 @@ pub(crate) fn convert(
     start: Option<usize>,
     text_hints: &[usize],
 ) -> Result<Part, Error> {
-    let width = df.width();
-    let n = range.len();
-    let share = |hint: usize| (hint as u128 * n as u128 / df.len().max(1) as u128) as usize;
-    let mut columns: Vec<Option<Builder>> = (0..width).map(|_| Some(Builder::Null(0))).collect();
-    let mut walk = match (range.start, start) {
+    let walk = match (range.start, start) {
         (0, _) => Cells::new(text),
         (_, Some(at)) => Cells::at_row(text, at),
         (_, None) => None,
     };
-    let mut row: Vec<Raw<'_>> = Vec::with_capacity(width);
-    for r in range {
-        let walked = walk
-            .as_mut()
-            .is_some_and(|w| w.next_row(&mut row) == Some(true) && row.len() == width);
-        if !walked {
-            walk = None;
-            row.clear();
-            if let Some(x) = df.row(r) {
-                row.extend(x.cells().map(|cell| Raw::of(cell.raw())));
+    if let Some(walk) = walk {
+        if let Some(part) = convert_walking(df, walk, range.clone(), text_hints)? {
+            return Ok(part);
+        }
+    }
+    convert_reading(df, range, text_hints)
+}
+
+/// Bytes of a column's text hint for a stretch of `n` of `df`'s rows.
+fn share(df: &DataFrame, hint: usize, n: usize) -> usize {
+    (hint as u128 * n as u128 / df.len().max(1) as u128) as usize
+}
+
+fn empty_columns(width: usize) -> Vec<Option<Builder>> {
+    (0..width).map(|_| Some(Builder::Null(0))).collect()
+}
+
+/// [`convert`] in one walk over the text, each cell added where it is
+/// read; `Ok(None)` should the walk meet text it does not expect.
+fn convert_walking(
+    df: &DataFrame,
+    mut walk: Cells<'_>,
+    range: Range<usize>,
+    text_hints: &[usize],
+) -> Result<Option<Part>, Error> {
+    let width = df.width();
+    let n = range.len();
+    let mut columns = empty_columns(width);
+    for _ in range {
+        if walk.open_row() != Some(true) {
+            return Ok(None);
+        }
+        for (c, slot) in columns.iter_mut().enumerate() {
+            let missed = match slot {
+                Some(b) => b.push_next(&mut walk).err(),
+                None => walk.cell().is_none().then_some(Missed::Lost),
+            };
+            match missed {
+                None => {}
+                Some(Missed::Lost) => return Ok(None),
+                Some(Missed::Rejected(Reject::TooLarge, _)) => {
+                    return Err(too_large(c, &df.columns()[c]));
+                }
+                Some(Missed::Rejected(Reject::Misfit, cell)) => {
+                    *slot = slot
+                        .as_ref()
+                        .and_then(|b| first_fit(b, cell, n, share(df, text_hints[c], n)));
+                }
+            }
+            if walk.end_cell(c + 1 == width).is_none() {
+                return Ok(None);
             }
         }
-        for (c, (&cell, slot)) in row.iter().zip(columns.iter_mut()).enumerate() {
+    }
+    Ok(Some(Part { rows: n, columns }))
+}
+
+/// [`convert`] through the frame's cell accessors.
+fn convert_reading(
+    df: &DataFrame,
+    range: Range<usize>,
+    text_hints: &[usize],
+) -> Result<Part, Error> {
+    let n = range.len();
+    let mut columns = empty_columns(df.width());
+    for r in range {
+        let Some(row) = df.row(r) else { continue };
+        for (c, (cell, slot)) in row.cells().zip(columns.iter_mut()).enumerate() {
             let Some(b) = slot else { continue };
+            let cell = Raw::of(cell.raw());
             match b.push(cell) {
                 Ok(()) => {}
                 Err(Reject::TooLarge) => return Err(too_large(c, &df.columns()[c])),
-                Err(Reject::Misfit) => *slot = first_fit(b, cell, n, share(text_hints[c])),
+                Err(Reject::Misfit) => *slot = first_fit(b, cell, n, share(df, text_hints[c], n)),
             }
         }
     }
@@ -180,4 +232,48 @@ pub(crate) fn too_large(c: usize, name: &str) -> Error {
         name,
         "holds more than 2 GiB of text, more than one Arrow Utf8 array can; ask for fewer rows (max_rows) or fewer columns",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each column of a part: given up (`None`), or its type and array.
+    fn finished(part: Part) -> Vec<Option<(ColumnType, ArrayRef)>> {
+        part.columns
+            .into_iter()
+            .map(|b| b.map(|b| (b.column_type(), b.finish().unwrap())))
+            .collect()
+    }
+
+    fn both_ways(text: &str) -> (Option<Part>, Part) {
+        let df = DataFrame::from_json(text).unwrap();
+        let hints = vec![0; df.width()];
+        let walk = Cells::new(df.raw_json()).unwrap();
+        let walked = convert_walking(&df, walk, 0..df.len(), &hints).unwrap();
+        (walked, convert_reading(&df, 0..df.len(), &hints).unwrap())
+    }
+
+    /// The fused walk builds what the accessors build, cell for cell:
+    /// fast paths (short numbers, plain strings, booleans, nulls), the
+    /// slow ones (escapes, long and exponent numbers, nested values) and
+    /// columns given up or typed late after nulls.
+    #[test]
+    fn the_walk_builds_what_the_accessors_build() {
+        let texts = [
+            r#"[["i","f","s","b","t"],[1,1.5,"a",true,"2024-01-02T03:04:05Z"],[null,-2,"",false,null]]"#,
+            r#"[ ["i" , "f"] ,
+                [ 123456789012345678901 , 1e300 ] ,
+                [ -0 , 0.000000000000000000001 ] ]"#,
+            r#"[["s","j","late"],["x\"y\\z\u00e9",{"k":[1,"]"]},null],["plain",[],7],["\ud83d\ude00",3,8.5]]"#,
+            r#"[["changes"],[1],["one"],[2.5],[null],[true]]"#,
+            r#"[["n"],[null],[null]]"#,
+        ];
+        for text in texts {
+            let (walked, read) = both_ways(text);
+            let walked = walked.unwrap_or_else(|| panic!("the walk gave up on {text}"));
+            assert_eq!(walked.rows, read.rows, "{text}");
+            assert_eq!(finished(walked), finished(read), "{text}");
+        }
+    }
 }

@@ -40,14 +40,22 @@ fn sizes(quick: bool) -> &'static [(usize, usize, usize)] {
     }
 }
 
-/// Builds `target/release/arrow-timing` through cargo (a no-op when fresh).
+/// Builds `target/release/arrow-timing` through cargo in the bench profile,
+/// the profile every contender is measured in (a no-op when fresh).
 fn timing_binary() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
     let bin = exe.with_file_name("arrow-timing");
     if let Some(cargo) = std::env::var_os("CARGO") {
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "-p", "connecty-bench"])
+            .args([
+                "build",
+                "--profile",
+                "bench",
+                "--quiet",
+                "-p",
+                "connecty-bench",
+            ])
             .args(["--bin", "arrow-timing"])
             .current_dir(workspace)
             .stdout(Stdio::null())
@@ -55,7 +63,7 @@ fn timing_binary() -> Result<PathBuf, String> {
             .map_err(|e| format!("running cargo: {e}"))?;
         if !status.success() {
             return Err(
-                "`cargo build --release -p connecty-bench --bin arrow-timing` failed".into(),
+                "`cargo build --profile bench -p connecty-bench --bin arrow-timing` failed".into(),
             );
         }
     }
@@ -63,7 +71,7 @@ fn timing_binary() -> Result<PathBuf, String> {
         Ok(bin)
     } else {
         Err(format!(
-            "{} is missing; build it with `cargo build --release -p connecty-bench --bin arrow-timing`",
+            "{} is missing; build it with `cargo build --profile bench -p connecty-bench --bin arrow-timing`",
             bin.display()
         ))
     }
