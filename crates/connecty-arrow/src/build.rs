@@ -71,7 +71,8 @@ impl<T: ArrowNativeType> Prim<T> {
     where
         P: arrow_array::ArrowPrimitiveType<Native = T>,
     {
-        PrimitiveArray::<P>::new(ScalarBuffer::from(self.values), self.nulls.finish())
+        let nulls = self.nulls.finish().filter(|n| n.null_count() > 0);
+        PrimitiveArray::<P>::new(ScalarBuffer::from(self.values), nulls)
     }
 }
 
@@ -114,6 +115,22 @@ impl Builder {
         }
     }
 
+    /// Bytes of values built so far, roughly what writing them costs.
+    pub fn weight(&self) -> usize {
+        match self {
+            Builder::Null(_) => 0,
+            Builder::Boolean(v, _) => v.len() / 8,
+            Builder::Int64(p) | Builder::Timestamp(p) => p.values.len() * 8,
+            Builder::UInt64(p) => p.values.len() * 8,
+            Builder::Float64(p) => p.values.len() * 8,
+            Builder::Decimal(p, _) => p.values.len() * 16,
+            Builder::Date32(p) => p.values.len() * 4,
+            Builder::Utf8(b, _) | Builder::Json(b) => {
+                b.values_slice().len() + b.offsets_slice().len() * 4
+            }
+        }
+    }
+
     /// The type being built.
     pub fn column_type(&self) -> ColumnType {
         match self {
@@ -132,6 +149,12 @@ impl Builder {
 
     /// Adds `n` nulls.
     pub fn push_nulls(&mut self, n: usize) {
+        if n == 0 {
+            // Appending no nulls would still give the column a validity
+            // buffer, and a Parquet writer reads a column with one
+            // differently (the file would depend on the thread count).
+            return;
+        }
         match self {
             Builder::Null(k) => *k += n,
             Builder::Boolean(v, nulls) => {
@@ -277,7 +300,8 @@ impl Builder {
         Ok(match self {
             Builder::Null(n) => Arc::new(NullArray::new(n)),
             Builder::Boolean(mut v, mut nulls) => {
-                Arc::new(BooleanArray::new(v.finish(), nulls.finish()))
+                let nulls = nulls.finish().filter(|n| n.null_count() > 0);
+                Arc::new(BooleanArray::new(v.finish(), nulls))
             }
             Builder::Int64(p) => Arc::new(p.finish::<Int64Type>()),
             Builder::UInt64(p) => Arc::new(p.finish::<UInt64Type>()),

@@ -2,14 +2,17 @@
 //!
 //! `DataFrame` keeps each cell's start and finds its end by scanning the
 //! cell again with connecty-proto's validating scanner. The conversion
-//! reads every cell once, in order, so it walks `DataFrame::raw_json`
-//! itself instead: the text was validated when it was parsed, so this walk
-//! only looks for where each value ends, and skips string contents with
-//! `memchr`. If the text is ever not what it expects (it always is), the
-//! walk says so and the conversion falls back to the cell accessors.
+//! reads every cell once, in order, so it walks the frame's text
+//! (`DataFrame::raw_json_bytes`) itself instead: the text was validated
+//! when it was parsed, so this walk only looks for where each value ends,
+//! and skips string contents with `memchr`. If the text is ever not what
+//! it expects (it always is), the walk says so and the conversion falls
+//! back to the cell accessors.
 //!
-//! A walk can also start at any data row ([`Cells::at_row`]), so that
-//! threads can each convert a stretch of rows; and it tells for each string
+//! A walk can also start at any data row ([`Cells::row_start`]), so that
+//! threads can each convert a stretch of rows, each turning only its own
+//! stretch of the text into `&str` (the one UTF-8 check a walk needs, on
+//! the thread that reads it); and it tells for each string
 //! whether it has a backslash, which it finds anyway, so that a string
 //! without escapes is taken as it is, without a second look.
 
@@ -46,20 +49,26 @@ impl<'a> Cells<'a> {
         Some(c)
     }
 
-    /// Starts before the data row whose first cell starts at byte `first`
-    /// of `text`: `first` must follow `,` and `[` (and whitespace).
-    pub fn at_row(text: &'a str, first: usize) -> Option<Cells<'a>> {
-        let b = text.as_bytes();
-        let mut i = first;
+    /// Where the data row whose first cell starts at byte `first` of `text`
+    /// begins: the `,` before its `[` (whitespace allowed around both);
+    /// `None` when that is not what precedes `first`.
+    pub fn row_start(text: &[u8], first: usize) -> Option<usize> {
+        let mut i = first.min(text.len());
         let mut back = |want: u8| {
-            while i > 0 && matches!(b[i - 1], b' ' | b'\n' | b'\r' | b'\t') {
+            while i > 0 && matches!(text[i - 1], b' ' | b'\n' | b'\r' | b'\t') {
                 i -= 1;
             }
-            (i > 0 && b[i - 1] == want).then(|| i -= 1)
+            (i > 0 && text[i - 1] == want).then(|| i -= 1)
         };
         back(b'[')?;
         back(b',')?;
-        Some(Cells { text, pos: i })
+        Some(i)
+    }
+
+    /// Starts before a data row: `text` begins at the row's
+    /// [`row_start`](Self::row_start).
+    pub fn at_row_start(text: &'a str) -> Cells<'a> {
+        Cells { text, pos: 0 }
     }
 
     fn ws(&mut self) {
@@ -236,12 +245,16 @@ mod tests {
         assert!(rows[0][1].escaped && !rows[0][2].escaped && !rows[1][0].escaped);
         // From the second data row on, as a thread starts its stretch.
         let first = df.cell(1, 0).unwrap().raw();
-        let at = first.as_ptr() as usize - df.raw_json().as_ptr() as usize;
-        let mut cells = Cells::at_row(df.raw_json(), at).unwrap();
+        let text = df.raw_json();
+        let at = first.as_ptr() as usize - text.as_ptr() as usize;
+        let start = Cells::row_start(text.as_bytes(), at).unwrap();
+        assert_eq!(&text[start..=start], ",");
+        let mut cells = Cells::at_row_start(&text[start..]);
         assert_eq!(next_row(&mut cells, &mut row), Some(true));
         assert_eq!(row, want[1]);
-        assert!(Cells::at_row(df.raw_json(), at + 1).is_none());
-        assert!(Cells::at_row(df.raw_json(), 0).is_none());
+        assert!(Cells::row_start(text.as_bytes(), at + 1).is_none());
+        assert!(Cells::row_start(text.as_bytes(), 0).is_none());
+        assert!(Cells::row_start(text.as_bytes(), usize::MAX).is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::extension::Json;
-use arrow_schema::{Field, Schema};
+use arrow_schema::{Field, Schema, SchemaRef};
 use connecty_proto::stats::ColumnStatistics;
 use connecty_proto::{DataFrame, Statistics};
 
@@ -83,6 +83,76 @@ fn convert_in(
     stretches: usize,
     threads: usize,
 ) -> Result<RecordBatch, Error> {
+    let Columns { schema, pending } = columns(df, statistics, stretches, threads)?;
+    let arrays = threads::run_largest_first(pending, threads, Pending::weight, |p| p.array(df))?;
+    let options = RecordBatchOptions::new().with_row_count(Some(df.len()));
+    RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| Error::Encode {
+        format: crate::FileFormat::ArrowIpc,
+        message: e.to_string(),
+    })
+}
+
+/// A frame whose cells are read and whose columns' types are decided: its
+/// schema, and each column's array still to be made.
+pub(crate) struct Columns {
+    /// The batch's schema.
+    pub schema: SchemaRef,
+    /// One per column, in order.
+    pub pending: Vec<Pending>,
+}
+
+/// A column whose type is decided, its array not yet made.
+pub(crate) struct Pending {
+    c: usize,
+    ty: ColumnType,
+    text_hint: usize,
+    from: Source,
+}
+
+enum Source {
+    /// Every stretch's builder, in row order.
+    Parts(Vec<Builder>),
+    /// This many nulls.
+    Nulls(usize),
+    /// Built again from the frame's cells (the stretches disagreed).
+    Cells,
+}
+
+impl Pending {
+    /// Roughly what making and writing the array costs, in bytes.
+    pub fn weight(&self) -> usize {
+        match &self.from {
+            Source::Parts(b) => b.iter().map(Builder::weight).sum(),
+            Source::Nulls(_) => 0,
+            Source::Cells => usize::MAX,
+        }
+    }
+
+    /// The column's array: the stretches' arrays joined, or built again
+    /// from `df`'s cells.
+    pub fn array(self, df: &DataFrame) -> Result<ArrayRef, Error> {
+        let name = df.columns().get(self.c).map_or("", String::as_str);
+        match self.from {
+            Source::Parts(builders) => parts::join(self.ty, builders, self.c, name),
+            Source::Nulls(n) => {
+                let mut b = Builder::new(self.ty, n, 0);
+                b.push_nulls(n);
+                b.finish()
+                    .map_err(|e| Error::column(self.c, name, e.to_string()))
+            }
+            Source::Cells => build_column(df, self.c, self.ty, self.text_hint),
+        }
+    }
+}
+
+/// Reads `df`'s cells, its rows cut into `stretches` converted by up to
+/// `threads` threads, and decides each column's type.
+pub(crate) fn columns(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    stretches: usize,
+    threads: usize,
+) -> Result<Columns, Error> {
     let rows = df.len();
     let names = df.columns();
     let stats: Vec<Option<&ColumnStatistics>> = names
@@ -93,56 +163,74 @@ fn convert_in(
     let mut parts = if df.width() == 0 {
         Vec::new()
     } else {
-        let text = df.raw_json();
+        let text = df.raw_json_bytes();
         let stretches = parts::stretches(df, text, stretches);
-        threads::run(stretches, threads, |(range, start)| {
-            parts::convert(df, text, range, start, &text_hints)
+        threads::run(stretches, threads, |stretch| {
+            parts::convert(df, text, stretch, &text_hints)
         })?
     };
-    let mut fields = Vec::with_capacity(df.width());
-    let mut arrays = Vec::with_capacity(df.width());
+    let agreed: Vec<parts::Agreed> = (0..df.width())
+        .map(|c| parts::take_column(&mut parts, c))
+        .collect();
+    drop(parts);
+    // The columns the stretches disagree on: each decided from all its
+    // cells, one thread per column.
+    let undecided: Vec<usize> = (0..df.width())
+        .filter(|&c| matches!(agreed[c], parts::Agreed::No))
+        .collect();
+    let mut decided =
+        threads::run(undecided, threads, |c| Ok::<_, Error>(decide_type(df, c)))?.into_iter();
     let unique = unique_names(names);
-    for (c, name) in names.iter().enumerate() {
-        let all_null = |n: usize| {
-            let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
-            let mut b = Builder::new(ty, n, 0);
-            b.push_nulls(n);
-            let array = b
-                .finish()
-                .map_err(|e| Error::column(c, name, e.to_string()))?;
-            Ok((ty, array))
+    let mut fields = Vec::with_capacity(df.width());
+    let mut pending = Vec::with_capacity(df.width());
+    for (c, agreed) in agreed.into_iter().enumerate() {
+        let (ty, from) = match agreed {
+            parts::Agreed::Type(ty, builders) => (ty, Source::Parts(builders)),
+            parts::Agreed::Nulls(n) => {
+                let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
+                (ty, Source::Nulls(n))
+            }
+            // `run` gave one type per undecided column, in order; JSON
+            // text (which holds anything) should it ever not.
+            parts::Agreed::No => (decided.next().unwrap_or(ColumnType::Json), Source::Cells),
         };
-        let (ty, array) = match parts::join(&mut parts, c, name, all_null)? {
-            Some(joined) => joined,
-            None => decide_column(df, c, text_hints[c])?,
-        };
-        fields.push(field(&unique[c], name, ty));
-        arrays.push(array);
+        fields.push(field(&unique[c], &names[c], ty));
+        pending.push(Pending {
+            c,
+            ty,
+            text_hint: text_hints[c],
+            from,
+        });
     }
-    let schema = Arc::new(Schema::new(fields));
-    let options = RecordBatchOptions::new().with_row_count(Some(rows));
-    RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| Error::Encode {
-        format: crate::FileFormat::ArrowIpc,
-        message: e.to_string(),
+    Ok(Columns {
+        schema: Arc::new(Schema::new(fields)),
+        pending,
     })
 }
 
-/// A column that its stretches did not agree on: its type decided from
-/// all its cells, then built from them.
-fn decide_column(
+/// The type of a column that its stretches did not agree on, decided
+/// from all its cells.
+fn decide_type(df: &DataFrame, c: usize) -> ColumnType {
+    let mut summary = Summary::default();
+    if let Some(column) = df.column_at(c) {
+        for cell in column.cells() {
+            summary.add(cell.raw());
+        }
+    }
+    summary.decide(None)
+}
+
+/// Column `c` of `df` built from its cells as type `ty`.
+fn build_column(
     df: &DataFrame,
     c: usize,
+    ty: ColumnType,
     text_hint: usize,
-) -> Result<(ColumnType, ArrayRef), Error> {
-    let name = &df.columns()[c];
+) -> Result<ArrayRef, Error> {
+    let name = df.columns().get(c).map_or("", String::as_str);
     let column = df
         .column_at(c)
         .ok_or_else(|| Error::column(c, name, "column out of range"))?;
-    let mut summary = Summary::default();
-    for cell in column.cells() {
-        summary.add(cell.raw());
-    }
-    let ty = summary.decide(None);
     let mut b = Builder::new(ty, df.len(), text_hint);
     for (i, cell) in column.cells().enumerate() {
         match b.push(Raw::of(cell.raw())) {
@@ -159,10 +247,8 @@ fn decide_column(
             }
         }
     }
-    let array = b
-        .finish()
-        .map_err(|e| Error::column(c, name, e.to_string()))?;
-    Ok((ty, array))
+    b.finish()
+        .map_err(|e| Error::column(c, name, e.to_string()))
 }
 
 /// The type statistics suggest for a column whose cells say nothing.
@@ -276,6 +362,8 @@ fn field(name: &str, sent: &str, ty: ColumnType) -> Field {
 
 #[cfg(test)]
 mod tests {
+    use arrow_schema::DataType;
+
     use super::*;
 
     #[test]
@@ -294,13 +382,21 @@ mod tests {
         let text = format!(r#"[["a","b","c","d","e","f","g"],{}]"#, rows.join(","));
         let df = DataFrame::from_json(&text).unwrap();
         let one = convert_in(&df, None, 1, 1).unwrap();
-        for n in 2..=8 {
+        for n in 1..=8 {
             for threads in [1, 3] {
-                assert_eq!(
-                    convert_in(&df, None, n, threads).unwrap(),
-                    one,
-                    "{n} stretches"
-                );
+                let got = convert_in(&df, None, n, threads).unwrap();
+                assert_eq!(got, one, "{n} stretches");
+                // A validity buffer only where there are nulls, whatever
+                // the count (a Parquet writer encodes a column with one
+                // differently).
+                for (c, a) in got.columns().iter().enumerate() {
+                    let materialized = a.nulls().is_some() && a.data_type() != &DataType::Null;
+                    assert_eq!(
+                        materialized,
+                        a.null_count() > 0,
+                        "{n} stretches, column {c}"
+                    );
+                }
             }
         }
         let types: Vec<String> = one

@@ -14,13 +14,16 @@
 
 use std::io::Write;
 
-use arrow_array::RecordBatch;
+use arrow_array::{RecordBatch, RecordBatchOptions};
+use connecty_proto::{DataFrame, Statistics};
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{ArrowColumnChunk, compute_leaves};
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
 
+use crate::convert::Columns;
 use crate::write::Watched;
 use crate::{Error, FileFormat, Options, threads};
 
@@ -61,65 +64,206 @@ fn write_with_properties<W: Write + Send>(
     props: WriterProperties,
 ) -> Result<(), Error> {
     if batch.num_columns() == 0 {
-        return Err(Error::Encode {
-            format: FileFormat::Parquet,
-            message: "a Parquet file needs at least one column, and this answer has none".into(),
-        });
+        return Err(no_columns());
     }
-    let mut io_error = None;
-    let out = Watched {
-        inner: out,
-        error: &mut io_error,
-    };
-    let result = (|| {
-        if props.max_row_group_bytes().is_some() || props.content_defined_chunking().is_some() {
-            // Cuts this module does not make as ArrowWriter does.
+    let threads = options.threads_for(batch.num_rows().saturating_mul(batch.num_columns()));
+    watched(out, |out| {
+        if !cut_as_arrow_writer(&props) {
             let mut w = ArrowWriter::try_new(out, batch.schema(), Some(props))?;
             w.write(batch)?;
             w.into_inner()?.flush()?;
             return Ok(());
         }
-        let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
-        let threads = options.threads_for(batch.num_rows().saturating_mul(batch.num_columns()));
         let writer = ArrowWriter::try_new(out, batch.schema(), Some(props))?;
         let (mut file, factory) = writer.into_serialized_writer()?;
-        let schema = batch.schema();
-        let mut at = 0;
-        // As ArrowWriter: no row group for no rows.
-        for group in 0.. {
-            if at >= batch.num_rows() {
-                break;
-            }
-            let rows = group_rows.min(batch.num_rows() - at);
-            let slice = batch.slice(at, rows);
-            let mut writers = factory.create_column_writers(group)?.into_iter();
-            let mut jobs = Vec::with_capacity(writers.len());
-            for (field, column) in schema.fields().iter().zip(slice.columns()) {
-                for leaf in compute_leaves(field, column)? {
-                    let writer = writers.next().ok_or_else(|| {
-                        ParquetError::General("fewer column writers than leaves".into())
-                    })?;
-                    jobs.push((writer, leaf));
+        write_groups(&mut file, &factory, batch, 0, threads)?;
+        file.into_inner()?.flush()?;
+        Ok(())
+    })
+}
+
+/// Converts `df` and writes it as Parquet (with [`parquet_properties`]):
+/// what [`write_with`](crate::write_with) does for Parquet. Each column's
+/// stretches are joined on the thread that then encodes the column, so
+/// that joining one column and encoding another overlap, instead of
+/// every column being joined into a batch first.
+pub(crate) fn write_frame<W: Write + Send>(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    out: W,
+    options: &Options,
+) -> Result<(), Error> {
+    write_frame_with_properties(df, statistics, out, options, parquet_properties())
+}
+
+fn write_frame_with_properties<W: Write + Send>(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    out: W,
+    options: &Options,
+    props: WriterProperties,
+) -> Result<(), Error> {
+    let threads = options.threads_for(df.len().saturating_mul(df.width()));
+    if !cut_as_arrow_writer(&props) {
+        let batch = crate::to_record_batch_with(df, statistics, options)?;
+        return write_with_properties(&batch, out, options, props);
+    }
+    let Columns { schema, pending } = crate::convert::columns(df, statistics, threads, threads)?;
+    if pending.is_empty() {
+        return Err(no_columns());
+    }
+    let rows = df.len();
+    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+    let first_rows = group_rows.min(rows);
+    watched(out, |out| {
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
+        let (mut file, factory) = writer.into_serialized_writer()?;
+        if rows == 0 {
+            // As ArrowWriter: no row group for no rows.
+            file.into_inner()?.flush()?;
+            return Ok(());
+        }
+        let writers = factory.create_column_writers(0)?;
+        if writers.len() != pending.len() {
+            return Err(ParquetError::General(format!(
+                "{} Parquet columns for {} Arrow columns (connecty-arrow builds flat columns only)",
+                writers.len(),
+                pending.len()
+            ))
+            .into());
+        }
+        let jobs: Vec<_> = pending
+            .into_iter()
+            .zip(writers)
+            .zip(schema.fields().iter())
+            .collect();
+        // Each job: the column's array, then its first row group encoded.
+        let done = threads::run_largest_first(
+            jobs,
+            threads,
+            |((p, _), _)| p.weight(),
+            |((p, mut writer), field)| {
+                let array = p.array(df).map_err(Fail::Frame)?;
+                for leaf in compute_leaves(field, &array.slice(0, first_rows))? {
+                    writer.write(&leaf)?;
                 }
-            }
-            let chunks: Vec<ArrowColumnChunk> = threads::run(jobs, threads, |(mut w, leaf)| {
-                w.write(&leaf)?;
-                w.close()
-            })?;
-            let mut row_group = file.next_row_group()?;
-            for chunk in chunks {
-                chunk.append_to_row_group(&mut row_group)?;
-            }
-            row_group.close()?;
-            at += rows;
+                Ok::<_, Fail>((writer.close()?, array))
+            },
+        )?;
+        let mut row_group = file.next_row_group()?;
+        let mut arrays = Vec::with_capacity(done.len());
+        for (chunk, array) in done {
+            chunk.append_to_row_group(&mut row_group)?;
+            arrays.push(array);
+        }
+        row_group.close()?;
+        if first_rows < rows {
+            let options = RecordBatchOptions::new().with_row_count(Some(rows));
+            let batch = RecordBatch::try_new_with_options(schema.clone(), arrays, &options)
+                .map_err(|e| ParquetError::General(e.to_string()))?;
+            write_groups(&mut file, &factory, &batch, 1, threads)?;
         }
         file.into_inner()?.flush()?;
         Ok(())
-    })();
-    result.map_err(|e: ParquetError| match io_error.take() {
-        Some(io) => Error::Io(io),
-        None => Error::from_parquet(e),
     })
+}
+
+/// Whether `props` cut row groups only by their row count, as
+/// [`write_groups`] does (else ArrowWriter writes the batch itself).
+fn cut_as_arrow_writer(props: &WriterProperties) -> bool {
+    props.max_row_group_bytes().is_none() && props.content_defined_chunking().is_none()
+}
+
+fn no_columns() -> Error {
+    Error::Encode {
+        format: FileFormat::Parquet,
+        message: "a Parquet file needs at least one column, and this answer has none".into(),
+    }
+}
+
+/// Why a Parquet write failed: in Parquet (perhaps an I/O error it
+/// wrapped), or making a column's array.
+enum Fail {
+    Parquet(ParquetError),
+    Frame(Error),
+}
+
+impl From<std::io::Error> for Fail {
+    fn from(e: std::io::Error) -> Fail {
+        Fail::Parquet(e.into())
+    }
+}
+
+impl From<ParquetError> for Fail {
+    fn from(e: ParquetError) -> Fail {
+        Fail::Parquet(e)
+    }
+}
+
+/// Runs `write` on `out` watched for I/O errors, which Parquet keeps only
+/// as text: the error is then the I/O error itself.
+fn watched<W: Write + Send>(
+    out: W,
+    write: impl FnOnce(Watched<'_, W>) -> Result<(), Fail>,
+) -> Result<(), Error> {
+    let mut io_error = None;
+    let out = Watched {
+        inner: out,
+        error: &mut io_error,
+    };
+    match write(out) {
+        Ok(()) => Ok(()),
+        Err(Fail::Frame(e)) => Err(e),
+        Err(Fail::Parquet(e)) => Err(match io_error.take() {
+            Some(io) => Error::Io(io),
+            None => Error::from_parquet(e),
+        }),
+    }
+}
+
+/// Writes `batch`'s rows as row groups `first_group`, `first_group + 1`…,
+/// starting where the groups before it ended, each cut where ArrowWriter
+/// cuts them; the columns of each are encoded on up to `threads` threads.
+fn write_groups<W: Write + Send>(
+    file: &mut SerializedFileWriter<W>,
+    factory: &ArrowRowGroupWriterFactory,
+    batch: &RecordBatch,
+    first_group: usize,
+    threads: usize,
+) -> Result<(), ParquetError> {
+    let props = file.properties().clone();
+    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+    let schema = batch.schema();
+    let mut at = group_rows.saturating_mul(first_group).min(batch.num_rows());
+    // As ArrowWriter: no row group for no rows.
+    for group in first_group.. {
+        if at >= batch.num_rows() {
+            break;
+        }
+        let rows = group_rows.min(batch.num_rows() - at);
+        let slice = batch.slice(at, rows);
+        let mut writers = factory.create_column_writers(group)?.into_iter();
+        let mut jobs = Vec::with_capacity(writers.len());
+        for (field, column) in schema.fields().iter().zip(slice.columns()) {
+            for leaf in compute_leaves(field, column)? {
+                let writer = writers.next().ok_or_else(|| {
+                    ParquetError::General("fewer column writers than leaves".into())
+                })?;
+                jobs.push((writer, leaf));
+            }
+        }
+        let chunks: Vec<ArrowColumnChunk> = threads::run(jobs, threads, |(mut w, leaf)| {
+            w.write(&leaf)?;
+            w.close()
+        })?;
+        let mut row_group = file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+        at += rows;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -171,9 +315,27 @@ mod tests {
             got == arrow_writer(&batch, small_groups()),
             "row groups differ"
         );
+        // From the frame, each column joined where it is encoded.
+        for n in [1, 2, 5] {
+            let options = Options::new().threads(NonZeroUsize::new(n).unwrap());
+            let mut got = Vec::new();
+            write_frame(&df, None, &mut got, &options).unwrap();
+            assert!(got == want, "from the frame, {n} threads: a different file");
+            let mut got = Vec::new();
+            write_frame_with_properties(&df, None, &mut got, &options, small_groups()).unwrap();
+            assert!(
+                got == arrow_writer(&batch, small_groups()),
+                "from the frame, {n} threads: row groups differ"
+            );
+        }
         let empty = batch.slice(0, 0);
         let mut got = Vec::new();
         write_parquet(&empty, &mut got).unwrap();
+        assert!(got == arrow_writer(&empty, parquet_properties()));
+        let header_only = connecty_proto::DataFrame::from_json(r#"[["a","b"]]"#).unwrap();
+        let mut got = Vec::new();
+        write_frame(&header_only, None, &mut got, &Options::new()).unwrap();
+        let empty = crate::to_record_batch(&header_only, None).unwrap();
         assert!(got == arrow_writer(&empty, parquet_properties()));
     }
 }

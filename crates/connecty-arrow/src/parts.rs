@@ -7,9 +7,9 @@
 //! stretch (no more work is spent on it there). When every stretch built
 //! a column with the same type, every cell fits that type, which is then
 //! the column's type on the ladder, and the stretches' arrays are joined
-//! (a copy of the finished values, no parsing). Otherwise the column is
-//! decided from all its cells and built again, on one thread: the rare
-//! case, paid only by that column.
+//! (a copy of the finished values, no parsing), each column on a thread
+//! of its own. Otherwise the column is decided from all its cells and
+//! built again: the rare case, paid only by that column.
 
 use std::ops::Range;
 
@@ -29,51 +29,68 @@ pub(crate) struct Part {
     pub columns: Vec<Option<Builder>>,
 }
 
-/// Where each stretch starts: `(rows, byte of its first cell in text)`.
-/// The first stretch needs no start (its walk begins after the header);
-/// `None` elsewhere when the start cannot be found in `text`, and that
-/// stretch then reads its cells through the accessors.
-pub(crate) fn stretches(
-    df: &DataFrame,
-    text: &str,
-    parts: usize,
-) -> Vec<(Range<usize>, Option<usize>)> {
+/// A stretch of rows and the text its walk reads.
+pub(crate) struct Stretch {
+    /// Its rows.
+    pub rows: Range<usize>,
+    /// The bytes of the frame's text its walk reads: from its first row's
+    /// start (the whole header for the stretch from row 0) to the next
+    /// stretch's; `None` when the start cannot be found, and the stretch
+    /// then reads its cells through the accessors.
+    pub text: Option<Range<usize>>,
+}
+
+/// The frame's rows cut into up to `parts` stretches, and where each
+/// starts in `text` (`df.raw_json_bytes()`).
+pub(crate) fn stretches(df: &DataFrame, text: &[u8], parts: usize) -> Vec<Stretch> {
     let rows = df.len();
     let parts = parts.clamp(1, rows.max(1));
+    let cut = |i: usize| rows * i / parts;
+    let starts: Vec<Option<usize>> = (0..parts)
+        .map(|i| match cut(i) {
+            0 => Some(0),
+            row => df
+                .cell(row, 0)
+                .and_then(|cell| offset_in(text, cell.raw()))
+                .and_then(|first| Cells::row_start(text, first)),
+        })
+        .collect();
     (0..parts)
         .map(|i| {
-            let range = rows * i / parts..rows * (i + 1) / parts;
-            let start = if i == 0 {
-                None
-            } else {
-                df.cell(range.start, 0)
-                    .and_then(|cell| offset_in(text, cell.raw()))
-            };
-            (range, start)
+            // To the next start found (a stretch walks only its own rows).
+            let end = starts[i + 1..].iter().flatten().next().copied();
+            Stretch {
+                rows: cut(i)..cut(i + 1),
+                text: starts[i].map(|s| s..end.unwrap_or(text.len())),
+            }
         })
         .collect()
 }
 
 /// Where `part` (a slice of `whole`'s buffer) starts in `whole`, checked.
-fn offset_in(whole: &str, part: &str) -> Option<usize> {
+fn offset_in(whole: &[u8], part: &str) -> Option<usize> {
     let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    (whole.get(at..at.checked_add(part.len())?) == Some(part)).then_some(at)
+    (whole.get(at..at.checked_add(part.len())?) == Some(part.as_bytes())).then_some(at)
 }
 
-/// Converts the rows `range` of `df`. `text` is `df.raw_json()`; `start`
-/// is where the range's first cell is in it (unused for the stretch from
-/// row 0, whose walk begins after the header). `text_hints` are bytes to
-/// reserve for each column of the whole frame, should it be text.
+/// Converts the stretch of `df`. `text` is `df.raw_json_bytes()`, of which
+/// this thread checks only the stretch's own bytes are UTF-8.
+/// `text_hints` are bytes to reserve for each column of the whole frame,
+/// should it be text.
 pub(crate) fn convert(
     df: &DataFrame,
-    text: &str,
-    range: Range<usize>,
-    start: Option<usize>,
+    text: &[u8],
+    stretch: Stretch,
     text_hints: &[usize],
 ) -> Result<Part, Error> {
-    let walk = match (range.start, start) {
-        (0, _) => Cells::new(text),
-        (_, Some(at)) => Cells::at_row(text, at),
+    let range = stretch.rows;
+    let own = stretch
+        .text
+        .and_then(|bytes| text.get(bytes))
+        .and_then(|bytes| std::str::from_utf8(bytes).ok());
+    let walk = match (range.start, own) {
+        (0, Some(own)) => Cells::new(own),
+        (_, Some(own)) => Some(Cells::at_row_start(own)),
         (_, None) => None,
     };
     if let Some(walk) = walk {
@@ -170,41 +187,57 @@ fn first_fit(current: &Builder, cell: Raw<'_>, rows: usize, text_hint: usize) ->
     Some(b)
 }
 
-/// One column of every stretch joined into an array, when all stretches
-/// built it with one type (`Ok(None)` otherwise). Stretches of nulls only
-/// join any type; when all are, `all_null` gives the array.
-pub(crate) fn join(
-    parts: &mut [Part],
-    c: usize,
-    name: &str,
-    all_null: impl FnOnce(usize) -> Result<(ColumnType, ArrayRef), Error>,
-) -> Result<Option<(ColumnType, ArrayRef)>, Error> {
+/// What every stretch built for one column.
+pub(crate) enum Agreed {
+    /// Every stretch that holds a value built this type; the column's
+    /// builders, one per stretch in row order (nulls-only ones too).
+    Type(ColumnType, Vec<Builder>),
+    /// Nothing but nulls, this many.
+    Nulls(usize),
+    /// The stretches disagree (or one gave the column up).
+    No,
+}
+
+/// Takes column `c` out of every stretch: what they agree it is.
+pub(crate) fn take_column(parts: &mut [Part], c: usize) -> Agreed {
     let mut ty = None;
     for p in parts.iter() {
         match &p.columns[c] {
-            None => return Ok(None),
+            None => return Agreed::No,
             Some(Builder::Null(_)) => {}
             Some(b) => match ty {
                 None => ty = Some(b.column_type()),
-                Some(t) if t != b.column_type() => return Ok(None),
+                Some(t) if t != b.column_type() => return Agreed::No,
                 Some(_) => {}
             },
         }
     }
     let Some(ty) = ty else {
-        return all_null(parts.iter().map(|p| p.rows).sum()).map(Some);
+        return Agreed::Nulls(parts.iter().map(|p| p.rows).sum());
     };
-    let mut arrays = Vec::with_capacity(parts.len());
+    let builders = parts.iter_mut().filter_map(|p| p.columns[c].take());
+    Agreed::Type(ty, builders.collect())
+}
+
+/// One column's builders from every stretch (of type `ty`, or nulls
+/// only) finished and joined into one array: a copy of the finished
+/// values, no parsing.
+pub(crate) fn join(
+    ty: ColumnType,
+    builders: Vec<Builder>,
+    c: usize,
+    name: &str,
+) -> Result<ArrayRef, Error> {
+    let mut arrays = Vec::with_capacity(builders.len());
     let mut text_bytes = 0usize;
-    for p in parts.iter_mut() {
-        let b = match p.columns[c].take() {
-            Some(Builder::Null(n)) => {
+    for b in builders {
+        let b = match b {
+            Builder::Null(n) => {
                 let mut b = Builder::new(ty, n, 0);
                 b.push_nulls(n);
                 b
             }
-            Some(b) => b,
-            None => return Ok(None),
+            b => b,
         };
         let array = b
             .finish()
@@ -218,12 +251,12 @@ pub(crate) fn join(
         return Err(too_large(c, name));
     }
     if arrays.len() == 1 {
-        return Ok(arrays.pop().map(|a| (ty, a)));
+        if let Some(a) = arrays.pop() {
+            return Ok(a);
+        }
     }
     let refs: Vec<&dyn Array> = arrays.iter().map(|a| a.as_ref()).collect();
-    let joined =
-        arrow_select::concat::concat(&refs).map_err(|e| Error::column(c, name, e.to_string()))?;
-    Ok(Some((ty, joined)))
+    arrow_select::concat::concat(&refs).map_err(|e| Error::column(c, name, e.to_string()))
 }
 
 pub(crate) fn too_large(c: usize, name: &str) -> Error {

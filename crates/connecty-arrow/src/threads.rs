@@ -118,6 +118,32 @@ where
     Ok(results.into_iter().flatten().collect())
 }
 
+/// [`run`] with the jobs started heaviest first (by `weight`), so that
+/// a few large jobs do not end up last on one thread while the others
+/// wait; the results still in the jobs' order.
+pub(crate) fn run_largest_first<J, R, E>(
+    jobs: Vec<J>,
+    threads: usize,
+    weight: impl Fn(&J) -> usize,
+    work: impl Fn(J) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E>
+where
+    J: Send,
+    R: Send,
+    E: Send,
+{
+    let mut jobs: Vec<(usize, J)> = jobs.into_iter().enumerate().collect();
+    jobs.sort_by_key(|(_, j)| std::cmp::Reverse(weight(j)));
+    let done = run(jobs, threads, |(i, j)| work(j).map(|r| (i, r)))?;
+    let mut ordered: Vec<Option<R>> = (0..done.len()).map(|_| None).collect();
+    for (i, r) in done {
+        if let Some(slot) = ordered.get_mut(i) {
+            *slot = Some(r);
+        }
+    }
+    Ok(ordered.into_iter().flatten().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +158,31 @@ mod tests {
             });
             assert_eq!(out, Err(50));
         }
+    }
+
+    #[test]
+    fn heaviest_first_keeps_the_order() {
+        for threads in [1, 2, 3] {
+            let jobs: Vec<usize> = vec![3, 9, 1, 7, 7, 0];
+            let out: Result<Vec<usize>, ()> =
+                run_largest_first(jobs.clone(), threads, |j| *j, |j| Ok(j * 10));
+            assert_eq!(
+                out.unwrap(),
+                jobs.iter().map(|j| j * 10).collect::<Vec<_>>()
+            );
+        }
+        // The heaviest job starts first (one thread: strictly by weight).
+        let started = Mutex::new(Vec::new());
+        let _: Result<Vec<()>, ()> = run_largest_first(
+            vec![1, 5, 3],
+            1,
+            |j| *j,
+            |j| {
+                started.lock().unwrap().push(j);
+                Ok(())
+            },
+        );
+        assert_eq!(started.into_inner().unwrap(), [5, 3, 1]);
     }
 
     #[test]

@@ -8,8 +8,6 @@ use arrow_array::RecordBatch;
 use arrow_ipc::writer::FileWriter;
 use connecty_proto::{DataFrame, Statistics};
 
-#[cfg(feature = "parquet")]
-use crate::write_parquet_with;
 use crate::{Error, Options, to_record_batch_with};
 
 /// A file format this crate writes.
@@ -161,11 +159,10 @@ pub fn write_with<W: Write + Send>(
     options: &Options,
     out: W,
 ) -> Result<(), Error> {
-    let batch = to_record_batch_with(df, statistics, options)?;
     match format {
-        FileFormat::ArrowIpc => write_ipc(&batch, out),
+        FileFormat::ArrowIpc => write_ipc(&to_record_batch_with(df, statistics, options)?, out),
         #[cfg(feature = "parquet")]
-        FileFormat::Parquet => write_parquet_with(&batch, out, options),
+        FileFormat::Parquet => crate::parquet_file::write_frame(df, statistics, out, options),
         #[cfg(not(feature = "parquet"))]
         FileFormat::Parquet => Err(Error::Encode {
             format,

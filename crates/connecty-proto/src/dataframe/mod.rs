@@ -177,6 +177,14 @@ impl DataFrame {
         json::text_of(&self.text[self.span.0 as usize..self.span.1 as usize])
     }
 
+    /// [`Self::raw_json`] as bytes, without the pass over the whole text
+    /// that checking it is UTF-8 again costs (it is: the scanner checked
+    /// it when it was parsed). For a reader that checks only the part it
+    /// needs, or several parts on several threads.
+    pub fn raw_json_bytes(&self) -> &[u8] {
+        &self.text[self.span.0 as usize..self.span.1 as usize]
+    }
+
     /// Heap bytes held: the text the cells point into plus the offsets and
     /// names.
     pub fn heap_size(&self) -> usize {
