@@ -71,6 +71,9 @@ impl<T: ArrowNativeType> Prim<T> {
     where
         P: arrow_array::ArrowPrimitiveType<Native = T>,
     {
+        // A validity buffer only where there are nulls (`append_n_nulls(0)`
+        // makes one): a Parquet writer encodes a column with one
+        // differently, and the file would depend on the thread count.
         let nulls = self.nulls.finish().filter(|n| n.null_count() > 0);
         PrimitiveArray::<P>::new(ScalarBuffer::from(self.values), nulls)
     }
@@ -149,12 +152,6 @@ impl Builder {
 
     /// Adds `n` nulls.
     pub fn push_nulls(&mut self, n: usize) {
-        if n == 0 {
-            // Appending no nulls would still give the column a validity
-            // buffer, and a Parquet writer reads a column with one
-            // differently (the file would depend on the thread count).
-            return;
-        }
         match self {
             Builder::Null(k) => *k += n,
             Builder::Boolean(v, nulls) => {
