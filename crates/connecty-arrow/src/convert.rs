@@ -210,7 +210,7 @@ pub(crate) fn columns(
 
 /// The type of a column that its stretches did not agree on, decided
 /// from all its cells.
-fn decide_type(df: &DataFrame, c: usize) -> ColumnType {
+pub(crate) fn decide_type(df: &DataFrame, c: usize) -> ColumnType {
     let mut summary = Summary::default();
     if let Some(column) = df.column_at(c) {
         for cell in column.cells() {
@@ -221,7 +221,7 @@ fn decide_type(df: &DataFrame, c: usize) -> ColumnType {
 }
 
 /// Column `c` of `df` built from its cells as type `ty`.
-fn build_column(
+pub(crate) fn build_column(
     df: &DataFrame,
     c: usize,
     ty: ColumnType,
@@ -252,7 +252,7 @@ fn build_column(
 }
 
 /// The type statistics suggest for a column whose cells say nothing.
-fn hint(stats: &ColumnStatistics) -> Option<ColumnType> {
+pub(crate) fn hint(stats: &ColumnStatistics) -> Option<ColumnType> {
     if let Some(t) = &stats.temporal {
         let ends: Vec<String> = [t.min.as_ref(), t.max.as_ref()]
             .into_iter()
@@ -300,7 +300,7 @@ fn serde_json_str(raw: &str) -> Option<String> {
 
 /// Bytes to reserve for a text column: `string.mean_len` × rows when the
 /// statistics say it (lengths are in characters, so it is a floor).
-fn text_bytes_hint(stats: Option<&ColumnStatistics>, rows: usize) -> usize {
+pub(crate) fn text_bytes_hint(stats: Option<&ColumnStatistics>, rows: usize) -> usize {
     stats
         .and_then(|s| s.string.as_ref())
         .and_then(|s| s.mean_len)
@@ -311,7 +311,7 @@ fn text_bytes_hint(stats: Option<&ColumnStatistics>, rows: usize) -> usize {
 
 /// Field names that are unique and non-empty: a repeated name gets `_2`,
 /// `_3`… (the first suffix not taken), an empty one `column_<index>`.
-fn unique_names(names: &[String]) -> Vec<String> {
+pub(crate) fn unique_names(names: &[String]) -> Vec<String> {
     let sent: HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut used: HashSet<String> = HashSet::with_capacity(names.len());
     let mut out = Vec::with_capacity(names.len());
@@ -344,7 +344,7 @@ fn unique_names(names: &[String]) -> Vec<String> {
     out
 }
 
-fn field(name: &str, sent: &str, ty: ColumnType) -> Field {
+pub(crate) fn field(name: &str, sent: &str, ty: ColumnType) -> Field {
     let mut meta = HashMap::new();
     if name != sent {
         meta.insert(META_NAME.to_string(), sent.to_string());

@@ -156,7 +156,16 @@
 //!
 //! `write_parquet` encodes each row group's columns on several threads
 //! with arrow-rs's `ArrowColumnWriter`; the file is the same, byte for
-//! byte, as `ArrowWriter` writes with `parquet_properties`.
+//! byte, as `ArrowWriter` writes with `parquet_properties`. Parquet
+//! straight from a dataframe ([`write()`] with [`FileFormat::Parquet`])
+//! goes in blocks of rows instead: the threads convert a block or encode
+//! a column's converted blocks, whichever is ready, so encoding starts
+//! with the first block; a column's type is its first block's guess,
+//! checked by every later block, and a column whose guess proves wrong
+//! is decided from all its cells and encoded again. That file holds the
+//! same row groups, types and values as `ArrowWriter`'s for the
+//! converted batch (pages may end at other rows), and is the same, byte
+//! for byte, at any thread count.
 //! `cargo xtask bench` compares both with arrow-json and `ArrowWriter`
 //! (docs/benchmarks.md, "Arrow").
 
@@ -171,6 +180,8 @@ mod infer;
 mod number;
 #[cfg(feature = "parquet")]
 mod parquet_file;
+#[cfg(feature = "parquet")]
+mod parquet_frame;
 mod parts;
 mod render;
 mod temporal;

@@ -14,7 +14,7 @@
 
 use std::io::Write;
 
-use arrow_array::{RecordBatch, RecordBatchOptions};
+use arrow_array::RecordBatch;
 use connecty_proto::{DataFrame, Statistics};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
@@ -23,7 +23,6 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
-use crate::convert::Columns;
 use crate::write::Watched;
 use crate::{Error, FileFormat, Options, threads};
 
@@ -83,10 +82,9 @@ fn write_with_properties<W: Write + Send>(
 }
 
 /// Converts `df` and writes it as Parquet (with [`parquet_properties`]):
-/// what [`write_with`](crate::write_with) does for Parquet. Each column's
-/// stretches are joined on the thread that then encodes the column, so
-/// that joining one column and encoding another overlap, instead of
-/// every column being joined into a batch first.
+/// what [`write_with`](crate::write_with) does for Parquet, in blocks of
+/// rows, converting and encoding at the same time (see
+/// [`crate::parquet_frame`]).
 pub(crate) fn write_frame<W: Write + Send>(
     df: &DataFrame,
     statistics: Option<&Statistics>,
@@ -108,64 +106,7 @@ fn write_frame_with_properties<W: Write + Send>(
         let batch = crate::to_record_batch_with(df, statistics, options)?;
         return write_with_properties(&batch, out, options, props);
     }
-    let Columns { schema, pending } = crate::convert::columns(df, statistics, threads, threads)?;
-    if pending.is_empty() {
-        return Err(no_columns());
-    }
-    let rows = df.len();
-    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
-    let first_rows = group_rows.min(rows);
-    watched(out, |out| {
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))?;
-        let (mut file, factory) = writer.into_serialized_writer()?;
-        if rows == 0 {
-            // As ArrowWriter: no row group for no rows.
-            file.into_inner()?.flush()?;
-            return Ok(());
-        }
-        let writers = factory.create_column_writers(0)?;
-        if writers.len() != pending.len() {
-            return Err(ParquetError::General(format!(
-                "{} Parquet columns for {} Arrow columns (connecty-arrow builds flat columns only)",
-                writers.len(),
-                pending.len()
-            ))
-            .into());
-        }
-        let jobs: Vec<_> = pending
-            .into_iter()
-            .zip(writers)
-            .zip(schema.fields().iter())
-            .collect();
-        // Each job: the column's array, then its first row group encoded.
-        let done = threads::run_largest_first(
-            jobs,
-            threads,
-            |((p, _), _)| p.weight(),
-            |((p, mut writer), field)| {
-                let array = p.array(df).map_err(Fail::Frame)?;
-                for leaf in compute_leaves(field, &array.slice(0, first_rows))? {
-                    writer.write(&leaf)?;
-                }
-                Ok::<_, Fail>((writer.close()?, array))
-            },
-        )?;
-        let mut row_group = file.next_row_group()?;
-        let mut arrays = Vec::with_capacity(done.len());
-        for (chunk, array) in done {
-            chunk.append_to_row_group(&mut row_group)?;
-            arrays.push(array);
-        }
-        row_group.close()?;
-        if first_rows < rows {
-            let options = RecordBatchOptions::new().with_row_count(Some(rows));
-            let batch = RecordBatch::try_new_with_options(schema.clone(), arrays, &options)
-                .map_err(|e| ParquetError::General(e.to_string()))?;
-            write_groups(&mut file, &factory, &batch, 1, threads)?;
-        }
-        file.into_inner()?.flush()?;
-        Ok(())
-    })
+    crate::parquet_frame::write_frame(df, statistics, out, threads, props)
 }
 
 /// Whether `props` cut row groups only by their row count, as
@@ -174,7 +115,7 @@ fn cut_as_arrow_writer(props: &WriterProperties) -> bool {
     props.max_row_group_bytes().is_none() && props.content_defined_chunking().is_none()
 }
 
-fn no_columns() -> Error {
+pub(crate) fn no_columns() -> Error {
     Error::Encode {
         format: FileFormat::Parquet,
         message: "a Parquet file needs at least one column, and this answer has none".into(),
@@ -183,7 +124,7 @@ fn no_columns() -> Error {
 
 /// Why a Parquet write failed: in Parquet (perhaps an I/O error it
 /// wrapped), or making a column's array.
-enum Fail {
+pub(crate) enum Fail {
     Parquet(ParquetError),
     Frame(Error),
 }
@@ -202,7 +143,7 @@ impl From<ParquetError> for Fail {
 
 /// Runs `write` on `out` watched for I/O errors, which Parquet keeps only
 /// as text: the error is then the I/O error itself.
-fn watched<W: Write + Send>(
+pub(crate) fn watched<W: Write + Send>(
     out: W,
     write: impl FnOnce(Watched<'_, W>) -> Result<(), Fail>,
 ) -> Result<(), Error> {
@@ -315,7 +256,9 @@ mod tests {
             got == arrow_writer(&batch, small_groups()),
             "row groups differ"
         );
-        // From the frame, each column joined where it is encoded.
+        // From the frame: 70,000 rows of 7 columns are one block, and each
+        // row group is one block, so each column chunk is one write, as
+        // ArrowWriter's (more blocks: parquet_frame's tests).
         for n in [1, 2, 5] {
             let options = Options::new().threads(NonZeroUsize::new(n).unwrap());
             let mut got = Vec::new();

@@ -45,7 +45,15 @@ pub(crate) struct Stretch {
 pub(crate) fn stretches(df: &DataFrame, text: &[u8], parts: usize) -> Vec<Stretch> {
     let rows = df.len();
     let parts = parts.clamp(1, rows.max(1));
-    let cut = |i: usize| rows * i / parts;
+    let cuts: Vec<usize> = (0..=parts).map(|i| rows * i / parts).collect();
+    stretches_at(df, text, &cuts)
+}
+
+/// The stretches between consecutive `cuts` (row numbers, ascending, the
+/// first 0 and the last `df.len()`), and where each starts in `text`.
+pub(crate) fn stretches_at(df: &DataFrame, text: &[u8], cuts: &[usize]) -> Vec<Stretch> {
+    let parts = cuts.len().saturating_sub(1);
+    let cut = |i: usize| cuts[i];
     let starts: Vec<Option<usize>> = (0..parts)
         .map(|i| match cut(i) {
             0 => Some(0),
@@ -87,7 +95,7 @@ pub(crate) fn convert(
     let own = stretch
         .text
         .and_then(|bytes| text.get(bytes))
-        .and_then(|bytes| std::str::from_utf8(bytes).ok());
+        .and_then(|bytes| simdutf8::basic::from_utf8(bytes).ok());
     let walk = match (range.start, own) {
         (0, Some(own)) => Cells::new(own),
         (_, Some(own)) => Some(Cells::at_row_start(own)),

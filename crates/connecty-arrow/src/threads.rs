@@ -59,6 +59,28 @@ impl Options {
     }
 }
 
+/// Runs `worker` on this thread and on up to `threads - 1` scoped ones
+/// (fewer should the system refuse a thread), and returns when every
+/// one has returned. The workers share their work among themselves. A
+/// panic in `worker` is a bug and propagates as one.
+pub(crate) fn spread(threads: usize, worker: impl Fn() + Sync) {
+    if threads <= 1 {
+        worker();
+        return;
+    }
+    std::thread::scope(|s| {
+        let spawned: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, &worker).ok())
+            .collect();
+        worker();
+        for h in spawned {
+            if let Err(panic) = h.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
 /// Runs `work` on every job with up to `threads` threads: this one and
 /// `threads - 1` scoped ones (fewer should the system refuse a thread),
 /// each taking the next job from a shared queue until it is empty, so

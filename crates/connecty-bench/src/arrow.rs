@@ -180,7 +180,7 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
             format!("**{pq:.2}x** ({pq_lo:.2}–{pq_hi:.2})"),
         ]);
         thread_note = format!(
-            "Threads: connecty used its default, up to `available_parallelism()` = {threads} here (rows are cut into one stretch per thread; Parquet columns are encoded one per thread at a time); \"1 thread\" is connecty held to one thread with `Options::threads(1)`, its ratio in brackets. arrow-json's `Decoder` and `ArrowWriter` are single-threaded."
+            "Threads: connecty used its default, up to `available_parallelism()` = {threads} here (the conversion cuts the rows into one stretch per thread; the Parquet writer converts blocks of rows and encodes each block's columns, the threads taking the next job from a shared queue); \"1 thread\" is connecty held to one thread with `Options::threads(1)`, its ratio in brackets. arrow-json's `Decoder` and `ArrowWriter` are single-threaded."
         );
     }
     report.table(Table {
@@ -189,7 +189,7 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
         notes: vec![
             "Rows of the bench's mixed body (6 columns: integer, float, string, RFC 3339 timestamp with offset, boolean, nullable string with escapes). **connecty**: `connecty_proto::parse_results_body` on the whole results body, then `connecty_arrow::to_record_batch`, which infers every column's type. **arrow-json**: its `Decoder` (`StructMode::ListOnly`, one batch of all rows) reading the same data rows as newline-separated JSON arrays, handed the schema connecty-arrow inferred; both produce equal columns (checked). Speed is arrow-json's time over connecty's (same rows; higher is better).".into(),
             "Times: a separate process (`arrow-timing`, system allocator); each run is the median of several calls with the two sides taking turns; the figure is the median run's ratio with the min–max over runs. Peak heap: separate runs in the bench process under the counting allocator, input included (the body for connecty, the rows' text for arrow-json), above the heap before the call.".into(),
-            "Parquet: `connecty_arrow::write(.., FileFormat::Parquet, ..)` from the parsed dataframe (conversion included) against arrow-rs's `ArrowWriter` writing a batch built in advance, both with `connecty_arrow::parquet_properties()` (zstd level 1) to `io::sink()`; the files are the same byte for byte (a connecty-arrow test checks it). Ratio is connecty's time over ArrowWriter's (lower is better).".into(),
+            "Parquet: `connecty_arrow::write(.., FileFormat::Parquet, ..)` from the parsed dataframe (conversion included) against arrow-rs's `ArrowWriter` writing a batch built in advance, both with `connecty_arrow::parquet_properties()` (zstd level 1) to `io::sink()`; the files hold the same row groups, types and values (connecty-arrow hands each column to its writer block by block, so pages may end at other rows; its tests check the file reads back as the converted batch, and is the same at any thread count). Ratio is connecty's time over ArrowWriter's (lower is better).".into(),
             thread_note,
         ],
         header: [

@@ -1,0 +1,622 @@
+//! A dataframe written as Parquet in blocks of rows: each block converted,
+//! then each of its columns encoded, the two kinds of work sharing the
+//! threads so that encoding starts long before the last row is read.
+//!
+//! The rows are cut into blocks (about [`BLOCK_CELLS`] cells each, a
+//! multiple of 1,024 rows, never across a row group). A worker takes the
+//! next job: encoding the blocks of a column that are ready (oldest
+//! first), else converting the next block. Each block is converted as a
+//! stretch of [`parts`] is, every column starting with the type its first
+//! value suggests; a column is encoded as the type of the first block
+//! that holds a value, block after block, each block's array handed to
+//! that column's `ArrowColumnWriter` as one write.
+//!
+//! That type is a guess until the last block is read. A block that built
+//! the column as another type (or gave it up) shows the guess wrong: the
+//! column's encoding is dropped, and once every block is read the column
+//! is decided from all its cells and encoded again, as the conversion
+//! does for a column its stretches disagree on. A column with no value
+//! in any block gets its type from the statistics (else Null) at the end.
+//!
+//! The file is the same, byte for byte, whatever the thread count: every
+//! column is written in the same blocks, each as one write. It holds the
+//! same row groups, types and values as arrow-rs's `ArrowWriter` writes
+//! for the converted batch; only the pages may be cut at other rows,
+//! since a write ends a mini-batch of the column writer.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::ops::Range;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use arrow_array::ArrayRef;
+use arrow_schema::{FieldRef, Schema};
+use connecty_proto::{DataFrame, Statistics};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
+use parquet::errors::ParquetError;
+use parquet::file::properties::WriterProperties;
+
+use crate::build::Builder;
+use crate::convert::{build_column, decide_type, field, hint, text_bytes_hint, unique_names};
+use crate::infer::ColumnType;
+use crate::parquet_file::{Fail, no_columns, watched};
+use crate::{Error, parts, threads};
+
+/// About how many cells one block holds.
+pub(crate) const BLOCK_CELLS: usize = 1 << 19;
+
+/// Rows per block for a frame `width` columns wide: a multiple of 1,024
+/// (the column writer's mini-batch for a column with nulls), at least
+/// 1,024.
+fn block_rows(width: usize) -> usize {
+    (BLOCK_CELLS / width.max(1)).max(1024) / 1024 * 1024
+}
+
+/// One block: its rows, and the row group they belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Block {
+    rows: Range<usize>,
+    group: usize,
+}
+
+/// `rows` rows cut into row groups of `group_rows`, each cut into blocks
+/// of `block_rows` (the last of each group shorter).
+fn blocks(rows: usize, group_rows: usize, block_rows: usize) -> Vec<Block> {
+    let (group_rows, block_rows) = (group_rows.max(1), block_rows.max(1));
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut group = 0;
+    while start < rows {
+        let group_end = start.saturating_add(group_rows).min(rows);
+        let mut at = start;
+        while at < group_end {
+            let end = at.saturating_add(block_rows).min(group_end);
+            out.push(Block {
+                rows: at..end,
+                group,
+            });
+            at = end;
+        }
+        start = group_end;
+        group += 1;
+    }
+    out
+}
+
+/// A column's writer and what it has encoded.
+struct Encoder {
+    field: FieldRef,
+    ty: ColumnType,
+    /// Makes the column's writer for each row group: from a file writer
+    /// (to nowhere) of a schema with this one field, whose column chunks
+    /// are then appended to the real file's row groups (Parquet checks
+    /// that their descriptors match).
+    factory: ArrowRowGroupWriterFactory,
+    group: usize,
+    writer: ArrowColumnWriter,
+    /// The finished chunks of the row groups before `group`.
+    chunks: Vec<ArrowColumnChunk>,
+}
+
+impl Encoder {
+    fn new(
+        name: &str,
+        sent: &str,
+        ty: ColumnType,
+        props: &WriterProperties,
+    ) -> Result<Encoder, ParquetError> {
+        let field: FieldRef = Arc::new(field(name, sent, ty));
+        let schema = Arc::new(Schema::new(vec![field.clone()]));
+        let (_, factory) = ArrowWriter::try_new(std::io::sink(), schema, Some(props.clone()))?
+            .into_serialized_writer()?;
+        let writer = one_writer(&factory, 0)?;
+        Ok(Encoder {
+            field,
+            ty,
+            factory,
+            group: 0,
+            writer,
+            chunks: Vec::new(),
+        })
+    }
+
+    /// Writes `array`, the rows of a block of row group `group`.
+    fn write(&mut self, group: usize, array: &ArrayRef) -> Result<(), ParquetError> {
+        while self.group < group {
+            self.group += 1;
+            let next = one_writer(&self.factory, self.group)?;
+            let done = std::mem::replace(&mut self.writer, next);
+            self.chunks.push(done.close()?);
+        }
+        for leaf in compute_leaves(&self.field, array)? {
+            self.writer.write(&leaf)?;
+        }
+        Ok(())
+    }
+
+    /// `n` nulls, a block of row group `group`.
+    fn write_nulls(&mut self, group: usize, n: usize) -> Result<(), Fail> {
+        let mut b = Builder::new(self.ty, n, 0);
+        b.push_nulls(n);
+        let array = b.finish().map_err(ParquetError::from)?;
+        Ok(self.write(group, &array)?)
+    }
+
+    /// Every row group's chunk, in order.
+    fn finish(mut self) -> Result<Vec<ArrowColumnChunk>, ParquetError> {
+        self.chunks.push(self.writer.close()?);
+        Ok(self.chunks)
+    }
+}
+
+fn one_writer(
+    factory: &ArrowRowGroupWriterFactory,
+    group: usize,
+) -> Result<ArrowColumnWriter, ParquetError> {
+    factory
+        .create_column_writers(group)?
+        .pop()
+        .ok_or_else(|| ParquetError::General("no column writer for a one-column schema".into()))
+}
+
+/// Where a column stands.
+#[derive(Default)]
+struct Column {
+    /// The next block to look at.
+    next: usize,
+    /// The blocks before `next` not yet written: all nulls, before the
+    /// column's type is known.
+    unwritten: usize,
+    /// The type guessed from the first block with a value.
+    ty: Option<ColumnType>,
+    /// `None` while a worker encodes the column (or before its type is
+    /// known, or after the guess proved wrong).
+    encoder: Option<Box<Encoder>>,
+    /// A worker is encoding it.
+    busy: bool,
+    /// A block disagreed with the guess: decided and encoded at the end.
+    wrong: bool,
+}
+
+/// What one job encodes for a column: blocks, oldest first, each as its
+/// row group, its row count, and its builder (`None`: nulls).
+type Batch = Vec<(usize, usize, Option<Builder>)>;
+
+/// The work shared by the workers, under one lock.
+struct State {
+    /// Each block's columns once converted; builders are taken out as they
+    /// are encoded.
+    converted: Vec<Option<Vec<Option<Builder>>>>,
+    next_block: usize,
+    columns: Vec<Column>,
+    /// Columns that may have blocks ready to encode.
+    ready: VecDeque<usize>,
+    /// Jobs running.
+    running: usize,
+    failure: Option<Fail>,
+}
+
+/// A job a worker took.
+enum Job {
+    Convert(usize),
+    Encode(usize, Option<Box<Encoder>>, Batch),
+}
+
+impl State {
+    /// Takes column `c`'s ready blocks, if any; marks the column wrong
+    /// when one disagrees with its type.
+    fn take_batch(&mut self, c: usize, blocks: &[Block]) -> Option<(Option<Box<Encoder>>, Batch)> {
+        let col = &mut self.columns[c];
+        if col.busy || col.wrong {
+            return None;
+        }
+        let mut batch = Batch::new();
+        while let Some(Some(block)) = self.converted.get_mut(col.next) {
+            let info = &blocks[col.next];
+            let rows = info.rows.len();
+            match block[c].take() {
+                None => {
+                    // Given up in this block: the guess cannot stand.
+                    col.wrong = true;
+                    col.encoder = None;
+                    return None;
+                }
+                Some(Builder::Null(_)) if col.ty.is_none() => col.unwritten += 1,
+                Some(Builder::Null(_)) => batch.push((info.group, rows, None)),
+                Some(b) => {
+                    let ty = b.column_type();
+                    match col.ty {
+                        None => {
+                            col.ty = Some(ty);
+                            let first = col.next - col.unwritten;
+                            for held in &blocks[first..col.next] {
+                                batch.push((held.group, held.rows.len(), None));
+                            }
+                            col.unwritten = 0;
+                        }
+                        Some(t) if t != ty => {
+                            col.wrong = true;
+                            col.encoder = None;
+                            return None;
+                        }
+                        Some(_) => {}
+                    }
+                    batch.push((info.group, rows, Some(b)));
+                }
+            }
+            col.next += 1;
+        }
+        if batch.is_empty() {
+            return None;
+        }
+        col.busy = true;
+        Some((col.encoder.take(), batch))
+    }
+
+    fn next_job(&mut self, blocks: &[Block]) -> Option<Job> {
+        while let Some(c) = self.ready.pop_front() {
+            if let Some((encoder, batch)) = self.take_batch(c, blocks) {
+                return Some(Job::Encode(c, encoder, batch));
+            }
+        }
+        if self.next_block < blocks.len() {
+            self.next_block += 1;
+            return Some(Job::Convert(self.next_block - 1));
+        }
+        None
+    }
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Converts `df` and writes it as Parquet with `props` (which cut row
+/// groups by row count only), on up to `threads` threads.
+pub(crate) fn write_frame<W: Write + Send>(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    out: W,
+    threads: usize,
+    props: WriterProperties,
+) -> Result<(), Error> {
+    write_in_blocks(df, statistics, out, threads, props, block_rows(df.width()))
+}
+
+/// [`write_frame`] with blocks of `block_rows` rows.
+fn write_in_blocks<W: Write + Send>(
+    df: &DataFrame,
+    statistics: Option<&Statistics>,
+    out: W,
+    threads: usize,
+    props: WriterProperties,
+    block_rows: usize,
+) -> Result<(), Error> {
+    let width = df.width();
+    if width == 0 {
+        return Err(no_columns());
+    }
+    let rows = df.len();
+    let names = df.columns();
+    let unique = unique_names(names);
+    let stats: Vec<_> = names
+        .iter()
+        .map(|n| statistics.and_then(|s| s.column(n)))
+        .collect();
+    let text_hints: Vec<usize> = stats.iter().map(|s| text_bytes_hint(*s, rows)).collect();
+    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
+    let blocks = blocks(rows, group_rows, block_rows);
+    let text = df.raw_json_bytes();
+    let mut cuts: Vec<usize> = blocks.iter().map(|b| b.rows.start).collect();
+    cuts.push(rows);
+    let mut stretches: Vec<Option<parts::Stretch>> = parts::stretches_at(df, text, &cuts)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let state = Mutex::new(State {
+        converted: (0..blocks.len()).map(|_| None).collect(),
+        next_block: 0,
+        columns: (0..width).map(|_| Column::default()).collect(),
+        ready: VecDeque::new(),
+        running: 0,
+        failure: None,
+    });
+    let stretches = Mutex::new(std::mem::take(&mut stretches));
+    let wake = Condvar::new();
+
+    let run_job = |job: Job| -> Result<Option<(usize, Box<Encoder>)>, Fail> {
+        match job {
+            Job::Convert(b) => {
+                let stretch = lock_stretch(&stretches, b)?;
+                let part = parts::convert(df, text, stretch, &text_hints).map_err(Fail::Frame)?;
+                let mut s = lock(&state);
+                s.converted[b] = Some(part.columns);
+                // Columns waiting for this block.
+                for c in 0..width {
+                    let col = &s.columns[c];
+                    if col.next == b && !col.busy && !col.wrong {
+                        s.ready.push_back(c);
+                    }
+                }
+                Ok(None)
+            }
+            Job::Encode(c, encoder, batch) => {
+                let mut encoder = match encoder {
+                    Some(e) => e,
+                    None => {
+                        let ty = lock(&state).columns[c].ty.unwrap_or(ColumnType::Null);
+                        Box::new(Encoder::new(&unique[c], &names[c], ty, &props)?)
+                    }
+                };
+                for (group, n, builder) in batch {
+                    match builder {
+                        Some(b) => {
+                            let array = b.finish().map_err(ParquetError::from)?;
+                            encoder.write(group, &array)?;
+                        }
+                        None => encoder.write_nulls(group, n)?,
+                    }
+                }
+                Ok(Some((c, encoder)))
+            }
+        }
+    };
+    let worker = || {
+        let mut s = lock(&state);
+        loop {
+            if s.failure.is_some() {
+                break;
+            }
+            let Some(job) = s.next_job(&blocks) else {
+                if s.running == 0 {
+                    break;
+                }
+                s = wake.wait(s).unwrap_or_else(|p| p.into_inner());
+                continue;
+            };
+            s.running += 1;
+            drop(s);
+            let done = run_job(job);
+            s = lock(&state);
+            s.running -= 1;
+            match done {
+                Ok(None) => {}
+                Ok(Some((c, encoder))) => {
+                    let col = &mut s.columns[c];
+                    col.busy = false;
+                    col.encoder = Some(encoder);
+                    s.ready.push_back(c);
+                }
+                Err(e) => {
+                    s.failure.get_or_insert(e);
+                }
+            }
+            wake.notify_all();
+        }
+        wake.notify_all();
+    };
+    threads::spread(threads, worker);
+
+    let mut s = state.into_inner().unwrap_or_else(|p| p.into_inner());
+    watched(out, move |out| {
+        if let Some(e) = s.failure.take() {
+            return Err(e);
+        }
+        // The columns whose guess was wrong or that held only nulls,
+        // finished here; the others' last row group closed.
+        let columns: Vec<(usize, Column)> = std::mem::take(&mut s.columns)
+            .into_iter()
+            .enumerate()
+            .collect();
+        let finished = threads::run(columns, threads, |(c, col)| {
+            let (ty, chunks) = finish_column(df, c, col, &stats, &unique, &blocks, &props)?;
+            Ok::<_, Fail>((ty, chunks))
+        })?;
+        let fields: Vec<_> = finished
+            .iter()
+            .enumerate()
+            .map(|(c, (ty, _))| field(&unique[c], &names[c], *ty))
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let (mut file, _) =
+            ArrowWriter::try_new(out, schema, Some(props.clone()))?.into_serialized_writer()?;
+        let groups = blocks.last().map_or(0, |b| b.group + 1);
+        let mut chunks: Vec<_> = finished.into_iter().map(|(_, ch)| ch.into_iter()).collect();
+        for _ in 0..groups {
+            let mut row_group = file.next_row_group()?;
+            for column in chunks.iter_mut() {
+                let chunk = column.next().ok_or_else(|| {
+                    ParquetError::General("a column is missing a row group".into())
+                })?;
+                chunk.append_to_row_group(&mut row_group)?;
+            }
+            row_group.close()?;
+        }
+        file.into_inner()?.flush()?;
+        Ok(())
+    })
+}
+
+fn lock_stretch(
+    stretches: &Mutex<Vec<Option<parts::Stretch>>>,
+    b: usize,
+) -> Result<parts::Stretch, Fail> {
+    stretches
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_mut(b)
+        .and_then(Option::take)
+        .ok_or_else(|| ParquetError::General(format!("block {b} converted twice")).into())
+}
+
+/// Column `c`'s type and chunks, once every block is read: its encoding
+/// closed, or (a wrong guess, or nulls only) done here.
+fn finish_column(
+    df: &DataFrame,
+    c: usize,
+    col: Column,
+    stats: &[Option<&connecty_proto::stats::ColumnStatistics>],
+    unique: &[String],
+    blocks: &[Block],
+    props: &WriterProperties,
+) -> Result<(ColumnType, Vec<ArrowColumnChunk>), Fail> {
+    let name = &df.columns()[c];
+    if !col.wrong {
+        if let (Some(ty), Some(encoder)) = (col.ty, col.encoder) {
+            return Ok((ty, (*encoder).finish()?));
+        }
+    }
+    if blocks.is_empty() {
+        // No rows: no row group, only the type.
+        let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
+        return Ok((ty, Vec::new()));
+    }
+    if !col.wrong && col.ty.is_none() {
+        let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
+        let mut encoder = Encoder::new(&unique[c], name, ty, props)?;
+        for b in blocks {
+            encoder.write_nulls(b.group, b.rows.len())?;
+        }
+        return Ok((ty, encoder.finish()?));
+    }
+    let ty = decide_type(df, c);
+    let array =
+        build_column(df, c, ty, text_bytes_hint(stats[c], df.len())).map_err(Fail::Frame)?;
+    let mut encoder = Encoder::new(&unique[c], name, ty, props)?;
+    for b in blocks {
+        encoder.write(b.group, &array.slice(b.rows.start, b.rows.len()))?;
+    }
+    Ok((ty, encoder.finish()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cut_row_groups_and_never_cross_them() {
+        assert_eq!(blocks(0, 100, 10), vec![]);
+        let b = blocks(25, 12, 5);
+        let got: Vec<(Range<usize>, usize)> = b.into_iter().map(|b| (b.rows, b.group)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (0..5, 0),
+                (5..10, 0),
+                (10..12, 0),
+                (12..17, 1),
+                (17..22, 1),
+                (22..24, 1),
+                (24..25, 2)
+            ]
+        );
+        assert_eq!(
+            blocks(3, usize::MAX, usize::MAX),
+            vec![Block {
+                rows: 0..3,
+                group: 0
+            }]
+        );
+        assert_eq!(block_rows(6), 87_040);
+        assert_eq!(block_rows(10_000), 1024);
+        assert_eq!(block_rows(0), BLOCK_CELLS);
+    }
+
+    fn read_back(file: Vec<u8>) -> (Vec<arrow_array::RecordBatch>, Vec<i64>) {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file)).unwrap();
+        let groups = reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        let batches = reader.build().unwrap().map(|b| b.unwrap()).collect();
+        (batches, groups)
+    }
+
+    /// Columns that need the end-of-file paths: a guess proved wrong in
+    /// a later block, a type known only after blocks of nulls, nulls only
+    /// (with and without a statistics hint), and row groups that end
+    /// inside a block's stride.
+    #[test]
+    fn in_blocks_the_file_holds_the_converted_batch_at_any_thread_count() {
+        let rows = 7_000u64;
+        let mut text =
+            String::from(r#"[["id","late_float","late_start","nulls","hinted","mixed","s"]"#);
+        for i in 0..rows {
+            let late_float = if i == rows - 3 {
+                "2.5".to_string()
+            } else {
+                i.to_string()
+            };
+            let late_start = if i < 2_500 {
+                "null".to_string()
+            } else {
+                format!("\"2025-10-24T11:03:05.{:03}Z\"", i % 1000)
+            };
+            let mixed = if i == 4_000 {
+                r#""x""#.to_string()
+            } else {
+                format!("{}", i % 7 == 0)
+            };
+            text.push_str(&format!(
+                r#",[{i},{late_float},{late_start},null,null,{mixed},"s{}"]"#,
+                i % 13
+            ));
+        }
+        text.push(']');
+        let df = DataFrame::from_json(&text).unwrap();
+        let stats: Statistics = serde_json::from_str(
+            r#"{"hinted":{"general":{"count":0,"nulls_count":7000},"string":{"mean_len":3}}}"#,
+        )
+        .unwrap();
+        let want = crate::to_record_batch(&df, Some(&stats)).unwrap();
+        let props = || {
+            WriterProperties::builder()
+                .set_max_row_group_row_count(Some(3_000))
+                .build()
+        };
+        let mut files = Vec::new();
+        for threads in [1, 2, 5] {
+            let mut out = Vec::new();
+            write_in_blocks(&df, Some(&stats), &mut out, threads, props(), 1024).unwrap();
+            files.push(out);
+        }
+        assert!(
+            files.iter().all(|f| *f == files[0]),
+            "the file depends on the thread count"
+        );
+        let (batches, groups) = read_back(files.swap_remove(0));
+        assert_eq!(groups, vec![3_000, 3_000, 1_000]);
+        let got = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
+        assert_eq!(got.schema(), want.schema());
+        assert_eq!(got, want);
+        // Booleans, then a string in the fourth block: JSON text.
+        assert_eq!(
+            want.schema().field(5).extension_type_name(),
+            Some("arrow.json")
+        );
+        let types: Vec<String> = want
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().to_string())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "Int64",
+                "Float64",
+                "Timestamp(µs, \"UTC\")",
+                "Null",
+                "Utf8",
+                "Utf8",
+                "Utf8"
+            ]
+        );
+    }
+}
