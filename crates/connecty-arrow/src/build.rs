@@ -14,7 +14,7 @@ use arrow_schema::ArrowError;
 use crate::cells::{Cells, Raw};
 use crate::infer::{ColumnType, UTC};
 use crate::number::{
-    DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64, short_exact_f64, short_i64,
+    DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64, short_exact_f64, short_f64, short_i64,
 };
 use crate::temporal::{parse_date, parse_timestamp};
 use crate::text;
@@ -260,13 +260,15 @@ impl Builder {
                     return Ok(());
                 }
             }
-            (b'"', Builder::Utf8(b, _)) => {
+            (b'"', Builder::Utf8(b, scratch)) => {
                 let cell = walk.cell().ok_or(Missed::Lost)?;
-                if !cell.escaped {
-                    return append_text(b, text::inner(cell.text))
-                        .map_err(|r| Missed::Rejected(r, cell));
-                }
-                return self.push(cell).map_err(|r| Missed::Rejected(r, cell));
+                let s = if cell.escaped {
+                    text::unescaped(text::inner(cell.text), scratch)
+                        .ok_or(Missed::Rejected(Reject::Misfit, cell))?
+                } else {
+                    text::inner(cell.text)
+                };
+                return append_text(b, s).map_err(|r| Missed::Rejected(r, cell));
             }
             (b'"', Builder::Timestamp(p)) => {
                 let cell = walk.cell().ok_or(Missed::Lost)?;
@@ -279,12 +281,11 @@ impl Builder {
                 return self.push(cell).map_err(|r| Missed::Rejected(r, cell));
             }
             (b'-' | b'0'..=b'9', Builder::Float64(p)) => {
-                let cell = walk.cell().ok_or(Missed::Lost)?;
-                if let Some(v) = short_exact_f64(cell.text) {
+                if let Some((v, len)) = short_f64(walk.rest()) {
+                    walk.skip(len);
                     p.push(v);
                     return Ok(());
                 }
-                return self.push(cell).map_err(|r| Missed::Rejected(r, cell));
             }
             _ => {}
         }

@@ -309,37 +309,48 @@ const POW10: [f64; 16] = [
 /// without its general machinery.
 #[inline]
 pub(crate) fn short_exact_f64(text: &str) -> Option<f64> {
-    let b = text.as_bytes();
-    let (negative, b) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, b),
-    };
-    if b.len() > 16 {
-        return None;
+    match short_f64(text.as_bytes()) {
+        Some((v, len)) if len == text.len() => Some(v),
+        _ => None,
     }
+}
+
+/// [`short_exact_f64`] of the number at the start of `b` (a walk's text
+/// from a cell on): the value and the number's length, read in one look.
+/// `None` when the number there is not a short decimal (an exponent, more
+/// than 15 digits, or no number).
+#[inline]
+pub(crate) fn short_f64(b: &[u8]) -> Option<(f64, usize)> {
+    let negative = b.first() == Some(&b'-');
+    let start = usize::from(negative);
+    let mut i = start;
     let mut m: u64 = 0;
     let mut digits = 0usize;
     let mut dot = None;
-    for &c in b {
+    while let Some(&c) = b.get(i) {
         match c {
             b'0'..=b'9' => {
+                if digits == 15 {
+                    return None;
+                }
                 m = m * 10 + u64::from(c - b'0');
                 digits += 1;
             }
             b'.' if dot.is_none() => dot = Some(digits),
-            _ => return None,
+            _ => break,
         }
+        i += 1;
     }
-    let k = match dot {
-        None => 0,
-        Some(d) if d > 0 && d < digits => digits - d,
-        Some(_) => return None,
-    };
-    if digits == 0 || digits > 15 {
+    if matches!(b.get(i), Some(b'.' | b'e' | b'E' | b'+' | b'-')) {
         return None;
     }
+    let k = match dot {
+        None if digits > 0 => 0,
+        Some(d) if d > 0 && d < digits => digits - d,
+        _ => return None,
+    };
     let v = m as f64 / POW10[k];
-    Some(if negative { -v } else { v })
+    Some((if negative { -v } else { v }, i))
 }
 
 /// The JSON text of a `Decimal128` value at `scale`, without exponent
@@ -487,6 +498,11 @@ mod tests {
         ] {
             assert_eq!(short_exact_f64(t), None, "{t}");
         }
+        // From a walk: the number's length, the rest left alone.
+        assert_eq!(short_f64(b"-12.5,\"x\"]"), Some((-12.5, 5)));
+        assert_eq!(short_f64(b"7]"), Some((7.0, 1)));
+        assert_eq!(short_f64(b"1e5,"), None);
+        assert_eq!(short_f64(b"1.5.2"), None);
     }
 
     proptest::proptest! {

@@ -19,6 +19,30 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     Some(v)
 }
 
+/// The fixed head of a date-time, `YYYY-MM-DD?hh:mm:ss` (`?` not
+/// checked): year, month, day, hour, minute, second, read in one look
+/// (every digit checked at once, no bounds check per byte). Ranges are
+/// the caller's.
+#[inline]
+fn head(b: &[u8]) -> Option<[u32; 6]> {
+    let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    let d = |i: usize| h[i].wrapping_sub(b'0');
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let not_digit = DIGITS.iter().fold(0u8, |acc, &i| acc | u8::from(d(i) > 9));
+    if not_digit != 0 || h[4] != b'-' || h[7] != b'-' || h[13] != b':' || h[16] != b':' {
+        return None;
+    }
+    let two = |i: usize| u32::from(d(i)) * 10 + u32::from(d(i + 1));
+    Some([
+        two(0) * 100 + two(2),
+        two(5),
+        two(8),
+        two(11),
+        two(14),
+        two(17),
+    ])
+}
+
 fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
@@ -66,8 +90,14 @@ fn ymd(b: &[u8]) -> Option<i64> {
     if b[4] != b'-' || b[7] != b'-' || !(1..=12).contains(&m) {
         return None;
     }
+    civil_days(y, m, d)
+}
+
+/// The day count of year `y`, month `m`, day `d`, if a real date.
+#[inline]
+fn civil_days(y: u32, m: u32, d: u32) -> Option<i64> {
     let y = i64::from(y);
-    if d == 0 || d > days_in_month(y, m) {
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
         return None;
     }
     Some(days_from_civil(y, m, d))
@@ -94,14 +124,11 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
     if b.len() < 20 {
         return None;
     }
-    let days = ymd(b)?;
-    if !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    let [y, m, d, h, mi, sec] = head(b)?;
+    if !matches!(b[10], b'T' | b't' | b' ') || h > 23 || mi > 59 || sec > 59 {
         return None;
     }
-    let (h, mi, sec) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
-    if h > 23 || mi > 59 || sec > 59 {
-        return None;
-    }
+    let days = civil_days(y, m, d)?;
     let mut i = 19;
     let mut micros: i64 = 0;
     if b.get(i) == Some(&b'.') {

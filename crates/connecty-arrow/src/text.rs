@@ -36,6 +36,13 @@ pub(crate) fn decode_with<'a>(raw: &'a str, scratch: &'a mut String) -> Option<&
     if !inner.as_bytes().contains(&b'\\') {
         return Some(inner);
     }
+    unescaped(inner, scratch)
+}
+
+/// The unescaped text of `inner` (a string literal without its quotes,
+/// known to hold a backslash), in `scratch`; `None` on a lone surrogate.
+#[inline]
+pub(crate) fn unescaped<'a>(inner: &str, scratch: &'a mut String) -> Option<&'a str> {
     scratch.clear();
     unescape(inner, scratch).then_some(scratch.as_str())
 }
