@@ -76,6 +76,13 @@ fn ten_thousand_columns() {
     );
     let mut out = Vec::new();
     connecty_arrow::write_ipc(&b, &mut out).unwrap();
+    // Parquet from the frame: one block of 10,000 one-column writers.
+    let df = DataFrame::from_json(&text).unwrap();
+    let mut parquet = Vec::new();
+    connecty_arrow::write(&df, None, FileFormat::Parquet, &mut parquet).unwrap();
+    let mut from_batch = Vec::new();
+    connecty_arrow::write_parquet(&b, &mut from_batch).unwrap();
+    assert!(parquet == from_batch, "one block: the same file either way");
 }
 
 #[test]
