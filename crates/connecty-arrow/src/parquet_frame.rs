@@ -330,6 +330,10 @@ fn write_in_blocks<W: Write + Send>(
     let run_job = |job: Job| -> Result<Option<(usize, Box<Encoder>)>, Fail> {
         match job {
             Job::Convert(b) => {
+                #[cfg(test)]
+                if b == 1 && names.first().map(String::as_str) == Some(tests::PANICS) {
+                    panic!("a job panics (test)");
+                }
                 let stretch = lock_stretch(&stretches, b)?;
                 let part = parts::convert(df, text, stretch, &text_hints).map_err(Fail::Frame)?;
                 let mut s = lock(&state);
@@ -379,7 +383,12 @@ fn write_in_blocks<W: Write + Send>(
             };
             s.running += 1;
             drop(s);
+            let unwinding = Unwinding {
+                state: &state,
+                wake: &wake,
+            };
             let done = run_job(job);
+            std::mem::forget(unwinding);
             s = lock(&state);
             s.running -= 1;
             match done {
@@ -438,6 +447,25 @@ fn write_in_blocks<W: Write + Send>(
         file.into_inner()?.flush()?;
         Ok(())
     })
+}
+
+/// Dropped only if a job panics (a bug): stops the other workers, which
+/// would otherwise wait for the job for ever, so that the panic reaches
+/// the caller when the threads are joined.
+struct Unwinding<'a> {
+    state: &'a Mutex<State>,
+    wake: &'a Condvar,
+}
+
+impl Drop for Unwinding<'_> {
+    fn drop(&mut self) {
+        let mut s = lock(self.state);
+        s.running = s.running.saturating_sub(1);
+        s.failure.get_or_insert(Fail::Parquet(ParquetError::General(
+            "a worker panicked".into(),
+        )));
+        self.wake.notify_all();
+    }
 }
 
 fn lock_stretch(
@@ -523,6 +551,29 @@ mod tests {
         assert_eq!(block_rows(6), 87_040);
         assert_eq!(block_rows(10_000), 1024);
         assert_eq!(block_rows(0), BLOCK_CELLS);
+    }
+
+    /// A frame whose first column has this name panics in its second
+    /// block's conversion.
+    pub(super) const PANICS: &str = "__panics_in_block_1__";
+
+    /// A bug that panics in one worker reaches the caller as a panic,
+    /// without the other workers waiting for it for ever.
+    #[test]
+    fn a_panicking_job_is_a_panic_not_a_hang() {
+        let mut text = format!(r#"[["{PANICS}"]"#);
+        for i in 0..5_000 {
+            text.push_str(&format!(",[{i}]"));
+        }
+        text.push(']');
+        let df = DataFrame::from_json(&text).unwrap();
+        for threads in [1, 2, 3] {
+            let panicked = std::panic::catch_unwind(|| {
+                let props = WriterProperties::builder().build();
+                write_in_blocks(&df, None, std::io::sink(), threads, props, 1024)
+            });
+            assert!(panicked.is_err(), "{threads} threads");
+        }
     }
 
     fn read_back(file: Vec<u8>) -> (Vec<arrow_array::RecordBatch>, Vec<i64>) {
