@@ -261,6 +261,11 @@ proptest! {
 
         let mut pq = Vec::new();
         connecty_arrow::write_parquet(&batch, &mut pq).unwrap();
+        // Parquet straight from the frame: a frame this small is one
+        // block, each column one write, so the file is the batch's.
+        let mut from_frame = Vec::new();
+        connecty_arrow::write(&df, None, connecty_arrow::FileFormat::Parquet, &mut from_frame).unwrap();
+        prop_assert!(from_frame == pq, "Parquet from the frame differs from the batch's");
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(bytes::Bytes::from(pq), 1 << 20).unwrap();
         let back: Vec<RecordBatch> = reader.collect::<Result<_, _>>().unwrap();
         let rows: usize = back.iter().map(RecordBatch::num_rows).sum();
