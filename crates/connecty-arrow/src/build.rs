@@ -150,6 +150,19 @@ impl Builder {
         }
     }
 
+    /// This builder as type `ty`: a nulls-only one (`Null(n)`) becomes
+    /// `n` nulls of `ty`; any other is returned as it is.
+    pub fn into_type(self, ty: ColumnType) -> Builder {
+        match self {
+            Builder::Null(n) => {
+                let mut b = Builder::new(ty, n, 0);
+                b.push_nulls(n);
+                b
+            }
+            b => b,
+        }
+    }
+
     /// Adds `n` nulls.
     pub fn push_nulls(&mut self, n: usize) {
         match self {

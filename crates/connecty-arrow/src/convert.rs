@@ -134,12 +134,10 @@ impl Pending {
         let name = df.columns().get(self.c).map_or("", String::as_str);
         match self.from {
             Source::Parts(builders) => parts::join(self.ty, builders, self.c, name),
-            Source::Nulls(n) => {
-                let mut b = Builder::new(self.ty, n, 0);
-                b.push_nulls(n);
-                b.finish()
-                    .map_err(|e| Error::column(self.c, name, e.to_string()))
-            }
+            Source::Nulls(n) => Builder::Null(n)
+                .into_type(self.ty)
+                .finish()
+                .map_err(|e| Error::column(self.c, name, e.to_string())),
             Source::Cells => build_column(df, self.c, self.ty, self.text_hint),
         }
     }

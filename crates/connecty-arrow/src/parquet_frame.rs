@@ -123,6 +123,13 @@ impl Encoder {
         })
     }
 
+    /// Writes `b` (as the column's type: a nulls-only builder as nulls),
+    /// the rows of a block of row group `group`.
+    fn write_builder(&mut self, group: usize, b: Builder) -> Result<(), ParquetError> {
+        let array = b.into_type(self.ty).finish()?;
+        self.write(group, &array)
+    }
+
     /// Writes `array`, the rows of a block of row group `group`.
     fn write(&mut self, group: usize, array: &ArrayRef) -> Result<(), ParquetError> {
         while self.group < group {
@@ -137,18 +144,10 @@ impl Encoder {
         Ok(())
     }
 
-    /// `n` nulls, a block of row group `group`.
-    fn write_nulls(&mut self, group: usize, n: usize) -> Result<(), Fail> {
-        let mut b = Builder::new(self.ty, n, 0);
-        b.push_nulls(n);
-        let array = b.finish().map_err(ParquetError::from)?;
-        Ok(self.write(group, &array)?)
-    }
-
-    /// Every row group's chunk, in order.
-    fn finish(mut self) -> Result<Vec<ArrowColumnChunk>, ParquetError> {
+    /// The column's field and every row group's chunk, in order.
+    fn finish(mut self) -> Result<(FieldRef, Vec<ArrowColumnChunk>), ParquetError> {
         self.chunks.push(self.writer.close()?);
-        Ok(self.chunks)
+        Ok((self.field, self.chunks))
     }
 }
 
@@ -167,10 +166,9 @@ fn one_writer(
 struct Column {
     /// The next block to look at.
     next: usize,
-    /// The blocks before `next` not yet written: all nulls, before the
-    /// column's type is known.
-    unwritten: usize,
-    /// The type guessed from the first block with a value.
+    /// The type guessed from the first block with a value; while it is
+    /// `None`, every block before `next` held only nulls and none is
+    /// written yet.
     ty: Option<ColumnType>,
     /// `None` while a worker encodes the column (or before its type is
     /// known, or after the guess proved wrong).
@@ -182,15 +180,16 @@ struct Column {
 }
 
 /// What one job encodes for a column: blocks, oldest first, each as its
-/// row group, its row count, and its builder (`None`: nulls).
-type Batch = Vec<(usize, usize, Option<Builder>)>;
+/// index and its builder (`Builder::Null` for nulls only).
+type Batch = Vec<(usize, Builder)>;
 
 /// The work shared by the workers, under one lock.
 struct State {
     /// Each block's columns once converted; builders are taken out as they
     /// are encoded.
     converted: Vec<Option<Vec<Option<Builder>>>>,
-    next_block: usize,
+    /// The blocks not yet taken for conversion, with their indices.
+    to_convert: std::iter::Enumerate<std::vec::IntoIter<parts::Stretch>>,
     columns: Vec<Column>,
     /// Columns that may have blocks ready to encode.
     ready: VecDeque<usize>,
@@ -201,72 +200,78 @@ struct State {
 
 /// A job a worker took.
 enum Job {
-    Convert(usize),
-    Encode(usize, Option<Box<Encoder>>, Batch),
+    /// Block `.0`, its text `.1`.
+    Convert(usize, parts::Stretch),
+    /// Column `c`'s ready blocks, as type `ty` (its encoder made on the
+    /// first job).
+    Encode {
+        c: usize,
+        ty: ColumnType,
+        encoder: Option<Box<Encoder>>,
+        batch: Batch,
+    },
+}
+
+impl Column {
+    /// The guess proved wrong: the column is done again at the end.
+    fn give_up(&mut self) {
+        self.wrong = true;
+        self.encoder = None;
+    }
 }
 
 impl State {
-    /// Takes column `c`'s ready blocks, if any; marks the column wrong
-    /// when one disagrees with its type.
-    fn take_batch(&mut self, c: usize, blocks: &[Block]) -> Option<(Option<Box<Encoder>>, Batch)> {
+    /// Takes column `c`'s ready blocks, if any, as a job; marks the
+    /// column wrong when one disagrees with its type.
+    fn take_batch(&mut self, c: usize, blocks: &[Block]) -> Option<Job> {
         let col = &mut self.columns[c];
         if col.busy || col.wrong {
             return None;
         }
         let mut batch = Batch::new();
         while let Some(Some(block)) = self.converted.get_mut(col.next) {
-            let info = &blocks[col.next];
-            let rows = info.rows.len();
-            match block[c].take() {
-                None => {
-                    // Given up in this block: the guess cannot stand.
-                    col.wrong = true;
-                    col.encoder = None;
+            let b = col.next;
+            match (block[c].take(), col.ty) {
+                // Given up in this block: the guess cannot stand.
+                (None, _) => {
+                    col.give_up();
                     return None;
                 }
-                Some(Builder::Null(_)) if col.ty.is_none() => col.unwritten += 1,
-                Some(Builder::Null(_)) => batch.push((info.group, rows, None)),
-                Some(b) => {
-                    let ty = b.column_type();
-                    match col.ty {
-                        None => {
-                            col.ty = Some(ty);
-                            let first = col.next - col.unwritten;
-                            for held in &blocks[first..col.next] {
-                                batch.push((held.group, held.rows.len(), None));
-                            }
-                            col.unwritten = 0;
-                        }
-                        Some(t) if t != ty => {
-                            col.wrong = true;
-                            col.encoder = None;
-                            return None;
-                        }
-                        Some(_) => {}
-                    }
-                    batch.push((info.group, rows, Some(b)));
+                // Nulls before any value: held until the type is known.
+                (Some(Builder::Null(_)), None) => {}
+                (Some(nulls @ Builder::Null(_)), Some(_)) => batch.push((b, nulls)),
+                (Some(builder), None) => {
+                    col.ty = Some(builder.column_type());
+                    let held = (0..b).map(|k| (k, Builder::Null(blocks[k].rows.len())));
+                    batch.extend(held);
+                    batch.push((b, builder));
                 }
+                (Some(builder), Some(ty)) if builder.column_type() != ty => {
+                    col.give_up();
+                    return None;
+                }
+                (Some(builder), Some(_)) => batch.push((b, builder)),
             }
             col.next += 1;
         }
-        if batch.is_empty() {
-            return None;
-        }
+        let ty = col.ty.filter(|_| !batch.is_empty())?;
         col.busy = true;
-        Some((col.encoder.take(), batch))
+        Some(Job::Encode {
+            c,
+            ty,
+            encoder: col.encoder.take(),
+            batch,
+        })
     }
 
     fn next_job(&mut self, blocks: &[Block]) -> Option<Job> {
         while let Some(c) = self.ready.pop_front() {
-            if let Some((encoder, batch)) = self.take_batch(c, blocks) {
-                return Some(Job::Encode(c, encoder, batch));
+            if let Some(job) = self.take_batch(c, blocks) {
+                return Some(job);
             }
         }
-        if self.next_block < blocks.len() {
-            self.next_block += 1;
-            return Some(Job::Convert(self.next_block - 1));
-        }
-        None
+        let (b, stretch) = self.to_convert.next()?;
+        Some(Job::Convert(b, stretch))
     }
 }
 
@@ -312,29 +317,23 @@ fn write_in_blocks<W: Write + Send>(
     let text = df.raw_json_bytes();
     let mut cuts: Vec<usize> = blocks.iter().map(|b| b.rows.start).collect();
     cuts.push(rows);
-    let mut stretches: Vec<Option<parts::Stretch>> = parts::stretches_at(df, text, &cuts)
-        .into_iter()
-        .map(Some)
-        .collect();
     let state = Mutex::new(State {
         converted: (0..blocks.len()).map(|_| None).collect(),
-        next_block: 0,
+        to_convert: parts::stretches_at(df, text, &cuts).into_iter().enumerate(),
         columns: (0..width).map(|_| Column::default()).collect(),
         ready: VecDeque::new(),
         running: 0,
         failure: None,
     });
-    let stretches = Mutex::new(std::mem::take(&mut stretches));
     let wake = Condvar::new();
 
     let run_job = |job: Job| -> Result<Option<(usize, Box<Encoder>)>, Fail> {
         match job {
-            Job::Convert(b) => {
+            Job::Convert(b, stretch) => {
                 #[cfg(test)]
                 if b == 1 && names.first().map(String::as_str) == Some(tests::PANICS) {
                     panic!("a job panics (test)");
                 }
-                let stretch = lock_stretch(&stretches, b)?;
                 let part = parts::convert(df, text, stretch, &text_hints).map_err(Fail::Frame)?;
                 let mut s = lock(&state);
                 s.converted[b] = Some(part.columns);
@@ -347,22 +346,18 @@ fn write_in_blocks<W: Write + Send>(
                 }
                 Ok(None)
             }
-            Job::Encode(c, encoder, batch) => {
+            Job::Encode {
+                c,
+                ty,
+                encoder,
+                batch,
+            } => {
                 let mut encoder = match encoder {
                     Some(e) => e,
-                    None => {
-                        let ty = lock(&state).columns[c].ty.unwrap_or(ColumnType::Null);
-                        Box::new(Encoder::new(&unique[c], &names[c], ty, &props)?)
-                    }
+                    None => Box::new(Encoder::new(&unique[c], &names[c], ty, &props)?),
                 };
-                for (group, n, builder) in batch {
-                    match builder {
-                        Some(b) => {
-                            let array = b.finish().map_err(ParquetError::from)?;
-                            encoder.write(group, &array)?;
-                        }
-                        None => encoder.write_nulls(group, n)?,
-                    }
+                for (b, builder) in batch {
+                    encoder.write_builder(blocks[b].group, builder)?;
                 }
                 Ok(Some((c, encoder)))
             }
@@ -421,14 +416,9 @@ fn write_in_blocks<W: Write + Send>(
             .enumerate()
             .collect();
         let finished = threads::run(columns, threads, |(c, col)| {
-            let (ty, chunks) = finish_column(df, c, col, &stats, &unique, &blocks, &props)?;
-            Ok::<_, Fail>((ty, chunks))
+            finish_column(df, c, col, &stats, &unique, &blocks, &props)
         })?;
-        let fields: Vec<_> = finished
-            .iter()
-            .enumerate()
-            .map(|(c, (ty, _))| field(&unique[c], &names[c], *ty))
-            .collect();
+        let fields: Vec<FieldRef> = finished.iter().map(|(f, _)| f.clone()).collect();
         let schema = Arc::new(Schema::new(fields));
         let (mut file, _) =
             ArrowWriter::try_new(out, schema, Some(props.clone()))?.into_serialized_writer()?;
@@ -468,20 +458,8 @@ impl Drop for Unwinding<'_> {
     }
 }
 
-fn lock_stretch(
-    stretches: &Mutex<Vec<Option<parts::Stretch>>>,
-    b: usize,
-) -> Result<parts::Stretch, Fail> {
-    stretches
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get_mut(b)
-        .and_then(Option::take)
-        .ok_or_else(|| ParquetError::General(format!("block {b} converted twice")).into())
-}
-
-/// Column `c`'s type and chunks, once every block is read: its encoding
-/// closed, or (a wrong guess, or nulls only) done here.
+/// Column `c`'s field and chunks, once every block is read: its
+/// encoding closed, or (a wrong guess, or nulls only) done here.
 fn finish_column(
     df: &DataFrame,
     c: usize,
@@ -490,25 +468,25 @@ fn finish_column(
     unique: &[String],
     blocks: &[Block],
     props: &WriterProperties,
-) -> Result<(ColumnType, Vec<ArrowColumnChunk>), Fail> {
+) -> Result<(FieldRef, Vec<ArrowColumnChunk>), Fail> {
     let name = &df.columns()[c];
     if !col.wrong {
-        if let (Some(ty), Some(encoder)) = (col.ty, col.encoder) {
-            return Ok((ty, (*encoder).finish()?));
+        if let Some(encoder) = col.encoder {
+            return Ok(encoder.finish()?);
         }
-    }
-    if blocks.is_empty() {
-        // No rows: no row group, only the type.
-        let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
-        return Ok((ty, Vec::new()));
-    }
-    if !col.wrong && col.ty.is_none() {
-        let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
-        let mut encoder = Encoder::new(&unique[c], name, ty, props)?;
-        for b in blocks {
-            encoder.write_nulls(b.group, b.rows.len())?;
+        if col.ty.is_none() {
+            // Nulls only (or no rows): the statistics' type, else Null.
+            let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
+            if blocks.is_empty() {
+                // No rows: no row group, only the field.
+                return Ok((Arc::new(field(&unique[c], name, ty)), Vec::new()));
+            }
+            let mut encoder = Encoder::new(&unique[c], name, ty, props)?;
+            for b in blocks {
+                encoder.write_builder(b.group, Builder::Null(b.rows.len()))?;
+            }
+            return Ok(encoder.finish()?);
         }
-        return Ok((ty, encoder.finish()?));
     }
     let ty = decide_type(df, c);
     let array =
@@ -517,7 +495,7 @@ fn finish_column(
     for b in blocks {
         encoder.write(b.group, &array.slice(b.rows.start, b.rows.len()))?;
     }
-    Ok((ty, encoder.finish()?))
+    Ok(encoder.finish()?)
 }
 
 #[cfg(test)]

@@ -239,15 +239,8 @@ pub(crate) fn join(
     let mut arrays = Vec::with_capacity(builders.len());
     let mut text_bytes = 0usize;
     for b in builders {
-        let b = match b {
-            Builder::Null(n) => {
-                let mut b = Builder::new(ty, n, 0);
-                b.push_nulls(n);
-                b
-            }
-            b => b,
-        };
         let array = b
+            .into_type(ty)
             .finish()
             .map_err(|e| Error::column(c, name, e.to_string()))?;
         if let Some(s) = array.as_any().downcast_ref::<arrow_array::StringArray>() {

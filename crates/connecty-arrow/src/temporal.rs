@@ -19,28 +19,43 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     Some(v)
 }
 
-/// The fixed head of a date-time, `YYYY-MM-DD?hh:mm:ss` (`?` not
-/// checked): year, month, day, hour, minute, second, read in one look
-/// (every digit checked at once, no bounds check per byte). Ranges are
-/// the caller's.
+/// Whether every byte of `b` at `at` is an ASCII digit, checked at once
+/// (no early exit per byte).
 #[inline]
-fn head(b: &[u8]) -> Option<[u32; 6]> {
-    let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
-    let d = |i: usize| h[i].wrapping_sub(b'0');
-    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    let not_digit = DIGITS.iter().fold(0u8, |acc, &i| acc | u8::from(d(i) > 9));
-    if not_digit != 0 || h[4] != b'-' || h[7] != b'-' || h[13] != b':' || h[16] != b':' {
+fn all_digits<const N: usize>(b: &[u8; N], at: &[usize]) -> bool {
+    at.iter()
+        .fold(0u8, |acc, &i| acc | u8::from(b[i].wrapping_sub(b'0') > 9))
+        == 0
+}
+
+/// The two-digit number at `i` of `b`, whose digits the caller checked.
+#[inline]
+fn two<const N: usize>(b: &[u8; N], i: usize) -> u32 {
+    u32::from(b[i].wrapping_sub(b'0')) * 10 + u32::from(b[i + 1].wrapping_sub(b'0'))
+}
+
+/// `YYYY-MM-DD` at the start of `b`: year, month and day, read in one
+/// look. Ranges are the caller's.
+#[inline]
+fn date_part(b: &[u8]) -> Option<[u32; 3]> {
+    let h: &[u8; 10] = b.get(..10)?.try_into().ok()?;
+    if !all_digits(h, &[0, 1, 2, 3, 5, 6, 8, 9]) || h[4] != b'-' || h[7] != b'-' {
         return None;
     }
-    let two = |i: usize| u32::from(d(i)) * 10 + u32::from(d(i + 1));
-    Some([
-        two(0) * 100 + two(2),
-        two(5),
-        two(8),
-        two(11),
-        two(14),
-        two(17),
-    ])
+    Some([two(h, 0) * 100 + two(h, 2), two(h, 5), two(h, 8)])
+}
+
+/// The fixed head of a date-time, `YYYY-MM-DD?hh:mm:ss` (`?` not
+/// checked): year, month, day, hour, minute, second, read in one look.
+/// Ranges are the caller's.
+#[inline]
+fn head(b: &[u8]) -> Option<[u32; 6]> {
+    let [y, m, d] = date_part(b)?;
+    let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    if !all_digits(h, &[11, 12, 14, 15, 17, 18]) || h[13] != b':' || h[16] != b':' {
+        return None;
+    }
+    Some([y, m, d, two(h, 11), two(h, 14), two(h, 17)])
 }
 
 fn is_leap(y: i64) -> bool {
@@ -84,12 +99,7 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// `YYYY-MM-DD` at the start of `b`: the day count, if a real date.
 fn ymd(b: &[u8]) -> Option<i64> {
-    let y = digits(b, 0, 4)?;
-    let m = digits(b, 5, 2)?;
-    let d = digits(b, 8, 2)?;
-    if b[4] != b'-' || b[7] != b'-' || !(1..=12).contains(&m) {
-        return None;
-    }
+    let [y, m, d] = date_part(b)?;
     civil_days(y, m, d)
 }
 

@@ -121,17 +121,7 @@ where
             }
         }
     };
-    std::thread::scope(|s| {
-        let spawned: Vec<_> = (1..threads.min(n))
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(s, worker).ok())
-            .collect();
-        worker();
-        for h in spawned {
-            if let Err(panic) = h.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-    });
+    spread(threads.min(n), worker);
     if let Some(e) = error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
