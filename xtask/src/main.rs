@@ -5,6 +5,7 @@
 //! task by adding both (and a line to [`USAGE`]).
 
 mod fuzz;
+mod setup;
 mod supply_chain;
 mod tasks;
 
@@ -13,8 +14,12 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <task> [options]
 
 tasks:
-  ci                 fmt --check, clippy -D warnings, all tests, rustdoc -D warnings,
-                     cargo deny check bans licenses sources
+  ci                 setup, then fmt --check, clippy -D warnings, all tests,
+                     rustdoc -D warnings, cargo deny check bans licenses sources
+  setup              check the programs and Python packages the tests need and
+                     install what is missing (apt-get, pip into target/venv,
+                     cargo install), one step each
+                       --check         only say what is missing and how to install it
   fuzz               run every fuzz target (or one) and report executions and coverage:
                        --seconds N     per target (default 60)
                        --target NAME   only this target
@@ -55,6 +60,17 @@ pub(crate) fn root() -> std::path::PathBuf {
 }
 
 fn ci() -> Result<(), String> {
+    // Before anything is built: a missing program fails here in seconds,
+    // not after minutes of compiling.
+    setup::ensure(setup::Mode::Install)?;
+    // The tests' `python3` is the project's environment, where setup put
+    // the Python packages they import.
+    let cargo = || {
+        let mut cmd = cargo();
+        cmd.env("PATH", setup::path_with_venv())
+            .env("VIRTUAL_ENV", setup::venv());
+        cmd
+    };
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     run("fmt", fmt)?;
@@ -108,6 +124,7 @@ fn main() -> ExitCode {
     let rest = args.get(1..).unwrap_or_default();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("setup") => setup::setup(rest),
         Some("fuzz") => fuzz::fuzz(rest),
         Some("fuzz-seeds") => fuzz::seeds(),
         Some("audit") => supply_chain::audit(),
