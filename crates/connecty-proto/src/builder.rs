@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use crate::config::{BaseUrl, Credentials, Region};
 use crate::error::Error;
+use crate::net::proxy::ProxySetting;
 use crate::schedule::{PollSchedule, RetryPolicy};
-use crate::settings::{ProxySetting, Settings};
+use crate::settings::Settings;
 
 /// A transport that can build a client from [`Settings`].
 pub trait BuildClient {

@@ -9,6 +9,9 @@ use crate::error::InvalidInput;
 use crate::schedule::{PollSchedule, RetryPolicy};
 use crate::secret::ClientSecret;
 
+/// Default response body limit: 256 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 256 * 1024 * 1024;
+
 /// The ConnectyAI regions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -315,7 +318,7 @@ impl ClientConfig {
             poll: PollSchedule::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             default_deadline: DEFAULT_DEADLINE,
-            body_limit: crate::settings::DEFAULT_BODY_LIMIT,
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 

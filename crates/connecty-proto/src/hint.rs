@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use crate::error::{Asked, Error, Resource, TransportErrorKind};
 use crate::ids::{QuestionId, WorkspaceId};
-use crate::net::CertificateProblem;
+use crate::net::certificate::CertificateProblem;
 
 /// A setting or input a hint refers to. [`Vocabulary::knob`] names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -327,6 +327,15 @@ impl Hint {
 impl fmt::Display for Hint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(&SdkVocabulary))
+    }
+}
+
+impl CertificateProblem {
+    /// What the user can do about it, when there is something. The advice
+    /// lives with every other hint (`connecty-proto/src/hint.rs`): this is
+    /// [`Hint::for_certificate`].
+    pub fn hint(self) -> Option<Hint> {
+        Hint::for_certificate(self)
     }
 }
 

@@ -124,8 +124,8 @@ pub use builder::{BuildClient, ClientBuilder};
 pub use client::{AsyncClient, BlockingClient, ProgressFn, WaitOptions};
 pub use completeness::{Completeness, DEFAULT_MAX_ROWS, completeness, row_bounds};
 pub use config::{
-    BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Region,
-    default_user_agent,
+    BaseUrl, ClientConfig, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE,
+    DEFAULT_REQUEST_TIMEOUT, Region, default_user_agent,
 };
 pub use dataframe::{Cell, CellKind, Column, DataFrame, Row, RowError};
 pub use error::{
@@ -139,6 +139,7 @@ pub use machine::{
     Answer, Ask, AskAndWait, Call, Event, Health, Operation, Output, POLLED_AFTER_DONE, RequestId,
     Results, Token, Transmit, Wait,
 };
+pub use net::proxy::{ProxySetting, redact_userinfo};
 pub use query::{
     Include, IncludeSet, MAX_QUESTION_BYTES, MAX_ROWS_LIMIT, ResultsOptions, validate_question,
 };
@@ -147,8 +148,8 @@ pub use results::{QuestionResults, ResultsResponse, State, parse_results_body};
 pub use schedule::{PollSchedule, RetryPolicy};
 pub use secret::{AccessToken, ClientSecret, SKEWED_TOKEN_LIFETIME, refresh_margin};
 pub use settings::{
-    DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, ENV_BASE_URL,
-    ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, ProxySetting, Settings, redact_userinfo,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, ENV_BASE_URL, ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET, ENV_REGION, Settings,
 };
 pub use stats::{
     ColumnStatistics, GeneralStats, Statistics, StringStats, TemporalStats, Timestamp,

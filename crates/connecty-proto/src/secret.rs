@@ -86,7 +86,7 @@ impl AccessToken {
         } else {
             lifetime
         };
-        let expires = crate::machine::later(received, lifetime);
+        let expires = crate::schedule::later(received, lifetime);
         Self {
             value: value.into(),
             expires_at,

@@ -7,10 +7,11 @@
 use std::time::Duration;
 
 use crate::config::{
-    BaseUrl, ClientConfig, Credentials, DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, Region,
+    BaseUrl, ClientConfig, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE,
+    DEFAULT_REQUEST_TIMEOUT, Region,
 };
 use crate::error::InvalidInput;
-use crate::net::ProxyEnv;
+use crate::net::proxy::ProxySetting;
 use crate::schedule::{PollSchedule, RetryPolicy};
 
 /// Environment variable holding the client id.
@@ -25,67 +26,9 @@ pub const ENV_REGION: &str = "CONNECTY_REGION";
 /// Default connect timeout: 5 s, as the OpenAI Python SDK's.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Default response body limit: 256 MiB.
-pub const DEFAULT_BODY_LIMIT: u64 = 256 * 1024 * 1024;
-
 /// Default idle timeout of pooled connections: 15 s, below the 60-75 s
 /// keep-alive of common proxies and load balancers.
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// How the transport finds a proxy. The rule itself (variables,
-/// precedence, `NO_PROXY`, how each scheme travels) is
-/// [`net::ProxyRules`](crate::net::ProxyRules), the same for every
-/// transport.
-///
-/// `Debug` hides any `user:password@` in a proxy URL.
-#[derive(Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ProxySetting {
-    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY`, as curl
-    /// reads them (lower-case names too), read when the client is built.
-    /// The default.
-    #[default]
-    FromEnv,
-    /// No proxy, whatever the environment says.
-    Disabled,
-    /// This proxy URL (`http://host:port`, `socks5h://host:port`, ...), for
-    /// every request; `NO_PROXY` does not apply.
-    Url(String),
-    /// These variables instead of the process environment's, read by the
-    /// same rule as [`FromEnv`](Self::FromEnv): for a proxy configuration
-    /// kept in a file, or a test.
-    Vars(ProxyEnv),
-}
-
-impl std::fmt::Debug for ProxySetting {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ProxySetting::FromEnv => f.write_str("FromEnv"),
-            ProxySetting::Disabled => f.write_str("Disabled"),
-            ProxySetting::Url(url) => f.debug_tuple("Url").field(&redact_userinfo(url)).finish(),
-            ProxySetting::Vars(env) => f.debug_tuple("Vars").field(env).finish(),
-        }
-    }
-}
-
-/// `scheme://[redacted]@host...` for a URL carrying credentials.
-pub fn redact_userinfo(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((s, r)) => (Some(s), r),
-        None => (None, url),
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => {
-            let host_and_path = &rest[at + 1..];
-            match scheme {
-                Some(s) => format!("{s}://[redacted]@{host_and_path}"),
-                None => format!("[redacted]@{host_and_path}"),
-            }
-        }
-        None => url.to_string(),
-    }
-}
 
 /// Everything a transport builder can set. Every field has a documented
 /// default.
@@ -262,6 +205,7 @@ mod tests {
             !d.contains("hunter2") && d.contains("proxy.local:3128"),
             "{d}"
         );
+        use crate::net::proxy::redact_userinfo;
         assert_eq!(redact_userinfo("proxy:8080"), "proxy:8080");
         assert_eq!(redact_userinfo("a@b"), "[redacted]@b");
     }

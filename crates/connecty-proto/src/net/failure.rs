@@ -19,53 +19,8 @@
 use std::time::Duration;
 
 use crate::error::{TransportError, TransportErrorKind as Kind};
-use crate::hint::Hint;
 use crate::net::ProxyRoute;
-
-/// What was wrong with a server's certificate, as far as the transport's
-/// TLS library says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CertificateProblem {
-    /// Not signed by a trusted root (a private gateway, TLS inspection).
-    UnknownIssuer,
-    /// Issued for another host name.
-    NotValidForName,
-    /// Expired.
-    Expired,
-    /// Not valid yet.
-    NotYetValid,
-    /// Revoked.
-    Revoked,
-    /// Anything else (a protocol error, an unsupported algorithm).
-    Other,
-}
-
-impl CertificateProblem {
-    /// What was wrong, in words, for the error's message; `None` for
-    /// [`Other`](Self::Other), where the TLS library's words say it.
-    pub fn describe(self) -> Option<&'static str> {
-        match self {
-            CertificateProblem::UnknownIssuer => {
-                Some("the server's certificate is not signed by a trusted root")
-            }
-            CertificateProblem::NotValidForName => {
-                Some("the server's certificate is for another host name")
-            }
-            CertificateProblem::Expired => Some("the server's certificate has expired"),
-            CertificateProblem::NotYetValid => Some("the server's certificate is not valid yet"),
-            CertificateProblem::Revoked => Some("the server's certificate was revoked"),
-            CertificateProblem::Other => None,
-        }
-    }
-
-    /// What the user can do about it, when there is something. The advice
-    /// lives with every other hint (`connecty-proto/src/hint.rs`): this is
-    /// [`Hint::for_certificate`].
-    pub fn hint(self) -> Option<Hint> {
-        Hint::for_certificate(self)
-    }
-}
+use crate::net::certificate::CertificateProblem;
 
 /// `through the proxy host:port (VARIABLE): `, or nothing.
 fn via(proxy: Option<&ProxyRoute>) -> String {

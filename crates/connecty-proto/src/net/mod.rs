@@ -17,13 +17,14 @@
 //! ("Network rules").
 
 mod base64;
+pub(crate) mod certificate;
 pub mod failure;
 mod no_proxy;
 mod pem;
-mod proxy;
+pub(crate) mod proxy;
 mod proxy_url;
 
-pub use failure::CertificateProblem;
+pub use certificate::CertificateProblem;
 pub use no_proxy::NoProxy;
 pub use pem::{ROOT_CERTIFICATE_FIELD, parse_root_certificates};
 pub use proxy::{ProxyDecision, ProxyEnv, ProxyRoute, ProxyRules, Via, proxy_for};

@@ -36,7 +36,6 @@ use std::fmt;
 
 use crate::error::InvalidInput;
 use crate::net::{NoProxy, ProxyScheme, ProxyUrl};
-use crate::settings::{ProxySetting, redact_userinfo};
 
 /// Every variable the proxy rule reads.
 const VARIABLES: [&str; 9] = [
@@ -279,6 +278,61 @@ pub fn proxy_for(
     target: &http::Uri,
 ) -> Result<ProxyDecision, InvalidInput> {
     ProxyRules::new(setting, lookup)?.route(target)
+}
+
+/// How the transport finds a proxy. The rule itself (variables,
+/// precedence, `NO_PROXY`, how each scheme travels) is
+/// [`net::ProxyRules`](crate::net::ProxyRules), the same for every
+/// transport.
+///
+/// `Debug` hides any `user:password@` in a proxy URL.
+#[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ProxySetting {
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY`, as curl
+    /// reads them (lower-case names too), read when the client is built.
+    /// The default.
+    #[default]
+    FromEnv,
+    /// No proxy, whatever the environment says.
+    Disabled,
+    /// This proxy URL (`http://host:port`, `socks5h://host:port`, ...), for
+    /// every request; `NO_PROXY` does not apply.
+    Url(String),
+    /// These variables instead of the process environment's, read by the
+    /// same rule as [`FromEnv`](Self::FromEnv): for a proxy configuration
+    /// kept in a file, or a test.
+    Vars(ProxyEnv),
+}
+
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxySetting::FromEnv => f.write_str("FromEnv"),
+            ProxySetting::Disabled => f.write_str("Disabled"),
+            ProxySetting::Url(url) => f.debug_tuple("Url").field(&redact_userinfo(url)).finish(),
+            ProxySetting::Vars(env) => f.debug_tuple("Vars").field(env).finish(),
+        }
+    }
+}
+
+/// `scheme://[redacted]@host...` for a URL carrying credentials.
+pub fn redact_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, url),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let host_and_path = &rest[at + 1..];
+            match scheme {
+                Some(s) => format!("{s}://[redacted]@{host_and_path}"),
+                None => format!("[redacted]@{host_and_path}"),
+            }
+        }
+        None => url.to_string(),
+    }
 }
 
 #[cfg(test)]
