@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{cargo, root};
+use crate::{cargo, root, run as run_step};
 
 /// How a missing requirement is installed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,17 +191,7 @@ fn install_commands(missing: &[Need]) -> Vec<String> {
             debian.join(" ")
         ));
     }
-    let python: Vec<String> = missing
-        .iter()
-        .filter_map(|n| match n.source {
-            Source::Python {
-                distribution,
-                version,
-                ..
-            } => Some(format!("{distribution}=={version}")),
-            _ => None,
-        })
-        .collect();
+    let python = python_pins(missing);
     if !python.is_empty() {
         out.push(format!(
             "python3 -m venv target/venv && target/venv/bin/python3 -m pip install {}",
@@ -218,6 +208,21 @@ fn install_commands(missing: &[Need]) -> Vec<String> {
     out
 }
 
+/// `distribution==version` for each Python package among `needs`.
+fn python_pins(needs: &[Need]) -> Vec<String> {
+    needs
+        .iter()
+        .filter_map(|n| match n.source {
+            Source::Python {
+                distribution,
+                version,
+                ..
+            } => Some(format!("{distribution}=={version}")),
+            _ => None,
+        })
+        .collect()
+}
+
 fn describe(n: &Need) -> String {
     let what = match n.source {
         Source::Debian { program, .. } => format!("{program} (Debian)"),
@@ -229,18 +234,6 @@ fn describe(n: &Need) -> String {
         Source::Cargo { krate, version, .. } => format!("{krate} {version} (cargo)"),
     };
     format!("{what}: {}", n.used_by)
-}
-
-fn run_step(name: &str, mut cmd: Command) -> Result<(), String> {
-    eprintln!("xtask: setup: {name}: {cmd:?}");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("{name}: could not start: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{name} failed ({status})"))
-    }
 }
 
 fn is_root() -> bool {
@@ -304,17 +297,7 @@ fn install_debian(needs: &[Need]) -> Result<(), String> {
 }
 
 fn install_python(needs: &[Need]) -> Result<(), String> {
-    let pins: Vec<String> = needs
-        .iter()
-        .filter_map(|n| match n.source {
-            Source::Python {
-                distribution,
-                version,
-                ..
-            } => Some(format!("{distribution}=={version}")),
-            _ => None,
-        })
-        .collect();
+    let pins = python_pins(needs);
     if pins.is_empty() {
         return Ok(());
     }
