@@ -76,23 +76,18 @@ Try it without an account:
                   `connecty demo`.",
     after_help = AFTER_HELP,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    next_help_heading = "Global options"
 )]
 pub struct Cli {
     /// The profile to use (config.toml and credentials.toml) [default: default]
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        value_name = "NAME"
-    )]
+    #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
     /// API base URL, such as https://gateway.example/connecty (wins over --region)
     #[arg(
         long,
         global = true,
-        help_heading = "Global options",
         value_name = "URL",
         value_parser = parse_base_url
     )]
@@ -102,7 +97,6 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
-        help_heading = "Global options",
         value_name = "REGION",
         ignore_case = true,
         hide_possible_values = true,
@@ -114,7 +108,6 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
-        help_heading = "Global options",
         value_enum,
         ignore_case = true,
         hide_possible_values = true
@@ -122,26 +115,20 @@ pub struct Cli {
     pub transport: Option<TransportKind>,
 
     /// Also trust the root certificate(s) in this PEM file (for private gateways)
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        value_name = "PEM"
-    )]
+    #[arg(long, global = true, value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,
 
     /// Largest response accepted, in MiB after gzip decoding [default: 256]
     #[arg(
         long,
         global = true,
-        help_heading = "Global options",
         value_name = "MIB",
         value_parser = clap::value_parser!(u64).range(1..=1024 * 1024)
     )]
     pub body_limit: Option<u64>,
 
     /// Never send tables through the pager
-    #[arg(long, global = true, help_heading = "Global options")]
+    #[arg(long, global = true)]
     pub no_pager: bool,
 
     /// The command to run.
