@@ -141,9 +141,20 @@ fn connecty(args: &[&str], env: &[(&str, &str)]) -> Run {
     connecty_in(args, env, None, false)
 }
 
+/// An emulator accepting the test credentials.
 fn start(schedule: Schedule, ttl: Option<Duration>) -> EmulatorHandle {
+    start_as((CLIENT_ID, SECRET), schedule, ttl)
+}
+
+/// An emulator accepting `credentials` (client id, secret), whose
+/// questions take `schedule`, whose tokens live `ttl` (else an hour).
+fn start_as(
+    credentials: (&str, &str),
+    schedule: Schedule,
+    ttl: Option<Duration>,
+) -> EmulatorHandle {
     let mut b = Emulator::builder()
-        .credentials(CLIENT_ID, SECRET)
+        .credentials(credentials.0, credentials.1)
         .schedule(schedule);
     if let Some(ttl) = ttl {
         b = b.token_ttl(ttl);
