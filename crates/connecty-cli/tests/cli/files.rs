@@ -167,16 +167,10 @@ fn a_failed_question_leaves_an_existing_parquet_file_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("answer.parquet");
         std::fs::write(&file, b"the previous answer").unwrap();
-        let run = on.run(&[
-            "ask",
-            "--dw",
-            "13",
+        let run = on.ask(
             "what is the meaning of life",
-            "--format",
-            "parquet",
-            "-o",
-            file.to_str().unwrap(),
-        ]);
+            &["--format", "parquet", "-o", file.to_str().unwrap()],
+        );
         assert_eq!(run.code, 4, "{run:?}");
         assert_eq!(std::fs::read(&file).unwrap(), b"the previous answer");
         assert_eq!(

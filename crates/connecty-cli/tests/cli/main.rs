@@ -248,9 +248,16 @@ impl On<'_> {
         run_on(self.base, self.transport, args)
     }
 
+    /// `ask --dw 13 QUESTION ARGS`.
+    fn ask(self, question: &str, args: &[&str]) -> Run {
+        let mut all = vec!["ask", "--dw", "13", question];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
     /// `ask --dw 13 QUESTION --no-wait`: the question's id.
     fn ask_no_wait(self, question: &str) -> String {
-        let asked = self.run(&["ask", "--dw", "13", question, "--no-wait"]);
+        let asked = self.ask(question, &["--no-wait"]);
         assert_eq!(asked.code, 0, "{asked:?}");
         let id = asked.stdout.trim_end();
         assert!(is_uuid(id), "{asked:?}");
@@ -527,7 +534,7 @@ fn unreachable_service_exits_1_with_advice() {
         .port();
     let base = format!("http://127.0.0.1:{port}");
     against_both(&base, |on| {
-        let run = on.run(&["ask", "--dw", "13", TOP5, "--timeout", "5"]);
+        let run = on.ask(TOP5, &["--timeout", "5"]);
         assert_eq!(run.code, 1, "{run:?}");
         assert!(
             run.stderr
@@ -642,7 +649,7 @@ fn authentication_failures_exit_3() {
 fn ask_prints_every_format_on_both_transports() {
     let base = fast().base_url();
     against_both(&base, |on| {
-        let table = on.run(&["ask", "--dw", "13", TOP5]);
+        let table = on.ask(TOP5, &[]);
         assert_eq!(table.code, 0, "{table:?}");
         let lines: Vec<&str> = table.stdout.lines().collect();
         assert_eq!(lines[0], "country        | orders", "{table:?}");
@@ -654,7 +661,7 @@ fn ask_prints_every_format_on_both_transports() {
             "no spinner off a terminal: {table:?}"
         );
 
-        let csv = on.run(&["ask", "--dw", "13", TOP5, "--format", "csv"]);
+        let csv = on.ask(TOP5, &["--format", "csv"]);
         assert_eq!(csv.code, 0, "{csv:?}");
         assert!(
             csv.stdout
@@ -663,7 +670,7 @@ fn ask_prints_every_format_on_both_transports() {
         );
         assert_eq!(csv.stdout.matches("\r\n").count(), 6, "{csv:?}");
 
-        let json = on.run(&["ask", "--dw", "13", TOP5, "--format", "json"]);
+        let json = on.ask(TOP5, &["--format", "json"]);
         assert_eq!(json.code, 0, "{json:?}");
         assert_eq!(json.stdout.lines().count(), 1, "{json:?}");
         let v: Value = serde_json::from_str(&json.stdout).unwrap();
@@ -679,7 +686,7 @@ fn ask_prints_every_format_on_both_transports() {
         );
         assert_eq!(v.as_object().unwrap().len(), 3);
 
-        let nd = on.run(&["ask", "--dw", "13", TOP5, "--format", "ndjson"]);
+        let nd = on.ask(TOP5, &["--format", "ndjson"]);
         assert_eq!(nd.code, 0, "{nd:?}");
         let rows: Vec<Value> = nd
             .stdout
@@ -698,16 +705,15 @@ fn ask_prints_every_format_on_both_transports() {
 fn ask_shows_summary_and_sql_above_the_table_and_honours_max_rows() {
     let base = fast().base_url();
     against_both(&base, |on| {
-        let run = on.run(&[
-            "ask",
-            "--dw",
-            "13",
+        let run = on.ask(
             TOP5,
-            "--include",
-            "dataframe,summary,sqlquery,statistics",
-            "--max-rows",
-            "2",
-        ]);
+            &[
+                "--include",
+                "dataframe,summary,sqlquery,statistics",
+                "--max-rows",
+                "2",
+            ],
+        );
         assert_eq!(run.code, 0, "{run:?}");
         let out = &run.stdout;
         let summary = out.find("Summary:\n  Emulator: ").expect("summary");
@@ -726,7 +732,7 @@ fn ask_no_wait_then_results_once_and_with_wait() {
     let emu = slow();
     let base = emu.base_url();
     against_both(&base, |on| {
-        let asked = on.run(&["ask", "--dw", "13", TOP5, "--no-wait"]);
+        let asked = on.ask(TOP5, &["--no-wait"]);
         assert_eq!(asked.code, 0, "{asked:?}");
         let id = asked.stdout.trim_end();
         assert!(
@@ -829,7 +835,7 @@ fn a_403_is_forbidden_exit_3_with_the_cores_hint() {
 fn a_failed_question_exits_4_with_its_reason() {
     let base = fast().base_url();
     against_both(&base, |on| {
-        let run = on.run(&["ask", "--dw", "13", "what is the meaning of life"]);
+        let run = on.ask("what is the meaning of life", &[]);
         assert_eq!(run.code, 4, "{run:?}");
         assert!(run.stdout.is_empty(), "{run:?}");
         let first = run.stderr.lines().next().unwrap();
@@ -859,7 +865,7 @@ fn a_failed_question_exits_4_with_its_reason() {
 fn a_deadline_exits_5_and_names_the_command_to_resume() {
     let base = slow().base_url();
     against_both(&base, |on| {
-        let run = on.run(&["ask", "--dw", "13", TOP5, "--timeout", "0.3"]);
+        let run = on.ask(TOP5, &["--timeout", "0.3"]);
         assert_eq!(run.code, 5, "{run:?}");
         assert!(run.stdout.is_empty(), "{run:?}");
         assert!(

@@ -45,9 +45,9 @@ fn markdown_is_a_github_table_that_parses_back() {
     let sql = "SELECT 'a|b' AS \"pi|pe\", 'one' || char(10) || 'two' AS nl, NULL AS n, \
                1234567890123 AS big, '<br> & \\|' AS html, '' AS empty, 2.5 AS f";
     against_both(&base, |on| {
-        let md = on.run(&["ask", "--dw", "13", sql, "--format", "markdown"]);
+        let md = on.ask(sql, &["--format", "markdown"]);
         assert_eq!(md.code, 0, "{md:?}");
-        let json = on.run(&["ask", "--dw", "13", sql, "--format", "json"]);
+        let json = on.ask(sql, &["--format", "json"]);
         let v: Value = serde_json::from_str(&json.stdout).unwrap();
         let df = v["results"]["dataframe"].as_array().unwrap();
         let lines: Vec<&str> = md.stdout.lines().collect();
@@ -93,29 +93,14 @@ fn output_is_replaced_only_when_the_question_completes() {
             assert!(run.stdout.is_empty(), "{run:?}");
         };
         // A FAILED question.
-        let run = fast.run(&[
-            "ask",
-            "--dw",
-            "13",
+        let run = fast.ask(
             "what is the meaning of life",
-            "--format",
-            "csv",
-            "--output",
-            file_arg,
-        ]);
+            &["--format", "csv", "--output", file_arg],
+        );
         assert_eq!(run.code, 4, "{run:?}");
         untouched(&run);
         // A deadline.
-        let run = slow.run(&[
-            "ask",
-            "--dw",
-            "13",
-            TOP5,
-            "--timeout",
-            "0.3",
-            "-o",
-            file_arg,
-        ]);
+        let run = slow.ask(TOP5, &["--timeout", "0.3", "-o", file_arg]);
         assert_eq!(run.code, 5, "{run:?}");
         untouched(&run);
         // Ctrl-C while waiting.
@@ -143,9 +128,7 @@ fn output_is_replaced_only_when_the_question_completes() {
         assert!(run.stderr.contains("answer.csv was not written"), "{run:?}");
         untouched(&run);
         // A completed question replaces it, and nothing goes to stdout.
-        let run = fast.run(&[
-            "ask", "--dw", "13", TOP5, "--format", "csv", "--output", file_arg,
-        ]);
+        let run = fast.ask(TOP5, &["--format", "csv", "--output", file_arg]);
         assert_eq!(run.code, 0, "{run:?}");
         assert!(run.stdout.is_empty(), "{run:?}");
         assert!(
@@ -156,23 +139,14 @@ fn output_is_replaced_only_when_the_question_completes() {
         assert_eq!(dir.entries(), ["answer.csv"]);
         // Every text format goes to a file the same way.
         for format in ["table", "json", "ndjson", "markdown"] {
-            let run = fast.run(&[
-                "ask", "--dw", "13", TOP5, "--format", format, "-o", file_arg,
-            ]);
+            let run = fast.ask(TOP5, &["--format", format, "-o", file_arg]);
             assert_eq!(run.code, 0, "{format}: {run:?}");
             let text = std::fs::read_to_string(&file).unwrap();
             assert!(text.contains("United States"), "{format}: {text}");
         }
         // A directory that does not exist is refused before asking.
         let missing = dir.0.path().join("no/such/dir/out.csv");
-        let run = fast.run(&[
-            "ask",
-            "--dw",
-            "13",
-            TOP5,
-            "--output",
-            missing.to_str().unwrap(),
-        ]);
+        let run = fast.ask(TOP5, &["--output", missing.to_str().unwrap()]);
         assert_eq!(run.code, 2, "{run:?}");
         assert!(
             run.stderr.starts_with("error: cannot write --output "),

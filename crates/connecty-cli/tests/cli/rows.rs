@@ -21,7 +21,7 @@ fn ask_says_how_much_is_missing_and_all_rows_gets_every_row() {
     let base = fast().base_url();
     against_both(&base, |on| {
         // No statistics: the frame is full, and nothing tells the total.
-        let run = on.run(&["ask", "--dw", "13", ORDERS, "--format", "csv"]);
+        let run = on.ask(ORDERS, &["--format", "csv"]);
         assert_eq!((run.code, csv_rows(&run)), (0, 1000), "{run:?}");
         assert_eq!(
             run.stderr,
@@ -29,39 +29,31 @@ fn ask_says_how_much_is_missing_and_all_rows_gets_every_row() {
              add --all-rows for every row\n"
         );
         // With statistics the total is known.
-        let run = on.run(&[
-            "ask",
-            "--dw",
-            "13",
+        let run = on.ask(
             ORDERS,
-            "--format",
-            "csv",
-            "--max-rows",
-            "20",
-            "--include",
-            "dataframe,statistics",
-        ]);
+            &[
+                "--format",
+                "csv",
+                "--max-rows",
+                "20",
+                "--include",
+                "dataframe,statistics",
+            ],
+        );
         assert_eq!((run.code, csv_rows(&run)), (0, 20), "{run:?}");
         assert_eq!(
             run.stderr,
             "note: showing 20 of 5000 rows (--max-rows 20); add --all-rows for every row\n"
         );
         // --all-rows: every row, and nothing to say.
-        let run = on.run(&["ask", "--dw", "13", ORDERS, "--format", "csv", "--all-rows"]);
+        let run = on.ask(ORDERS, &["--format", "csv", "--all-rows"]);
         assert_eq!((run.code, csv_rows(&run)), (0, 5000), "{run:?}");
         assert_eq!(run.stderr, "", "{run:?}");
         // The statistics fetched to count the rows are not shown unasked.
-        let run = on.run(&[
-            "ask",
-            "--dw",
-            "13",
+        let run = on.ask(
             ORDERS,
-            "--format",
-            "json",
-            "--all-rows",
-            "--max-rows",
-            "100",
-        ]);
+            &["--format", "json", "--all-rows", "--max-rows", "100"],
+        );
         assert_eq!(run.code, 0, "{run:?}");
         let v: Value = serde_json::from_str(&run.stdout).unwrap();
         let results = v["results"].as_object().unwrap();
@@ -69,7 +61,7 @@ fn ask_says_how_much_is_missing_and_all_rows_gets_every_row() {
         assert_eq!(results["dataframe"].as_array().unwrap().len(), 5001);
         assert_eq!(run.stderr, "", "{run:?}");
         // A whole answer says nothing.
-        let run = on.run(&["ask", "--dw", "13", TOP5, "--format", "csv"]);
+        let run = on.ask(TOP5, &["--format", "csv"]);
         assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
     });
 }
