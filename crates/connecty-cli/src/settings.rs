@@ -6,10 +6,10 @@
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use connecty_proto::Settings;
+use connecty_proto::{Settings, WorkspaceId};
 use connecty_settings::{Endpoint, Explicit, Source, Transport};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, WaitArgs};
 use crate::client::AnyClient;
 use crate::exit::{Context, Failure, FailureKind, register_secret};
 
@@ -27,6 +27,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// For a command that waits: `--timeout` becomes the deadline of every
+    /// wait, and errors name workspace `dw` when the command has one.
+    pub fn waiting(mut self, dw: Option<WorkspaceId>, wait: &WaitArgs) -> Self {
+        if dw.is_some() {
+            self.ctx.dw = dw;
+        }
+        wait.apply(&mut self.settings);
+        self
+    }
+
     /// Builds the client, mapping a bad setting to its failure.
     pub fn client(&self) -> Result<AnyClient, Failure> {
         crate::client::build(self.transport, &self.settings, &self.ctx)

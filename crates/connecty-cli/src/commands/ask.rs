@@ -10,9 +10,7 @@ use crate::settings;
 
 /// `connecty ask`.
 pub fn run(cli: &Cli, args: &AskArgs) -> Outcome {
-    let mut loaded = settings::load(cli, true)?;
-    loaded.ctx.dw = Some(args.dw);
-    args.deadline.apply(&mut loaded.settings);
+    let loaded = settings::load(cli, true)?.waiting(Some(args.dw), &args.deadline);
     let client = loaded.client()?;
     let ctx = &loaded.ctx;
     if args.no_wait {

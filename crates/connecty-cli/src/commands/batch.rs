@@ -209,9 +209,7 @@ fn batch_progress(total: usize) -> Option<ProgressBar> {
 
 /// Runs `connecty batch`.
 pub fn run(cli: &Cli, args: &BatchArgs) -> Outcome {
-    let mut loaded = settings::load(cli, true)?;
-    loaded.ctx.dw = Some(args.dw);
-    args.deadline.apply(&mut loaded.settings);
+    let loaded = settings::load(cli, true)?.waiting(Some(args.dw), &args.deadline);
     let (settings, ctx) = (&loaded.settings, &loaded.ctx);
     let input = read_questions(&args.file)?;
     let lines = parse_lines(&input);

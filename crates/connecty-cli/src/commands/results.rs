@@ -13,9 +13,7 @@ use crate::truncation;
 
 /// `connecty results`.
 pub fn run(cli: &Cli, args: &ResultsArgs) -> Outcome {
-    let mut loaded = settings::load(cli, true)?;
-    loaded.ctx.dw = Some(args.dw);
-    args.deadline.apply(&mut loaded.settings);
+    let loaded = settings::load(cli, true)?.waiting(Some(args.dw), &args.deadline);
     let client = loaded.client()?;
     let ctx = &loaded.ctx;
     let output = Output::new(&args.output, !cli.no_pager);

@@ -225,8 +225,7 @@ fn history_file(dir: Option<&Path>) -> Option<PathBuf> {
 
 /// Runs `connecty shell` until `\q` or Ctrl-D.
 pub fn run(cli: &Cli, args: &ShellArgs) -> Outcome {
-    let mut loaded = settings::load(cli, true)?;
-    args.deadline.apply(&mut loaded.settings);
+    let loaded = settings::load(cli, true)?.waiting(None, &args.deadline);
     let client = &loaded.client()?;
     let pager = !cli.no_pager;
     let config = Config::builder()
