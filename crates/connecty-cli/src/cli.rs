@@ -8,6 +8,9 @@ use connecty_proto::{
     BaseUrl, IncludeSet, MAX_ROWS_LIMIT, QuestionId, Region, WorkspaceId, validate_question,
 };
 
+use connecty_proto::Settings;
+use connecty_settings::Transport;
+
 use crate::format::Format;
 
 const AFTER_HELP: &str = "\
@@ -73,23 +76,18 @@ Try it without an account:
                   `connecty demo`.",
     after_help = AFTER_HELP,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    next_help_heading = "Global options"
 )]
 pub struct Cli {
     /// The profile to use (config.toml and credentials.toml) [default: default]
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        value_name = "NAME"
-    )]
+    #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
     /// API base URL, such as https://gateway.example/connecty (wins over --region)
     #[arg(
         long,
         global = true,
-        help_heading = "Global options",
         value_name = "URL",
         value_parser = parse_base_url
     )]
@@ -99,7 +97,6 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
-        help_heading = "Global options",
         value_name = "REGION",
         ignore_case = true,
         hide_possible_values = true,
@@ -111,7 +108,6 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
-        help_heading = "Global options",
         value_enum,
         ignore_case = true,
         hide_possible_values = true
@@ -119,26 +115,20 @@ pub struct Cli {
     pub transport: Option<TransportKind>,
 
     /// Also trust the root certificate(s) in this PEM file (for private gateways)
-    #[arg(
-        long,
-        global = true,
-        help_heading = "Global options",
-        value_name = "PEM"
-    )]
+    #[arg(long, global = true, value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,
 
     /// Largest response accepted, in MiB after gzip decoding [default: 256]
     #[arg(
         long,
         global = true,
-        help_heading = "Global options",
         value_name = "MIB",
         value_parser = clap::value_parser!(u64).range(1..=1024 * 1024)
     )]
     pub body_limit: Option<u64>,
 
     /// Never send tables through the pager
-    #[arg(long, global = true, help_heading = "Global options")]
+    #[arg(long, global = true)]
     pub no_pager: bool,
 
     /// The command to run.
@@ -146,7 +136,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The transports, as `--transport` names them.
+/// The transports, as `--transport` names them (connecty-settings'
+/// [`Transport`] with clap's help).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum TransportKind {
     /// Blocking client (connecty-ureq)
@@ -156,14 +147,11 @@ pub enum TransportKind {
     Hyper,
 }
 
-impl std::str::FromStr for TransportKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ureq" => Ok(TransportKind::Ureq),
-            "hyper" => Ok(TransportKind::Hyper),
-            _ => Err(format!("{s:?} is not a transport: expected ureq or hyper")),
+impl From<TransportKind> for Transport {
+    fn from(kind: TransportKind) -> Transport {
+        match kind {
+            TransportKind::Ureq => Transport::Ureq,
+            TransportKind::Hyper => Transport::Hyper,
         }
     }
 }
@@ -325,6 +313,24 @@ pub struct ResultOptions {
     pub max_rows: Option<u32>,
 }
 
+/// How long to wait: `--timeout`, the one waiting flag of ask, results,
+/// batch and shell. Each command words its help (`mut_arg`).
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Overall deadline for waiting, in seconds (fractions allowed) [default: 1200]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<Duration>,
+}
+
+impl WaitArgs {
+    /// `settings` with `--timeout` as the deadline of every wait.
+    pub fn apply(&self, settings: &mut Settings) {
+        if let Some(t) = self.timeout {
+            settings.default_deadline = t;
+        }
+    }
+}
+
 /// `connecty ask`.
 #[derive(Debug, Args)]
 pub struct AskArgs {
@@ -344,9 +350,9 @@ pub struct AskArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Overall deadline for waiting, in seconds (fractions allowed) [default: 1200]
-    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
-    pub timeout: Option<Duration>,
+    /// The deadline.
+    #[command(flatten)]
+    pub deadline: WaitArgs,
 
     /// Print only the question id, without waiting (resume with `connecty results --wait`)
     #[arg(long, conflicts_with_all = ["format", "timeout", "output", "all_rows"])]
@@ -375,6 +381,9 @@ pub struct OutputArgs {
 
 /// `connecty results`.
 #[derive(Debug, Args)]
+#[command(mut_arg("timeout", |a| a
+    .help("Overall deadline for --wait, in seconds (fractions allowed) [default: 1200]")
+    .requires("wait")))]
 pub struct ResultsArgs {
     /// Data Workspace id the question was asked of
     #[arg(long, value_name = "ID", value_parser = parse_workspace)]
@@ -396,9 +405,9 @@ pub struct ResultsArgs {
     #[arg(long)]
     pub wait: bool,
 
-    /// Overall deadline for --wait, in seconds (fractions allowed) [default: 1200]
-    #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "wait")]
-    pub timeout: Option<Duration>,
+    /// The deadline of --wait.
+    #[command(flatten)]
+    pub deadline: WaitArgs,
 
     /// With --wait: return every row, not only the first --max-rows
     #[arg(long, requires = "wait")]
@@ -407,6 +416,8 @@ pub struct ResultsArgs {
 
 /// `connecty batch`.
 #[derive(Debug, Args)]
+#[command(mut_arg("timeout", |a| a
+    .help("Deadline of each question, in seconds (fractions allowed) [default: 1200]")))]
 pub struct BatchArgs {
     /// Data Workspace id to ask every question of
     #[arg(long, value_name = "ID", value_parser = parse_workspace)]
@@ -424,9 +435,9 @@ pub struct BatchArgs {
     #[command(flatten)]
     pub results: ResultOptions,
 
-    /// Deadline of each question, in seconds (fractions allowed) [default: 1200]
-    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
-    pub timeout: Option<Duration>,
+    /// The deadline of each question.
+    #[command(flatten)]
+    pub deadline: WaitArgs,
 
     /// Return every row of each answer, not only the first --max-rows
     #[arg(long)]
@@ -435,14 +446,16 @@ pub struct BatchArgs {
 
 /// `connecty shell`.
 #[derive(Debug, Args)]
+#[command(mut_arg("timeout", |a| a
+    .help("Deadline of each question's wait, in seconds (fractions allowed) [default: 1200]")))]
 pub struct ShellArgs {
     /// Data Workspace to ask (change it with \dw ID)
     #[arg(long, value_name = "ID", value_parser = parse_workspace)]
     pub dw: Option<WorkspaceId>,
 
-    /// Deadline of each question's wait, in seconds (fractions allowed) [default: 1200]
-    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
-    pub timeout: Option<Duration>,
+    /// The deadline of each question's wait.
+    #[command(flatten)]
+    pub deadline: WaitArgs,
 }
 
 /// `connecty configure`.

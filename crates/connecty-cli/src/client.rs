@@ -10,7 +10,9 @@ use connecty_proto::{
     WaitOptions, WorkspaceId,
 };
 
-use crate::cli::TransportKind;
+use connecty_settings::Transport;
+
+use crate::exit::{Context, Failure, failure};
 use crate::interrupt;
 
 /// The `User-Agent` suffix of every request the command sends.
@@ -65,14 +67,20 @@ pub fn build_async(settings: &Settings) -> Result<connecty_hyper::Client, Error>
     connecty_hyper::ClientBuilder::from_settings(with_agent(settings)).build()
 }
 
+/// Builds the client `kind` names from `settings`, mapping a bad setting
+/// to its failure.
+pub fn build(kind: Transport, settings: &Settings, ctx: &Context) -> Result<AnyClient, Failure> {
+    AnyClient::build(kind, settings).map_err(|e| failure(&e, ctx))
+}
+
 impl AnyClient {
     /// Builds the client `kind` names from `settings`.
-    pub fn build(kind: TransportKind, settings: &Settings) -> Result<AnyClient, Error> {
+    pub fn build(kind: Transport, settings: &Settings) -> Result<AnyClient, Error> {
         match kind {
-            TransportKind::Ureq => Ok(AnyClient::Blocking(
+            Transport::Ureq => Ok(AnyClient::Blocking(
                 connecty_ureq::ClientBuilder::from_settings(with_agent(settings)).build()?,
             )),
-            TransportKind::Hyper => {
+            Transport::Hyper => {
                 let rt = runtime()?;
                 // The hyper client may need the runtime's context when built.
                 let client = {

@@ -8,27 +8,137 @@ use connecty_proto::{Error, Hint, Knob, QuestionId, Vocabulary, WorkspaceId};
 
 use crate::format::escape_for_line;
 
-/// The command did what was asked.
-pub const SUCCESS: u8 = 0;
-/// Any other failure: network, server, not found, unexpected response, or
-/// (for `batch`) at least one question that did not complete.
-pub const FAILURE: u8 = 1;
-/// Usage error: a bad flag or value, an unreadable file (clap's own code).
-pub const USAGE: u8 = 2;
-/// Authentication failed: the credentials were refused or are not set.
-pub const AUTHENTICATION: u8 = 3;
-/// The question ended in state `FAILED`; its reason is on stderr.
-pub const QUESTION_FAILED: u8 = 4;
-/// The deadline (`--timeout`) was reached; the question id is on stderr.
-pub const DEADLINE: u8 = 5;
-/// Interrupted (Ctrl-C) while waiting; the resume command is on stderr.
-pub const INTERRUPTED: u8 = 130;
+/// How `connecty` exits: the codes `connecty --help` lists.
+///
+/// ```
+/// use connecty_cli::exit::ExitStatus;
+/// assert_eq!(ExitStatus::QuestionFailed.code(), 4);
+/// assert_eq!(u8::from(ExitStatus::Interrupted), 130);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ExitStatus {
+    /// The command did what was asked.
+    Success = 0,
+    /// Any other failure: network, server, not found, unexpected response,
+    /// or (for `batch`) at least one question that did not complete.
+    Failure = 1,
+    /// Usage error: a bad flag or value, an unreadable file (clap's own
+    /// code).
+    Usage = 2,
+    /// Authentication failed: the credentials were refused or are not set.
+    Authentication = 3,
+    /// The question ended in state `FAILED`; its reason is on stderr.
+    QuestionFailed = 4,
+    /// The deadline (`--timeout`) was reached; the question id is on
+    /// stderr.
+    Deadline = 5,
+    /// Interrupted (Ctrl-C) while waiting; the resume command is on stderr.
+    Interrupted = 130,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<ExitStatus> for u8 {
+    fn from(status: ExitStatus) -> u8 {
+        status.code()
+    }
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> std::process::ExitCode {
+        std::process::ExitCode::from(status.code())
+    }
+}
+
+/// What kind of failure a [`Failure`] is: it decides the exit code, and
+/// `batch` names it in its `error` objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// The credentials were refused or are not set.
+    Authentication,
+    /// 403: these credentials may not use that resource.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 429.
+    RateLimited,
+    /// 5xx.
+    Server,
+    /// Another status the API explained.
+    Api,
+    /// A response that is not what the API sends.
+    Decode,
+    /// The question ended `FAILED`.
+    QuestionFailed,
+    /// The deadline was reached.
+    Timeout,
+    /// The answer is larger than the body limit.
+    AnswerTooLarge,
+    /// The network or the HTTP client failed.
+    Transport,
+    /// A bad flag, value, name or file.
+    InvalidInput,
+    /// Ctrl-C.
+    Interrupted,
+    /// Anything else.
+    Other,
+}
+
+impl FailureKind {
+    /// The name `batch` prints.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            FailureKind::Authentication => "authentication",
+            FailureKind::Forbidden => "forbidden",
+            FailureKind::NotFound => "not_found",
+            FailureKind::RateLimited => "rate_limited",
+            FailureKind::Server => "server",
+            FailureKind::Api => "api",
+            FailureKind::Decode => "decode",
+            FailureKind::QuestionFailed => "question_failed",
+            FailureKind::Timeout => "timeout",
+            FailureKind::AnswerTooLarge => "answer_too_large",
+            FailureKind::Transport => "transport",
+            FailureKind::InvalidInput => "invalid_input",
+            FailureKind::Interrupted => "interrupted",
+            FailureKind::Other => "other",
+        }
+    }
+
+    /// The exit code of a failure of this kind.
+    pub(crate) fn exit_status(self) -> ExitStatus {
+        match self {
+            FailureKind::Authentication | FailureKind::Forbidden => ExitStatus::Authentication,
+            FailureKind::QuestionFailed => ExitStatus::QuestionFailed,
+            FailureKind::Timeout => ExitStatus::Deadline,
+            FailureKind::InvalidInput => ExitStatus::Usage,
+            FailureKind::Interrupted => ExitStatus::Interrupted,
+            FailureKind::NotFound
+            | FailureKind::RateLimited
+            | FailureKind::Server
+            | FailureKind::Api
+            | FailureKind::Decode
+            | FailureKind::AnswerTooLarge
+            | FailureKind::Transport
+            | FailureKind::Other => ExitStatus::Failure,
+        }
+    }
+}
+
+/// A command's result: how to exit, or what to print and exit with.
+pub(crate) type Outcome = Result<ExitStatus, Failure>;
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Registers a value (the client secret, an access token) that must never be
 /// printed: [`redact`] replaces it wherever it appears.
-pub fn register_secret(secret: &str) {
+pub(crate) fn register_secret(secret: &str) {
     // Very short values would blank out ordinary words; the core never
     // prints secrets anyway, this is a second line of defence.
     if secret.len() >= 4 {
@@ -40,7 +150,7 @@ pub fn register_secret(secret: &str) {
 }
 
 /// `text` with every registered secret replaced by `[redacted]`.
-pub fn redact(text: &str) -> Cow<'_, str> {
+pub(crate) fn redact(text: &str) -> Cow<'_, str> {
     let secrets = SECRETS.lock().unwrap_or_else(PoisonError::into_inner);
     if !secrets.iter().any(|s| text.contains(s.as_str())) {
         return Cow::Borrowed(text);
@@ -52,33 +162,46 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A failed command: its exit code and what to print on stderr.
+/// A failed command: its kind (and so its exit code) and what to print on
+/// stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// The exit code.
-    pub code: u8,
+pub(crate) struct Failure {
+    /// What kind of failure: the exit code, and `batch`'s `kind`.
+    pub kind: FailureKind,
     /// What happened (printed after `error: `).
     pub message: String,
     /// What to do next, when there is something to say.
     pub hint: Option<String>,
-    /// The error kind, as `batch` names it in its `error` objects.
-    pub kind: &'static str,
 }
 
 impl Failure {
-    /// A failure with `code` and `message`.
-    pub fn new(code: u8, kind: &'static str, message: impl Into<String>) -> Self {
+    /// A failure of `kind` with `message`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         Self {
-            code,
+            kind,
             message: message.into(),
             hint: None,
-            kind,
         }
     }
 
-    /// A failure already reported on stderr: nothing more is printed.
-    pub fn silent(code: u8) -> Self {
-        Self::new(code, "interrupted", "")
+    /// A usage error (exit 2): a bad value, name or file.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(FailureKind::InvalidInput, message)
+    }
+
+    /// Any other failure (exit 1).
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::new(FailureKind::Other, message)
+    }
+
+    /// Ctrl-C, already reported on stderr: nothing more is printed.
+    pub fn interrupted() -> Self {
+        Self::new(FailureKind::Interrupted, "")
+    }
+
+    /// The exit code.
+    pub fn status(&self) -> ExitStatus {
+        self.kind.exit_status()
     }
 
     /// Adds the line saying what to do, as `hint: ...`.
@@ -115,7 +238,7 @@ impl Failure {
 
 /// What a command was working on, to name it in errors.
 #[derive(Debug, Clone, Default)]
-pub struct Context {
+pub(crate) struct Context {
     /// The base URL requests went to.
     pub base_url: String,
     /// The workspace, when the command has one.
@@ -127,7 +250,7 @@ pub struct Context {
 }
 
 /// The command that resumes waiting on question `q` of workspace `dw`.
-pub fn resume_command(dw: Option<WorkspaceId>, q: &QuestionId) -> String {
+pub(crate) fn resume_command(dw: Option<WorkspaceId>, q: &QuestionId) -> String {
     match dw {
         Some(dw) => format!("connecty results --dw {dw} {q} --wait"),
         None => format!("connecty results --dw ID {q} --wait"),
@@ -182,33 +305,32 @@ fn mib(bytes: u64) -> String {
     }
 }
 
-/// The exit code and `batch` kind of an error.
-pub fn classify(e: &Error) -> (u8, &'static str) {
+/// The kind of failure an SDK error is.
+pub(crate) fn classify(e: &Error) -> FailureKind {
     match e {
-        Error::Authentication { .. } => (AUTHENTICATION, "authentication"),
-        Error::Forbidden { .. } => (AUTHENTICATION, "forbidden"),
-        Error::NotFound { .. } => (FAILURE, "not_found"),
-        Error::RateLimited { .. } => (FAILURE, "rate_limited"),
-        Error::Server { .. } => (FAILURE, "server"),
-        Error::Api { .. } => (FAILURE, "api"),
-        Error::Decode(_) => (FAILURE, "decode"),
-        Error::QuestionFailed { .. } => (QUESTION_FAILED, "question_failed"),
-        Error::Timeout { .. } => (DEADLINE, "timeout"),
-        Error::AnswerTooLarge { .. } => (FAILURE, "answer_too_large"),
-        Error::Transport(_) => (FAILURE, "transport"),
+        Error::Authentication { .. } => FailureKind::Authentication,
+        Error::Forbidden { .. } => FailureKind::Forbidden,
+        Error::NotFound { .. } => FailureKind::NotFound,
+        Error::RateLimited { .. } => FailureKind::RateLimited,
+        Error::Server { .. } => FailureKind::Server,
+        Error::Api { .. } => FailureKind::Api,
+        Error::Decode(_) => FailureKind::Decode,
+        Error::QuestionFailed { .. } => FailureKind::QuestionFailed,
+        Error::Timeout { .. } => FailureKind::Timeout,
+        Error::AnswerTooLarge { .. } => FailureKind::AnswerTooLarge,
+        Error::Transport(_) => FailureKind::Transport,
         Error::InvalidInput(_) if e.hint() == Some(Hint::SetCredentials) => {
-            (AUTHENTICATION, "authentication")
+            FailureKind::Authentication
         }
-        Error::InvalidInput(_) => (USAGE, "invalid_input"),
-        _ => (FAILURE, "other"),
+        Error::InvalidInput(_) => FailureKind::InvalidInput,
+        _ => FailureKind::Other,
     }
 }
 
 /// An SDK error as the command prints it: the error's own message, and its
 /// own hint ([`Error::hint`]) in the command's words.
-pub fn failure(e: &Error, ctx: &Context) -> Failure {
-    let (code, kind) = classify(e);
-    let f = Failure::new(code, kind, e.to_string());
+pub(crate) fn failure(e: &Error, ctx: &Context) -> Failure {
+    let f = Failure::new(classify(e), e.to_string());
     match e.hint() {
         Some(h) => {
             let words = Words {
@@ -250,13 +372,13 @@ mod tests {
     #[test]
     fn codes() {
         let q: QuestionId = Q.parse().unwrap();
-        let cases: Vec<(Error, u8, &str)> = vec![
+        let cases: Vec<(Error, ExitStatus, &str)> = vec![
             (
                 Error::Authentication {
                     status: StatusCode::UNAUTHORIZED,
                     message: None,
                 },
-                AUTHENTICATION,
+                ExitStatus::Authentication,
                 "authentication",
             ),
             (
@@ -264,7 +386,7 @@ mod tests {
                     question_id: q,
                     reason: Some("no such table".into()),
                 },
-                QUESTION_FAILED,
+                ExitStatus::QuestionFailed,
                 "question_failed",
             ),
             (
@@ -274,12 +396,12 @@ mod tests {
                     elapsed: Duration::from_millis(200),
                     last_error: None,
                 },
-                DEADLINE,
+                ExitStatus::Deadline,
                 "timeout",
             ),
             (
                 Error::Transport(TransportError::new(TransportErrorKind::Connect, "refused")),
-                FAILURE,
+                ExitStatus::Failure,
                 "transport",
             ),
             (
@@ -287,23 +409,23 @@ mod tests {
                     resource: Resource::Workspace(WorkspaceId(13)),
                     message: None,
                 },
-                AUTHENTICATION,
+                ExitStatus::Authentication,
                 "forbidden",
             ),
             (
                 Error::InvalidInput(InvalidInput::new("max_rows", "must be at least 1")),
-                USAGE,
+                ExitStatus::Usage,
                 "invalid_input",
             ),
             (
                 Error::InvalidInput(InvalidInput::new("CONNECTY_CLIENT_ID", "is not set")),
-                AUTHENTICATION,
+                ExitStatus::Authentication,
                 "authentication",
             ),
         ];
         for (e, code, kind) in cases {
             let f = failure(&e, &ctx());
-            assert_eq!((f.code, f.kind), (code, kind), "{e}");
+            assert_eq!((f.status(), f.kind.name()), (code, kind), "{e}");
         }
     }
 
@@ -386,7 +508,7 @@ mod tests {
             },
             &c,
         );
-        assert_eq!(f.code, AUTHENTICATION);
+        assert_eq!(f.status(), ExitStatus::Authentication);
         assert!(
             f.hint
                 .unwrap()
@@ -406,7 +528,10 @@ mod tests {
             },
             &ctx(),
         );
-        assert_eq!((f.code, f.kind), (FAILURE, "answer_too_large"));
+        assert_eq!(
+            (f.status(), f.kind.name()),
+            (ExitStatus::Failure, "answer_too_large")
+        );
         assert!(
             f.message.contains("at least 5000 rows") && !f.message.contains("ClientBuilder"),
             "{f:?}"
@@ -438,7 +563,7 @@ mod tests {
     #[test]
     fn secrets_are_redacted() {
         register_secret("s3cr3t-for-redaction-test");
-        let f = Failure::new(FAILURE, "other", "echo s3cr3t-for-redaction-test\nback");
+        let f = Failure::other("echo s3cr3t-for-redaction-test\nback");
         assert_eq!(f.message_line(), "echo [redacted]\\nback");
     }
 }

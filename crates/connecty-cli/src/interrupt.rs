@@ -10,7 +10,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use crate::exit;
+use crate::exit::ExitStatus;
 
 type Watcher = Arc<dyn Fn() + Send + Sync>;
 
@@ -102,7 +102,7 @@ fn deliver() {
         Some(f) => f(),
         None => {
             eprintln!("interrupted");
-            std::process::exit(i32::from(exit::INTERRUPTED));
+            std::process::exit(i32::from(ExitStatus::Interrupted.code()));
         }
     }
 }

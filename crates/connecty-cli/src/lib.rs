@@ -12,43 +12,39 @@
 //! commands, options, environment variables and exit codes.
 //!
 //! **What it is not:** a library for programs; use `connecty-ureq` or
-//! `connecty-hyper`. This crate's library part holds what the binary is made
-//! of, public where it is worth reusing or testing: the output
-//! [formats](mod@format), the [`exit`] codes and the argument definitions
-//! ([`command`], for completions and man pages).
+//! `connecty-hyper`, and connecty-settings for the profiles. This crate's
+//! library part holds what the binary is made of, and makes public only
+//! what another crate uses: [`run`] (the binary), the argument definitions
+//! ([`command`], for completions and man pages) and the [`exit`] codes
+//! ([`ExitStatus`](exit::ExitStatus)).
 //!
 //! The command builds its clients from connecty-proto's `Settings` through
 //! the transports' `ClientBuilder`, and nothing else: the profile, the
-//! environment and the flags only decide the `Settings`.
+//! environment and the flags only decide the `Settings` (connecty-settings
+//! resolves them).
 //!
 //! ```
-//! use connecty_cli::exit;
-//! assert_eq!(exit::QUESTION_FAILED, 4);
-//! assert_eq!(exit::DEADLINE, 5);
+//! use connecty_cli::exit::ExitStatus;
+//! assert_eq!(ExitStatus::QuestionFailed.code(), 4);
+//! assert_eq!(ExitStatus::Deadline.code(), 5);
 //! assert!(connecty_cli::command().find_subcommand("shell").is_some());
 //! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod answer;
 mod app;
-mod ask;
 mod atomic;
-mod batch;
 mod cli;
 mod client;
-mod configure;
-mod demo;
+mod commands;
 pub mod exit;
-pub mod format;
+mod format;
 mod interrupt;
 mod output;
-mod profile;
 mod progress;
-mod resolve;
-mod shell;
+mod settings;
 mod truncation;
 
-pub use app::{command, expiry_line, run};
-pub use cli::parse_secs;
-pub use demo::DEMO_QUESTION;
+pub use app::{command, run};

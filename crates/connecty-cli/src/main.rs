@@ -3,5 +3,5 @@
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(connecty_cli::run())
+    connecty_cli::run().into()
 }

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::atomic::{AtomicFile, Mode};
-use crate::exit::{self, Failure};
+use crate::cli::OutputArgs;
+use crate::exit::{ExitStatus, Failure, FailureKind, Outcome};
 use crate::format::{DEFAULT_WIDTH, Format};
 use crate::interrupt;
 
@@ -50,15 +51,17 @@ pub fn write_stdout(
     quiet_pipe(f(&mut out).and_then(|()| out.flush()))
 }
 
+/// Prints one line on stdout.
+pub fn println_out(line: &str) -> Outcome {
+    write_stdout(|out| writeln!(out, "{line}"))?;
+    Ok(ExitStatus::Success)
+}
+
 fn quiet_pipe(r: io::Result<()>) -> Result<(), Failure> {
     match r {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new(
-            exit::FAILURE,
-            "other",
-            format!("could not write the output: {e}"),
-        )),
+        Err(e) => Err(Failure::other(format!("could not write the output: {e}"))),
     }
 }
 
@@ -88,7 +91,17 @@ pub fn pager_command(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     (!cmd.is_empty()).then(|| cmd.to_string())
 }
 
-impl Output<'_> {
+impl<'a> Output<'a> {
+    /// Where `--format` and `--output` say, through the pager unless
+    /// `--no-pager`.
+    pub fn new(args: &'a OutputArgs, pager: bool) -> Self {
+        Output {
+            format: args.format,
+            file: args.output.as_deref(),
+            pager,
+        }
+    }
+
     /// Checks, before anything is asked, that the result can be written:
     /// no binary format on a terminal, and an `--output` file that can be
     /// created beside its target (tried, then removed).
@@ -96,9 +109,7 @@ impl Output<'_> {
         match self.file {
             None => {
                 if self.format.is_binary() && io::stdout().is_terminal() {
-                    return Err(Failure::new(
-                        exit::USAGE,
-                        "invalid_input",
+                    return Err(Failure::usage(
                         format!(
                             "--format {} is binary and stdout is a terminal",
                             self.format_name()
@@ -112,20 +123,15 @@ impl Output<'_> {
             }
             Some(path) => {
                 if path.is_dir() {
-                    return Err(Failure::new(
-                        exit::USAGE,
-                        "invalid_input",
-                        format!("--output {} is a directory", path.display()),
-                    ));
+                    return Err(Failure::usage(format!(
+                        "--output {} is a directory",
+                        path.display()
+                    )));
                 }
                 AtomicFile::create(path, Mode::Ordinary)
                     .map(drop)
                     .map_err(|e| {
-                        Failure::new(
-                            exit::USAGE,
-                            "invalid_input",
-                            format!("cannot write --output {}: {e}", path.display()),
-                        )
+                        Failure::usage(format!("cannot write --output {}: {e}", path.display()))
                     })
             }
         }
@@ -179,14 +185,10 @@ fn write_file(
     render: impl FnOnce(&mut (dyn Write + Send), Option<usize>) -> io::Result<()>,
 ) -> Result<(), Failure> {
     let failed = |e: io::Error| {
-        Failure::new(
-            exit::FAILURE,
-            "other",
-            format!(
-                "could not write {}: {e}; it was left as it was",
-                path.display()
-            ),
-        )
+        Failure::other(format!(
+            "could not write {}: {e}; it was left as it was",
+            path.display()
+        ))
     };
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
@@ -201,8 +203,7 @@ fn write_file(
     if interrupted.load(Ordering::SeqCst) {
         drop(file);
         return Err(Failure::new(
-            exit::INTERRUPTED,
-            "interrupted",
+            FailureKind::Interrupted,
             format!("interrupted: {} was left as it was", path.display()),
         ));
     }
@@ -248,7 +249,7 @@ mod tests {
 
     #[test]
     fn pager_is_connecty_pager_then_pager_then_less() {
-        let env = crate::profile::fake_env;
+        let env = connecty_settings::env_from;
         assert_eq!(
             pager_command(&env(&[("CONNECTY_PAGER", "most"), ("PAGER", "more")])).as_deref(),
             Some("most")
@@ -270,7 +271,7 @@ mod tests {
             file: Some(&missing),
             pager: false,
         };
-        assert_eq!(o.check().unwrap_err().code, exit::USAGE);
+        assert_eq!(o.check().unwrap_err().status(), ExitStatus::Usage);
         let ok = dir.path().join("out.csv");
         let o = Output {
             file: Some(&ok),

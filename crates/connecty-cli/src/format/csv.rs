@@ -95,6 +95,14 @@ mod tests {
     }
 
     #[test]
+    fn csv_of_the_module_example() {
+        assert_eq!(
+            csv(r#"[["country","orders"],["Poland",12],["a,\"b\"",null]]"#),
+            "country,orders\r\nPoland,12\r\n\"a,\"\"b\"\"\",\r\n"
+        );
+    }
+
+    #[test]
     fn csv_rfc4180_quoting_and_exact_numbers() {
         assert_eq!(
             csv(AWKWARD),

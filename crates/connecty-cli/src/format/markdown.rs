@@ -22,11 +22,8 @@ use super::{TABLE_NULL, cell_text, escape_for_block, number_columns};
 /// Other Markdown (`*`, `_`, backticks) is left as is and renders as
 /// Markdown; surrounding spaces are trimmed by renderers.
 ///
-/// ```
-/// use connecty_cli::format::escape_markdown_cell;
-/// assert_eq!(escape_markdown_cell("a|b\nc"), "a\\|b<br>c");
-/// assert_eq!(escape_markdown_cell("x<br>&"), "x&lt;br&gt;&amp;");
-/// ```
+/// So `a|b` and a new line read `a\|b<br>`, and `x<br>&` reads
+/// `x&lt;br&gt;&amp;` (see the test `markdown_cells_escape_pipes_newlines_and_html`).
 pub fn escape_markdown_cell(s: &str) -> Cow<'_, str> {
     let plain = |c: char| {
         !(matches!(c, '\\' | '|' | '&' | '<' | '>')
@@ -191,6 +188,9 @@ mod tests {
 
     #[test]
     fn markdown_cells_escape_pipes_newlines_and_html() {
+        // Once the doc's example.
+        assert_eq!(escape_markdown_cell("a|b\nc"), "a\\|b<br>c");
+        assert_eq!(escape_markdown_cell("x<br>&"), "x&lt;br&gt;&amp;");
         let t = md(AWKWARD);
         let row = t.lines().nth(2).unwrap();
         assert_eq!(

@@ -18,16 +18,9 @@
 //! | [`write_markdown`] | GitHub table cell, `\|` and `<br>` escaped (see there) | `NULL` | compact JSON |
 //! | [`write_file_format`] | a typed Arrow value (Int64, Float64, Decimal128, Timestamp, Utf8...) | null | JSON text marked `arrow.json` |
 //!
-//! ```
-//! use connecty_cli::format::write_csv;
-//! use connecty_proto::DataFrame;
-//!
-//! let df = DataFrame::from_json(r#"[["country","orders"],["Poland",12],["a,\"b\"",null]]"#)?;
-//! let mut out = Vec::new();
-//! write_csv(&mut out, &df)?;
-//! assert_eq!(out, b"country,orders\r\nPoland,12\r\n\"a,\"\"b\"\"\",\r\n");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! For example, `write_csv` writes `[["country","orders"],["Poland",12],
+//! ["a,\"b\"",null]]` as `country,orders␍␊Poland,12␍␊"a,""b""",␍␊`
+//! (the unit test `csv_of_the_module_example` holds it).
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -42,10 +35,10 @@ mod table;
 
 pub use binary::write_file_format;
 pub use connecty_arrow::FileFormat;
-pub use csv::{write_csv, write_csv_cell};
+pub use csv::write_csv;
 pub use json::{write_json, write_ndjson};
-pub use markdown::{escape_markdown_cell, write_markdown, write_markdown_dataframe};
-pub use table::{TableOptions, TableReport, write_dataframe_table, write_table};
+pub use markdown::write_markdown;
+pub use table::{TableOptions, write_table};
 
 /// An output format, as named by `--format`.
 ///
@@ -95,15 +88,6 @@ impl Format {
     /// through the pager when taller than the screen.
     pub fn is_for_people(self) -> bool {
         matches!(self, Format::Table | Format::Markdown)
-    }
-
-    /// Whether the output is the dataframe alone (the question's state and
-    /// any note go to stderr).
-    pub fn is_rows_only(self) -> bool {
-        matches!(
-            self,
-            Format::Csv | Format::Ndjson | Format::Parquet | Format::Arrow
-        )
     }
 }
 
@@ -163,11 +147,6 @@ impl<W: Write> Compactor<W> {
             in_string: false,
             escaped: false,
         }
-    }
-
-    /// The wrapped writer.
-    pub fn into_inner(self) -> W {
-        self.inner
     }
 }
 
@@ -236,33 +215,9 @@ pub fn cell_text<'a>(cell: &Cell<'a>) -> Option<Cow<'a, str>> {
     }
 }
 
-fn is_invisible_format(c: char) -> bool {
-    // Bidirectional overrides and isolates: they reorder what follows them
-    // on the line, so a table cell holding one would scramble its row.
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-}
-
-/// `s` with control characters made visible for a one-line display:
-/// `\n`, `\r`, `\t` as those two characters, other control and
-/// bidirectional-override characters as `\u{..}`.
-pub fn escape_for_line(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() || is_invisible_format(c)) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_invisible_format(c) => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
+// One home for the escaping of a line: connecty-settings names profiles
+// and keys the same way in its messages.
+pub use connecty_settings::{escape_for_line, is_invisible_format};
 
 /// `s` with control characters other than newline made visible (as in
 /// [`escape_for_line`]) and tabs expanded to two spaces: for text blocks

@@ -164,16 +164,22 @@ fn configure_saves_refused_credentials_but_says_so() {
     assert!(empty.entries().is_empty(), "{:?}", empty.entries());
 }
 
-#[test]
-fn configure_on_a_terminal_asks_and_never_echoes_the_secret() {
-    let base = fast().base_url();
-    let dir = ConfigDir::new();
+/// `connecty configure --profile tty` on a terminal, with its config in
+/// `dir`.
+fn configure_tty(dir: &ConfigDir) -> Terminal {
     let mut cmd = command(
         &["configure", "--profile", "tty"],
         &[("CONNECTY_CONFIG_DIR", dir.path())],
     );
     cmd.env("TERM", "xterm");
-    let mut term = Terminal::spawn(cmd, 24, 100);
+    Terminal::spawn(cmd, 24, 100)
+}
+
+#[test]
+fn configure_on_a_terminal_asks_and_never_echoes_the_secret() {
+    let base = fast().base_url();
+    let dir = ConfigDir::new();
+    let mut term = configure_tty(&dir);
     term.expect("Region (eu1, us1) or base URL [eu1]: ");
     term.send(&format!("{base}\r"));
     term.expect("Client id: ");
@@ -187,12 +193,7 @@ fn configure_on_a_terminal_asks_and_never_echoes_the_secret() {
     assert!(!screen.contains(SECRET), "the secret was echoed:\n{screen}");
     assert!(dir.read("credentials.toml").contains(SECRET));
     // Again: Enter keeps what is saved.
-    let mut cmd = command(
-        &["configure", "--profile", "tty"],
-        &[("CONNECTY_CONFIG_DIR", dir.path())],
-    );
-    cmd.env("TERM", "xterm");
-    let mut term = Terminal::spawn(cmd, 24, 100);
+    let mut term = configure_tty(&dir);
     term.expect(&format!("base URL [{base}]: "));
     term.send("\r");
     term.expect(&format!("Client id [{CLIENT_ID}]: "));

@@ -163,23 +163,13 @@ fn parquet_and_arrow_files_read_back_typed_in_pyarrow_and_duckdb() {
 #[test]
 fn a_failed_question_leaves_an_existing_parquet_file_as_it_was() {
     let base = fast().base_url();
-    on_both_transports(|t| {
+    against_both(&base, |on| {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("answer.parquet");
         std::fs::write(&file, b"the previous answer").unwrap();
-        let run = run_on(
-            &base,
-            t,
-            &[
-                "ask",
-                "--dw",
-                "13",
-                "what is the meaning of life",
-                "--format",
-                "parquet",
-                "-o",
-                file.to_str().unwrap(),
-            ],
+        let run = on.ask(
+            "what is the meaning of life",
+            &["--format", "parquet", "-o", file.to_str().unwrap()],
         );
         assert_eq!(run.code, 4, "{run:?}");
         assert_eq!(std::fs::read(&file).unwrap(), b"the previous answer");
@@ -193,7 +183,7 @@ fn a_failed_question_leaves_an_existing_parquet_file_as_it_was() {
         let server = scripted_ask(200, r#"{"state":"COMPLETED","results":{"dataframe":[]}}"#);
         let run = run_on(
             &server.base_url(),
-            t,
+            on.transport,
             &[
                 "ask",
                 "--dw",

@@ -141,9 +141,20 @@ fn connecty(args: &[&str], env: &[(&str, &str)]) -> Run {
     connecty_in(args, env, None, false)
 }
 
+/// An emulator accepting the test credentials.
 fn start(schedule: Schedule, ttl: Option<Duration>) -> EmulatorHandle {
+    start_as((CLIENT_ID, SECRET), schedule, ttl)
+}
+
+/// An emulator accepting `credentials` (client id, secret), whose
+/// questions take `schedule`, whose tokens live `ttl` (else an hour).
+fn start_as(
+    credentials: (&str, &str),
+    schedule: Schedule,
+    ttl: Option<Duration>,
+) -> EmulatorHandle {
     let mut b = Emulator::builder()
-        .credentials(CLIENT_ID, SECRET)
+        .credentials(credentials.0, credentials.1)
         .schedule(schedule);
     if let Some(ttl) = ttl {
         b = b.token_ttl(ttl);
@@ -171,11 +182,13 @@ fn slow() -> &'static EmulatorHandle {
     })
 }
 
-fn env_of(base_url: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("CONNECTY_BASE_URL", base_url.to_string()),
-        ("CONNECTY_CLIENT_ID", CLIENT_ID.to_string()),
-        ("CONNECTY_CLIENT_SECRET", SECRET.to_string()),
+/// The environment that points `connecty` at `base_url` with the test
+/// credentials.
+fn env_of(base_url: &str) -> [(&'static str, &str); 3] {
+    [
+        ("CONNECTY_BASE_URL", base_url),
+        ("CONNECTY_CLIENT_ID", CLIENT_ID),
+        ("CONNECTY_CLIENT_SECRET", SECRET),
     ]
 }
 
@@ -187,7 +200,6 @@ fn with_transport<'a>(transport: &'a str, args: &[&'a str]) -> Vec<&'a str> {
 
 fn run_on(base_url: &str, transport: &str, args: &[&str]) -> Run {
     let env = env_of(base_url);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     connecty(&with_transport(transport, args), &env)
 }
 
@@ -220,6 +232,42 @@ fn on_both_transports(f: impl Fn(&'static str) + Sync) {
             scope.spawn(move || f(transport));
         }
     });
+}
+
+/// `connecty` against one server on one transport: what a test runs once
+/// per transport.
+#[derive(Clone, Copy)]
+struct On<'a> {
+    base: &'a str,
+    transport: &'static str,
+}
+
+impl On<'_> {
+    /// Runs `args` against the server on this transport.
+    fn run(self, args: &[&str]) -> Run {
+        run_on(self.base, self.transport, args)
+    }
+
+    /// `ask --dw 13 QUESTION ARGS`.
+    fn ask(self, question: &str, args: &[&str]) -> Run {
+        let mut all = vec!["ask", "--dw", "13", question];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
+    /// `ask --dw 13 QUESTION --no-wait`: the question's id.
+    fn ask_no_wait(self, question: &str) -> String {
+        let asked = self.ask(question, &["--no-wait"]);
+        assert_eq!(asked.code, 0, "{asked:?}");
+        let id = asked.stdout.trim_end();
+        assert!(is_uuid(id), "{asked:?}");
+        id.to_string()
+    }
+}
+
+/// Runs `f` against `base` once per transport, both at once.
+fn against_both(base: &str, f: impl Fn(On<'_>) + Sync) {
+    on_both_transports(|transport| f(On { base, transport }));
 }
 
 fn is_uuid(s: &str) -> bool {
@@ -404,7 +452,6 @@ fn help_documents_commands_environment_and_exit_codes() {
 fn usage_errors_exit_2() {
     let base = fast().base_url();
     let env = env_of(&base);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let cases: &[&[&str]] = &[
         &["--bogus", "health"],
         &["frobnicate"],
@@ -440,8 +487,8 @@ fn usage_errors_exit_2() {
     assert_eq!(run.code, 2, "{run:?}");
     let garbage = TempFile::new("garbage.pem", "not a certificate");
     let garbage = garbage.path();
-    on_both_transports(|transport| {
-        let run = run_on(&base, transport, &["--ca-cert", garbage, "health"]);
+    against_both(&base, |on| {
+        let run = on.run(&["--ca-cert", garbage, "health"]);
         assert_eq!(run.code, 2, "{run:?}");
     });
 }
@@ -486,12 +533,8 @@ fn unreachable_service_exits_1_with_advice() {
         .unwrap()
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    on_both_transports(|transport| {
-        let run = run_on(
-            &base,
-            transport,
-            &["ask", "--dw", "13", TOP5, "--timeout", "5"],
-        );
+    against_both(&base, |on| {
+        let run = on.ask(TOP5, &["--timeout", "5"]);
         assert_eq!(run.code, 1, "{run:?}");
         assert!(
             run.stderr
@@ -506,8 +549,8 @@ fn unreachable_service_exits_1_with_advice() {
 #[test]
 fn token_prints_expiry_and_shows_the_token_only_with_show() {
     let base = fast().base_url();
-    on_both_transports(|transport| {
-        let run = run_on(&base, transport, &["token"]);
+    against_both(&base, |on| {
+        let run = on.run(&["token"]);
         assert_eq!(run.code, 0, "{run:?}");
         let line = run.stdout.trim_end();
         assert!(line.starts_with("token expires at "), "{run:?}");
@@ -527,9 +570,8 @@ fn token_prints_expiry_and_shows_the_token_only_with_show() {
         assert_eq!(run.stdout.lines().count(), 1);
 
         let env = env_of(&base);
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let shown = connecty_in(
-            &["--transport", transport, "token", "--show"],
+            &["--transport", on.transport, "token", "--show"],
             &env,
             None,
             true,
@@ -543,9 +585,8 @@ fn token_prints_expiry_and_shows_the_token_only_with_show() {
     });
     // A scripted token: it shows with --show, never without.
     let server = ScriptedServer::start([token_exchange()]).unwrap();
-    let env = env_of(&server.base_url());
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let shown = connecty_in(&["token", "--show"], &env, None, true);
+    let base = server.base_url();
+    let shown = connecty_in(&["token", "--show"], &env_of(&base), None, true);
     assert_eq!(shown.stdout, format!("{TOKEN}\n"), "{shown:?}");
     let server = ScriptedServer::start([token_exchange()]).unwrap();
     let run = run_on(&server.base_url(), "hyper", &["token"]);
@@ -607,8 +648,8 @@ fn authentication_failures_exit_3() {
 #[test]
 fn ask_prints_every_format_on_both_transports() {
     let base = fast().base_url();
-    on_both_transports(|transport| {
-        let table = run_on(&base, transport, &["ask", "--dw", "13", TOP5]);
+    against_both(&base, |on| {
+        let table = on.ask(TOP5, &[]);
         assert_eq!(table.code, 0, "{table:?}");
         let lines: Vec<&str> = table.stdout.lines().collect();
         assert_eq!(lines[0], "country        | orders", "{table:?}");
@@ -620,11 +661,7 @@ fn ask_prints_every_format_on_both_transports() {
             "no spinner off a terminal: {table:?}"
         );
 
-        let csv = run_on(
-            &base,
-            transport,
-            &["ask", "--dw", "13", TOP5, "--format", "csv"],
-        );
+        let csv = on.ask(TOP5, &["--format", "csv"]);
         assert_eq!(csv.code, 0, "{csv:?}");
         assert!(
             csv.stdout
@@ -633,11 +670,7 @@ fn ask_prints_every_format_on_both_transports() {
         );
         assert_eq!(csv.stdout.matches("\r\n").count(), 6, "{csv:?}");
 
-        let json = run_on(
-            &base,
-            transport,
-            &["ask", "--dw", "13", TOP5, "--format", "json"],
-        );
+        let json = on.ask(TOP5, &["--format", "json"]);
         assert_eq!(json.code, 0, "{json:?}");
         assert_eq!(json.stdout.lines().count(), 1, "{json:?}");
         let v: Value = serde_json::from_str(&json.stdout).unwrap();
@@ -653,11 +686,7 @@ fn ask_prints_every_format_on_both_transports() {
         );
         assert_eq!(v.as_object().unwrap().len(), 3);
 
-        let nd = run_on(
-            &base,
-            transport,
-            &["ask", "--dw", "13", TOP5, "--format", "ndjson"],
-        );
+        let nd = on.ask(TOP5, &["--format", "ndjson"]);
         assert_eq!(nd.code, 0, "{nd:?}");
         let rows: Vec<Value> = nd
             .stdout
@@ -675,15 +704,10 @@ fn ask_prints_every_format_on_both_transports() {
 #[test]
 fn ask_shows_summary_and_sql_above_the_table_and_honours_max_rows() {
     let base = fast().base_url();
-    on_both_transports(|transport| {
-        let run = run_on(
-            &base,
-            transport,
+    against_both(&base, |on| {
+        let run = on.ask(
+            TOP5,
             &[
-                "ask",
-                "--dw",
-                "13",
-                TOP5,
                 "--include",
                 "dataframe,summary,sqlquery,statistics",
                 "--max-rows",
@@ -707,8 +731,8 @@ fn ask_shows_summary_and_sql_above_the_table_and_honours_max_rows() {
 fn ask_no_wait_then_results_once_and_with_wait() {
     let emu = slow();
     let base = emu.base_url();
-    on_both_transports(|transport| {
-        let asked = run_on(&base, transport, &["ask", "--dw", "13", TOP5, "--no-wait"]);
+    against_both(&base, |on| {
+        let asked = on.ask(TOP5, &["--no-wait"]);
         assert_eq!(asked.code, 0, "{asked:?}");
         let id = asked.stdout.trim_end();
         assert!(
@@ -716,7 +740,7 @@ fn ask_no_wait_then_results_once_and_with_wait() {
             "{asked:?}"
         );
 
-        let once = run_on(&base, transport, &["results", "--dw", "13", id]);
+        let once = on.run(&["results", "--dw", "13", id]);
         assert_eq!(once.code, 0, "{once:?}");
         assert!(
             once.stdout == "state: PENDING\n" || once.stdout == "state: IN_PROGRESS\n",
@@ -727,20 +751,12 @@ fn ask_no_wait_then_results_once_and_with_wait() {
                 .contains(&format!("connecty results --dw 13 {id} --wait")),
             "{once:?}"
         );
-        let json = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", id, "--format", "json"],
-        );
+        let json = on.run(&["results", "--dw", "13", id, "--format", "json"]);
         let v: Value = serde_json::from_str(&json.stdout).unwrap();
         assert_eq!(v["question_id"], id);
         assert!(v.get("results").is_none(), "{json:?}");
 
-        let waited = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", id, "--wait", "--format", "csv"],
-        );
+        let waited = on.run(&["results", "--dw", "13", id, "--wait", "--format", "csv"]);
         assert_eq!(waited.code, 0, "{waited:?}");
         assert!(
             waited.stdout.starts_with("country,orders\r\n"),
@@ -748,17 +764,13 @@ fn ask_no_wait_then_results_once_and_with_wait() {
         );
         assert_eq!(waited.stderr, "state: COMPLETED\n", "{waited:?}");
 
-        let table = run_on(&base, transport, &["results", "--dw", "13", id]);
+        let table = on.run(&["results", "--dw", "13", id]);
         assert_eq!(table.code, 0, "{table:?}");
         assert!(
             table.stdout.starts_with("state: COMPLETED\n\ncountry "),
             "{table:?}"
         );
-        let nd = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", id, "--format", "ndjson"],
-        );
+        let nd = on.run(&["results", "--dw", "13", id, "--format", "ndjson"]);
         assert_eq!(nd.stdout.lines().count(), 5, "{nd:?}");
     });
 }
@@ -766,8 +778,8 @@ fn ask_no_wait_then_results_once_and_with_wait() {
 #[test]
 fn not_found_names_the_workspace_or_question() {
     let base = fast().base_url();
-    on_both_transports(|transport| {
-        let run = run_on(&base, transport, &["ask", "--dw", "99", TOP5]);
+    against_both(&base, |on| {
+        let run = on.run(&["ask", "--dw", "99", TOP5]);
         assert_eq!(run.code, 1, "{run:?}");
         assert!(
             run.stderr
@@ -782,7 +794,7 @@ fn not_found_names_the_workspace_or_question() {
                 .starts_with("hint: check --dw"),
             "{run:?}"
         );
-        let run = run_on(&base, transport, &["results", "--dw", "13", QID]);
+        let run = on.run(&["results", "--dw", "13", QID]);
         assert_eq!(run.code, 1, "{run:?}");
         assert!(
             run.stderr.starts_with(&format!(
@@ -822,12 +834,8 @@ fn a_403_is_forbidden_exit_3_with_the_cores_hint() {
 #[test]
 fn a_failed_question_exits_4_with_its_reason() {
     let base = fast().base_url();
-    on_both_transports(|transport| {
-        let run = run_on(
-            &base,
-            transport,
-            &["ask", "--dw", "13", "what is the meaning of life"],
-        );
+    against_both(&base, |on| {
+        let run = on.ask("what is the meaning of life", &[]);
         assert_eq!(run.code, 4, "{run:?}");
         assert!(run.stdout.is_empty(), "{run:?}");
         let first = run.stderr.lines().next().unwrap();
@@ -838,26 +846,11 @@ fn a_failed_question_exits_4_with_its_reason() {
         assert!(first.contains("not a text-to-SQL engine"), "{run:?}");
         assert_eq!(run.stderr.lines().count(), 2, "{run:?}");
         // SQL errors carry SQLite's reason; `results` on a failed question exits 4 too.
-        let asked = run_on(
-            &base,
-            transport,
-            &[
-                "ask",
-                "--dw",
-                "13",
-                "SELECT * FROM no_such_table",
-                "--no-wait",
-            ],
-        );
-        let id = asked.stdout.trim_end();
-        let waited = run_on(&base, transport, &["results", "--dw", "13", id, "--wait"]);
+        let id = &on.ask_no_wait("SELECT * FROM no_such_table");
+        let waited = on.run(&["results", "--dw", "13", id, "--wait"]);
         assert_eq!(waited.code, 4, "{waited:?}");
         assert!(waited.stderr.contains("no such table"), "{waited:?}");
-        let once = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", id, "--format", "json"],
-        );
+        let once = on.run(&["results", "--dw", "13", id, "--format", "json"]);
         assert_eq!(once.code, 4, "{once:?}");
         let v: Value = serde_json::from_str(&once.stdout).unwrap();
         assert_eq!(v["state"], "FAILED");
@@ -871,12 +864,8 @@ fn a_failed_question_exits_4_with_its_reason() {
 #[test]
 fn a_deadline_exits_5_and_names_the_command_to_resume() {
     let base = slow().base_url();
-    on_both_transports(|transport| {
-        let run = run_on(
-            &base,
-            transport,
-            &["ask", "--dw", "13", TOP5, "--timeout", "0.3"],
-        );
+    against_both(&base, |on| {
+        let run = on.ask(TOP5, &["--timeout", "0.3"]);
         assert_eq!(run.code, 5, "{run:?}");
         assert!(run.stdout.is_empty(), "{run:?}");
         assert!(
@@ -885,11 +874,7 @@ fn a_deadline_exits_5_and_names_the_command_to_resume() {
         );
         let id = resume_id(&run.stderr);
         assert!(run.stderr.lines().next().unwrap().contains(&id), "{run:?}");
-        let resumed = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", &id, "--wait", "--format", "json"],
-        );
+        let resumed = on.run(&["results", "--dw", "13", &id, "--wait", "--format", "json"]);
         assert_eq!(resumed.code, 0, "{resumed:?}");
         let v: Value = serde_json::from_str(&resumed.stdout).unwrap();
         assert_eq!(
@@ -897,15 +882,10 @@ fn a_deadline_exits_5_and_names_the_command_to_resume() {
             (Some(id.as_str()), Some("COMPLETED"))
         );
         // `results --wait` has a deadline too.
-        let asked = run_on(&base, transport, &["ask", "--dw", "13", TOP5, "--no-wait"]);
-        let id = asked.stdout.trim_end();
-        let run = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", id, "--wait", "--timeout", "0.2"],
-        );
+        let id = &on.ask_no_wait(TOP5);
+        let run = on.run(&["results", "--dw", "13", id, "--wait", "--timeout", "0.2"]);
         assert_eq!(run.code, 5, "{run:?}");
-        assert_eq!(resume_id(&run.stderr), id);
+        assert_eq!(&resume_id(&run.stderr), id);
     });
 }
 
@@ -943,38 +923,25 @@ fn emulator_sql_cells_stay_exact_in_every_format() {
     let sql = "SELECT 9223372036854775807 AS big, -9223372036854775808 AS small, \
                'a,\"b\"' || char(13) || char(10) || 'c' AS s, NULL AS n, 'żółw 🐢' AS u, '' AS e, \
                1.5 AS f, char(27) || '[31mred' AS esc";
-    on_both_transports(|transport| {
-        let asked = run_on(&base, transport, &["ask", "--dw", "13", sql, "--no-wait"]);
-        let id = asked.stdout.trim_end();
-        let csv = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", id, "--wait", "--format", "csv"],
-        );
+    against_both(&base, |on| {
+        let id = &on.ask_no_wait(sql);
+        let csv = on.run(&["results", "--dw", "13", id, "--wait", "--format", "csv"]);
         assert_eq!(csv.code, 0, "{csv:?}");
         assert_eq!(
             csv.stdout,
             "big,small,s,n,u,e,f,esc\r\n9223372036854775807,-9223372036854775808,\"a,\"\"b\"\"\r\nc\",,żółw 🐢,\"\",1.5,\u{1b}[31mred\r\n"
         );
-        let json = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", id, "--format", "json"],
-        );
+        let json = on.run(&["results", "--dw", "13", id, "--format", "json"]);
         assert!(
             json.stdout.contains(r#""dataframe":[["big","small","s","n","u","e","f","esc"],[9223372036854775807,-9223372036854775808,"a,\"b\"\r\nc",null,"żółw 🐢","",1.5,"\u001b[31mred"]]"#),
             "{json:?}"
         );
-        let nd = run_on(
-            &base,
-            transport,
-            &["results", "--dw", "13", id, "--format", "ndjson"],
-        );
+        let nd = on.run(&["results", "--dw", "13", id, "--format", "ndjson"]);
         assert_eq!(
             nd.stdout,
             "{\"big\":9223372036854775807,\"small\":-9223372036854775808,\"s\":\"a,\\\"b\\\"\\r\\nc\",\"n\":null,\"u\":\"żółw 🐢\",\"e\":\"\",\"f\":1.5,\"esc\":\"\\u001b[31mred\"}\n"
         );
-        let table = run_on(&base, transport, &["results", "--dw", "13", id]);
+        let table = on.run(&["results", "--dw", "13", id]);
         assert!(
             !table.stdout.contains('\u{1b}') && !table.stdout.contains('\r'),
             "{table:?}"
@@ -1031,9 +998,9 @@ fn scripted_big_numbers_and_nested_values_stay_exact() {
         );
 
         let server = scripted_results(&awkward_body());
-        let mut env = env_of(&server.base_url());
-        env.push(("COLUMNS", "200".to_string()));
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let base = server.base_url();
+        let mut env = env_of(&base).to_vec();
+        env.push(("COLUMNS", "200"));
         let table = connecty(
             &["--transport", transport, "results", "--dw", "13", QID],
             &env,
@@ -1105,7 +1072,6 @@ fn batch_of_20_with_failures_keeps_input_order() {
     on_both_transports(|transport| {
         let source = (transport == "hyper").then(|| file.path());
         let env = env_of(&base);
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let file = source.unwrap_or("-");
         let args = [
             "--transport",
@@ -1175,7 +1141,6 @@ fn batch_of_20_with_failures_keeps_input_order() {
     });
     // All succeed: exit 0; include and max_rows apply to every question.
     let env = env_of(&base);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let run = connecty_in(
         &[
             "batch",
@@ -1221,7 +1186,6 @@ fn batch_of_20_with_failures_keeps_input_order() {
 fn batch_reports_deadlines_and_keeps_going() {
     let base = slow().base_url();
     let env = env_of(&base);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let run = connecty_in(
         &["batch", "--dw", "13", "-", "--timeout", "0.3"],
         &env,
@@ -1336,8 +1300,8 @@ fn interrupted_run(args: &[&str]) -> Run {
         },
         None,
     );
-    let env = env_of(&emulator.base_url());
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let base = emulator.base_url();
+    let env = env_of(&base);
     let child = command(args, &env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

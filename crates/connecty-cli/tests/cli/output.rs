@@ -44,14 +44,10 @@ fn markdown_is_a_github_table_that_parses_back() {
     let base = fast().base_url();
     let sql = "SELECT 'a|b' AS \"pi|pe\", 'one' || char(10) || 'two' AS nl, NULL AS n, \
                1234567890123 AS big, '<br> & \\|' AS html, '' AS empty, 2.5 AS f";
-    on_both_transports(|t| {
-        let md = run_on(
-            &base,
-            t,
-            &["ask", "--dw", "13", sql, "--format", "markdown"],
-        );
+    against_both(&base, |on| {
+        let md = on.ask(sql, &["--format", "markdown"]);
         assert_eq!(md.code, 0, "{md:?}");
-        let json = run_on(&base, t, &["ask", "--dw", "13", sql, "--format", "json"]);
+        let json = on.ask(sql, &["--format", "json"]);
         let v: Value = serde_json::from_str(&json.stdout).unwrap();
         let df = v["results"]["dataframe"].as_array().unwrap();
         let lines: Vec<&str> = md.stdout.lines().collect();
@@ -75,6 +71,14 @@ fn markdown_is_a_github_table_that_parses_back() {
 fn output_is_replaced_only_when_the_question_completes() {
     let (fast_base, slow_base) = (fast().base_url(), slow().base_url());
     on_both_transports(|t| {
+        let fast = On {
+            base: &fast_base,
+            transport: t,
+        };
+        let slow = On {
+            base: &slow_base,
+            transport: t,
+        };
         let dir = ConfigDir::new();
         let file = dir.0.path().join("answer.csv");
         let file_arg = file.to_str().unwrap();
@@ -89,37 +93,14 @@ fn output_is_replaced_only_when_the_question_completes() {
             assert!(run.stdout.is_empty(), "{run:?}");
         };
         // A FAILED question.
-        let run = run_on(
-            &fast_base,
-            t,
-            &[
-                "ask",
-                "--dw",
-                "13",
-                "what is the meaning of life",
-                "--format",
-                "csv",
-                "--output",
-                file_arg,
-            ],
+        let run = fast.ask(
+            "what is the meaning of life",
+            &["--format", "csv", "--output", file_arg],
         );
         assert_eq!(run.code, 4, "{run:?}");
         untouched(&run);
         // A deadline.
-        let run = run_on(
-            &slow_base,
-            t,
-            &[
-                "ask",
-                "--dw",
-                "13",
-                TOP5,
-                "--timeout",
-                "0.3",
-                "-o",
-                file_arg,
-            ],
-        );
+        let run = slow.ask(TOP5, &["--timeout", "0.3", "-o", file_arg]);
         assert_eq!(run.code, 5, "{run:?}");
         untouched(&run);
         // Ctrl-C while waiting.
@@ -141,24 +122,13 @@ fn output_is_replaced_only_when_the_question_completes() {
         );
         untouched(&run);
         // `results` on a question still running leaves it too.
-        let asked = run_on(&slow_base, t, &["ask", "--dw", "13", TOP5, "--no-wait"]);
-        let id = asked.stdout.trim_end().to_string();
-        let run = run_on(
-            &slow_base,
-            t,
-            &["results", "--dw", "13", &id, "--output", file_arg],
-        );
+        let id = slow.ask_no_wait(TOP5);
+        let run = slow.run(&["results", "--dw", "13", &id, "--output", file_arg]);
         assert_eq!(run.code, 0, "{run:?}");
         assert!(run.stderr.contains("answer.csv was not written"), "{run:?}");
         untouched(&run);
         // A completed question replaces it, and nothing goes to stdout.
-        let run = run_on(
-            &fast_base,
-            t,
-            &[
-                "ask", "--dw", "13", TOP5, "--format", "csv", "--output", file_arg,
-            ],
-        );
+        let run = fast.ask(TOP5, &["--format", "csv", "--output", file_arg]);
         assert_eq!(run.code, 0, "{run:?}");
         assert!(run.stdout.is_empty(), "{run:?}");
         assert!(
@@ -169,31 +139,14 @@ fn output_is_replaced_only_when_the_question_completes() {
         assert_eq!(dir.entries(), ["answer.csv"]);
         // Every text format goes to a file the same way.
         for format in ["table", "json", "ndjson", "markdown"] {
-            let run = run_on(
-                &fast_base,
-                t,
-                &[
-                    "ask", "--dw", "13", TOP5, "--format", format, "-o", file_arg,
-                ],
-            );
+            let run = fast.ask(TOP5, &["--format", format, "-o", file_arg]);
             assert_eq!(run.code, 0, "{format}: {run:?}");
             let text = std::fs::read_to_string(&file).unwrap();
             assert!(text.contains("United States"), "{format}: {text}");
         }
         // A directory that does not exist is refused before asking.
         let missing = dir.0.path().join("no/such/dir/out.csv");
-        let run = run_on(
-            &fast_base,
-            t,
-            &[
-                "ask",
-                "--dw",
-                "13",
-                TOP5,
-                "--output",
-                missing.to_str().unwrap(),
-            ],
-        );
+        let run = fast.ask(TOP5, &["--output", missing.to_str().unwrap()]);
         assert_eq!(run.code, 2, "{run:?}");
         assert!(
             run.stderr.starts_with("error: cannot write --output "),
@@ -207,7 +160,7 @@ fn piped_tables_are_never_cut() {
     let base = fast().base_url();
     let sql = "SELECT 1 AS id, printf('%.300c', 'x') AS long_text, 'short' AS tail";
     let env = env_of(&base);
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut env = env.to_vec();
     env.push(("COLUMNS", "50"));
     let run = connecty(&["ask", "--dw", "13", sql], &env);
     assert_eq!(run.code, 0, "{run:?}");
@@ -224,43 +177,35 @@ fn a_body_over_the_limit_names_both_ways_out() {
     let base = fast().base_url();
     let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) \
                SELECT printf('%.100c', 'x') AS filler FROM c";
-    on_both_transports(|t| {
-        let run = run_on(
-            &base,
-            t,
-            &[
-                "--body-limit",
-                "1",
-                "ask",
-                "--dw",
-                "13",
-                sql,
-                "--max-rows",
-                "20000",
-            ],
-        );
+    against_both(&base, |on| {
+        let run = on.run(&[
+            "--body-limit",
+            "1",
+            "ask",
+            "--dw",
+            "13",
+            sql,
+            "--max-rows",
+            "20000",
+        ]);
         assert_eq!(run.code, 1, "{run:?}");
         assert!(
             run.stderr
                 .contains("hint: ask for fewer rows with --max-rows, or raise --body-limit"),
             "{run:?}"
         );
-        let run = run_on(
-            &base,
-            t,
-            &[
-                "--body-limit",
-                "8",
-                "ask",
-                "--dw",
-                "13",
-                sql,
-                "--max-rows",
-                "20000",
-                "--format",
-                "csv",
-            ],
-        );
+        let run = on.run(&[
+            "--body-limit",
+            "8",
+            "ask",
+            "--dw",
+            "13",
+            sql,
+            "--max-rows",
+            "20000",
+            "--format",
+            "csv",
+        ]);
         assert_eq!(run.code, 0, "{run:?}");
         assert_eq!(run.stdout.lines().count(), 20001);
     });

@@ -53,12 +53,7 @@ const OTHER_SECRET: &str = "other-secret-4b1a";
 /// whether the token exchange succeeds.
 fn other() -> &'static EmulatorHandle {
     static E: OnceLock<EmulatorHandle> = OnceLock::new();
-    E.get_or_init(|| {
-        Emulator::builder()
-            .credentials(OTHER_ID, OTHER_SECRET)
-            .start()
-            .expect("the emulator starts")
-    })
+    E.get_or_init(|| start_as((OTHER_ID, OTHER_SECRET), Schedule::DEFAULT, None))
 }
 
 fn profiles() -> ConfigDir {

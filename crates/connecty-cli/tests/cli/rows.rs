@@ -19,9 +19,9 @@ fn csv_rows(run: &Run) -> usize {
 #[test]
 fn ask_says_how_much_is_missing_and_all_rows_gets_every_row() {
     let base = fast().base_url();
-    on_both_transports(|t| {
+    against_both(&base, |on| {
         // No statistics: the frame is full, and nothing tells the total.
-        let run = run_on(&base, t, &["ask", "--dw", "13", ORDERS, "--format", "csv"]);
+        let run = on.ask(ORDERS, &["--format", "csv"]);
         assert_eq!((run.code, csv_rows(&run)), (0, 1000), "{run:?}");
         assert_eq!(
             run.stderr,
@@ -29,14 +29,9 @@ fn ask_says_how_much_is_missing_and_all_rows_gets_every_row() {
              add --all-rows for every row\n"
         );
         // With statistics the total is known.
-        let run = run_on(
-            &base,
-            t,
+        let run = on.ask(
+            ORDERS,
             &[
-                "ask",
-                "--dw",
-                "13",
-                ORDERS,
                 "--format",
                 "csv",
                 "--max-rows",
@@ -51,28 +46,13 @@ fn ask_says_how_much_is_missing_and_all_rows_gets_every_row() {
             "note: showing 20 of 5000 rows (--max-rows 20); add --all-rows for every row\n"
         );
         // --all-rows: every row, and nothing to say.
-        let run = run_on(
-            &base,
-            t,
-            &["ask", "--dw", "13", ORDERS, "--format", "csv", "--all-rows"],
-        );
+        let run = on.ask(ORDERS, &["--format", "csv", "--all-rows"]);
         assert_eq!((run.code, csv_rows(&run)), (0, 5000), "{run:?}");
         assert_eq!(run.stderr, "", "{run:?}");
         // The statistics fetched to count the rows are not shown unasked.
-        let run = run_on(
-            &base,
-            t,
-            &[
-                "ask",
-                "--dw",
-                "13",
-                ORDERS,
-                "--format",
-                "json",
-                "--all-rows",
-                "--max-rows",
-                "100",
-            ],
+        let run = on.ask(
+            ORDERS,
+            &["--format", "json", "--all-rows", "--max-rows", "100"],
         );
         assert_eq!(run.code, 0, "{run:?}");
         let v: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -81,7 +61,7 @@ fn ask_says_how_much_is_missing_and_all_rows_gets_every_row() {
         assert_eq!(results["dataframe"].as_array().unwrap().len(), 5001);
         assert_eq!(run.stderr, "", "{run:?}");
         // A whole answer says nothing.
-        let run = run_on(&base, t, &["ask", "--dw", "13", TOP5, "--format", "csv"]);
+        let run = on.ask(TOP5, &["--format", "csv"]);
         assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
     });
 }
@@ -89,49 +69,39 @@ fn ask_says_how_much_is_missing_and_all_rows_gets_every_row() {
 #[test]
 fn results_once_points_at_wait_and_results_wait_takes_all_rows() {
     let base = fast().base_url();
-    on_both_transports(|t| {
-        let asked = run_on(&base, t, &["ask", "--dw", "13", ORDERS, "--no-wait"]);
-        let id = asked.stdout.trim();
-        assert!(is_uuid(id), "{asked:?}");
-        let all = run_on(
-            &base,
-            t,
-            &[
-                "results",
-                "--dw",
-                "13",
-                id,
-                "--wait",
-                "--all-rows",
-                "--format",
-                "ndjson",
-            ],
-        );
+    against_both(&base, |on| {
+        let id = &on.ask_no_wait(ORDERS);
+        let all = on.run(&[
+            "results",
+            "--dw",
+            "13",
+            id,
+            "--wait",
+            "--all-rows",
+            "--format",
+            "ndjson",
+        ]);
         assert_eq!(all.code, 0, "{all:?}");
         assert_eq!(all.stdout.lines().count(), 5000, "{all:?}");
         assert_eq!(all.stderr, "state: COMPLETED\n", "{all:?}");
         // Once, now that it is COMPLETED: --all-rows needs --wait.
-        let once = run_on(
-            &base,
-            t,
-            &[
-                "results",
-                "--dw",
-                "13",
-                id,
-                "--max-rows",
-                "10",
-                "--format",
-                "csv",
-            ],
-        );
+        let once = on.run(&[
+            "results",
+            "--dw",
+            "13",
+            id,
+            "--max-rows",
+            "10",
+            "--format",
+            "csv",
+        ]);
         assert_eq!((once.code, csv_rows(&once)), (0, 10), "{once:?}");
         assert_eq!(
             once.stderr,
             "state: COMPLETED\nnote: showing 10 rows, and there may be more (--max-rows 10); \
              add --wait --all-rows for every row\n"
         );
-        let refused = run_on(&base, t, &["results", "--dw", "13", id, "--all-rows"]);
+        let refused = on.run(&["results", "--dw", "13", id, "--all-rows"]);
         assert_eq!(refused.code, 2, "{refused:?}");
         assert!(refused.stderr.contains("--wait"), "{refused:?}");
     });
@@ -172,26 +142,22 @@ fn a_range_when_the_statistics_allow_nulls() {
 #[test]
 fn all_rows_too_large_for_the_body_limit_is_refused_and_writes_nothing() {
     let base = fast().base_url();
-    on_both_transports(|t| {
+    against_both(&base, |on| {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("wide.csv");
-        let run = run_on(
-            &base,
-            t,
-            &[
-                "--body-limit",
-                "1",
-                "ask",
-                "--dw",
-                "13",
-                WIDE,
-                "--all-rows",
-                "--format",
-                "csv",
-                "--output",
-                file.to_str().unwrap(),
-            ],
-        );
+        let run = on.run(&[
+            "--body-limit",
+            "1",
+            "ask",
+            "--dw",
+            "13",
+            WIDE,
+            "--all-rows",
+            "--format",
+            "csv",
+            "--output",
+            file.to_str().unwrap(),
+        ]);
         assert_eq!(run.code, 1, "{run:?}");
         assert_eq!(run.stdout, "");
         let lines: Vec<&str> = run.stderr.lines().collect();
@@ -218,7 +184,6 @@ fn all_rows_too_large_for_the_body_limit_is_refused_and_writes_nothing() {
 fn batch_lines_carry_completeness_and_stderr_names_cut_answers() {
     let base = fast().base_url();
     let env = env_of(&base);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let input = format!("{TOP5}\n{ORDERS}\nwhat is the meaning of life\n{ORDERS}\n");
     let lines = |run: &Run| -> Vec<Value> {
         run.stdout

@@ -4,21 +4,49 @@ use super::profiles::ConfigDir;
 use super::pty::Terminal;
 use super::*;
 
-fn on_terminal(
-    args: &[&str],
-    base: &str,
-    dir: &ConfigDir,
-    extra: &[(&str, &str)],
+/// A terminal of `rows` x `cols` on which `connecty` talks to `base`, with
+/// its config in `dir` and more environment in `env`.
+struct Screen<'a> {
+    base: &'a str,
+    dir: &'a ConfigDir,
+    env: &'a [(&'a str, &'a str)],
     rows: u16,
     cols: u16,
-) -> Terminal {
-    let env = env_of(base);
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    env.push(("CONNECTY_CONFIG_DIR", dir.path()));
-    env.extend_from_slice(extra);
-    let mut cmd = command(args, &env);
-    cmd.env_remove("COLUMNS").env("TERM", "xterm");
-    Terminal::spawn(cmd, rows, cols)
+}
+
+impl<'a> Screen<'a> {
+    /// 24 x 100, no more environment.
+    fn new(base: &'a str, dir: &'a ConfigDir) -> Self {
+        Screen {
+            base,
+            dir,
+            env: &[],
+            rows: 24,
+            cols: 100,
+        }
+    }
+
+    /// Starts `connecty ARGS` on it.
+    fn run(&self, args: &[&str]) -> Terminal {
+        let mut env = env_of(self.base).to_vec();
+        env.push(("CONNECTY_CONFIG_DIR", self.dir.path()));
+        env.extend_from_slice(self.env);
+        let mut cmd = command(args, &env);
+        cmd.env_remove("COLUMNS").env("TERM", "xterm");
+        Terminal::spawn(cmd, self.rows, self.cols)
+    }
+}
+
+/// `connecty --transport T shell --dw 13 ARGS` on a 40 x 120 terminal.
+fn shell_session(transport: &str, base: &str, dir: &ConfigDir, args: &[&str]) -> Terminal {
+    let mut all = vec!["--transport", transport, "shell", "--dw", "13"];
+    all.extend_from_slice(args);
+    let screen = Screen {
+        rows: 40,
+        cols: 120,
+        ..Screen::new(base, dir)
+    };
+    screen.run(&all)
 }
 
 /// The question id of the `or here: \results ID` line the shell prints
@@ -39,14 +67,7 @@ fn a_shell_session_on_a_terminal() {
     let base = slow().base_url();
     on_both_transports(|t| {
         let dir = ConfigDir::new();
-        let mut term = on_terminal(
-            &["--transport", t, "shell", "--dw", "13"],
-            &base,
-            &dir,
-            &[],
-            40,
-            120,
-        );
+        let mut term = shell_session(t, &base, &dir, &[]);
         term.expect("\\help for commands, Ctrl-D to leave.");
         term.expect("connecty (dw 13)> ");
         // Meta-commands.
@@ -126,7 +147,7 @@ fn a_shell_session_on_a_terminal() {
 fn shell_history_skips_lines_starting_with_a_space_and_q_leaves() {
     let base = fast().base_url();
     let dir = ConfigDir::new();
-    let mut term = on_terminal(&["shell"], &base, &dir, &[], 24, 100);
+    let mut term = Screen::new(&base, &dir).run(&["shell"]);
     term.expect("no data workspace yet");
     term.expect("connecty> ");
     term.line("SELECT 1");
@@ -151,14 +172,11 @@ fn tables_on_a_terminal_are_fitted_and_paged() {
     let dir = ConfigDir::new();
     // Cut to the terminal's width, with a note.
     let sql = "SELECT 1 AS id, printf('%.300c', 'x') AS long_text, 'short' AS tail";
-    let mut term = on_terminal(
-        &["ask", "--dw", "13", sql, "--no-pager"],
-        &base,
-        &dir,
-        &[],
-        24,
-        50,
-    );
+    let mut term = Screen {
+        cols: 50,
+        ..Screen::new(&base, &dir)
+    }
+    .run(&["ask", "--dw", "13", sql, "--no-pager"]);
     term.expect("note: long cells were cut to fit 50 columns");
     let (status, all) = term.wait();
     assert_eq!(status.code(), Some(0), "{all}");
@@ -173,41 +191,26 @@ fn tables_on_a_terminal_are_fitted_and_paged() {
     // $PAGER); --no-pager turns it off; short tables never page.
     let tall = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30) SELECT x FROM c";
     let pager = [("CONNECTY_PAGER", "sed 's/^/PAGED:/'"), ("PAGER", "false")];
+    let paged = Screen {
+        env: &pager,
+        rows: 10,
+        cols: 80,
+        ..Screen::new(&base, &dir)
+    };
     for t in TRANSPORTS {
-        let mut term = on_terminal(
-            &["--transport", t, "ask", "--dw", "13", tall],
-            &base,
-            &dir,
-            &pager,
-            10,
-            80,
-        );
+        let mut term = paged.run(&["--transport", t, "ask", "--dw", "13", tall]);
         term.expect("PAGED: x\nPAGED:--\nPAGED: 1\n");
         term.expect("PAGED:(30 rows)");
         assert_eq!(term.wait().0.code(), Some(0));
     }
-    let mut term = on_terminal(
-        &["ask", "--dw", "13", tall, "--no-pager"],
-        &base,
-        &dir,
-        &pager,
-        10,
-        80,
-    );
+    let mut term = paged.run(&["ask", "--dw", "13", tall, "--no-pager"]);
     let (status, screen) = term.wait();
     assert_eq!(status.code(), Some(0), "{screen}");
     assert!(
         screen.contains("(30 rows)") && !screen.contains("PAGED:"),
         "{screen}"
     );
-    let mut term = on_terminal(
-        &["ask", "--dw", "13", "SELECT 1 AS one"],
-        &base,
-        &dir,
-        &pager,
-        10,
-        80,
-    );
+    let mut term = paged.run(&["ask", "--dw", "13", "SELECT 1 AS one"]);
     let (_, screen) = term.wait();
     assert!(
         screen.contains("(1 row)") && !screen.contains("PAGED:"),
@@ -220,14 +223,7 @@ fn shell_says_when_an_answer_may_be_cut_and_all_rows_gets_every_row() {
     let base = fast().base_url();
     on_both_transports(|t| {
         let dir = ConfigDir::new();
-        let mut term = on_terminal(
-            &["--transport", t, "shell", "--dw", "13"],
-            &base,
-            &dir,
-            &[],
-            40,
-            120,
-        );
+        let mut term = shell_session(t, &base, &dir, &[]);
         term.expect("connecty (dw 13)> ");
         term.line("\\format csv");
         term.expect("connecty (dw 13)> ");
@@ -269,23 +265,16 @@ fn binary_formats_refuse_a_terminal_before_asking() {
         .iter()
         .flat_map(|t| [(t, "parquet"), (t, "arrow")])
     {
-        let mut term = on_terminal(
-            &[
-                "--transport",
-                t,
-                "ask",
-                "--dw",
-                "13",
-                TOP5,
-                "--format",
-                format,
-            ],
-            &base,
-            &dir,
-            &[],
-            24,
-            100,
-        );
+        let mut term = Screen::new(&base, &dir).run(&[
+            "--transport",
+            t,
+            "ask",
+            "--dw",
+            "13",
+            TOP5,
+            "--format",
+            format,
+        ]);
         term.expect(&format!(
             "error: --format {format} is binary and stdout is a terminal"
         ));
@@ -294,7 +283,7 @@ fn binary_formats_refuse_a_terminal_before_asking() {
         assert_eq!(status.code(), Some(2), "{screen}");
     }
     // In the shell: said, and the session goes on; with \output it works.
-    let mut term = on_terminal(&["shell", "--dw", "13"], &base, &dir, &[], 24, 100);
+    let mut term = Screen::new(&base, &dir).run(&["shell", "--dw", "13"]);
     term.expect("connecty (dw 13)> ");
     term.line("\\format parquet");
     term.expect("connecty (dw 13)> ");
@@ -319,14 +308,7 @@ fn a_shell_question_past_its_deadline_prints_the_error_and_the_session_goes_on()
     let base = slow().base_url();
     on_both_transports(|t| {
         let dir = ConfigDir::new();
-        let mut term = on_terminal(
-            &["--transport", t, "shell", "--dw", "13", "--timeout", "0.3"],
-            &base,
-            &dir,
-            &[],
-            40,
-            120,
-        );
+        let mut term = shell_session(t, &base, &dir, &["--timeout", "0.3"]);
         term.expect("connecty (dw 13)> ");
         // \include changes what each answer holds: the SQL above the table.
         term.line("\\include dataframe,sqlquery");

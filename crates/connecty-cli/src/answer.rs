@@ -1,4 +1,5 @@
-//! `ask` and `results`, and printing a question's results in any format.
+//! Waiting for an answer with a spinner, and printing a question's results
+//! in any format: what ask, results, shell and demo share.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -8,10 +9,9 @@ use connecty_proto::{
     ResultsOptions, State, Statistics, WaitOptions, WorkspaceId,
 };
 
-use crate::app::{Outcome, println_out};
-use crate::cli::{AskArgs, ResultsArgs};
+use crate::cli::ResultOptions;
 use crate::client::{AnyClient, WaitFor, Waited};
-use crate::exit::{self, Context, Failure, failure, resume_command};
+use crate::exit::{Context, ExitStatus, Failure, Outcome, failure, resume_command};
 use crate::format::{self, Format, TableOptions};
 use crate::output::Output;
 use crate::progress::Progress;
@@ -208,15 +208,17 @@ pub fn wait_with_progress(
     }
 }
 
-fn options(results: &crate::cli::ResultOptions) -> ResultsOptions {
+/// The results options `--include` and `--max-rows` give.
+pub fn options(results: &ResultOptions) -> ResultsOptions {
     ResultsOptions {
         include: results.include,
         max_rows: results.max_rows,
     }
 }
 
-fn wait_options(
-    results: &crate::cli::ResultOptions,
+/// The wait options of `ask` and `results --wait`.
+pub fn wait_options(
+    results: &ResultOptions,
     timeout: Option<std::time::Duration>,
     all_rows: bool,
 ) -> WaitOptions {
@@ -226,123 +228,29 @@ fn wait_options(
     wait
 }
 
-fn interrupted() -> Failure {
-    // The message is already on stderr.
-    Failure::silent(exit::INTERRUPTED)
-}
-
-/// `connecty ask`.
-pub fn ask(client: &AnyClient, args: &AskArgs, pager: bool, ctx: &Context) -> Outcome {
-    if args.no_wait {
-        let id = client
-            .ask(args.dw, &args.question)
-            .map_err(|e| failure(&e, ctx))?;
-        return println_out(&id.to_string());
-    }
-    let output = Output {
-        format: args.output.format,
-        file: args.output.output.as_deref(),
-        pager,
-    };
-    output.check()?;
-    let wait = wait_options(&args.results, args.timeout, args.all_rows);
-    let (answer, _) = wait_with_progress(
-        client,
-        WaitFor::AskAndWait(args.dw, &args.question),
-        wait,
-        "asking",
-    );
+/// `ask` and `results --wait`: waits for `what` with a spinner, then prints
+/// the answer and, when it may be cut, a note naming the flags.
+pub fn wait_and_print(
+    client: &AnyClient,
+    what: WaitFor<'_>,
+    label: &str,
+    request: (&ResultOptions, Option<std::time::Duration>, bool),
+    output: &Output<'_>,
+    show_state: bool,
+    ctx: &Context,
+) -> Outcome {
+    let (results, timeout, all_rows) = request;
+    let wait = wait_options(results, timeout, all_rows);
+    let (answer, _) = wait_with_progress(client, what, wait, label);
     let answer = answer
-        .ok_or_else(interrupted)?
+        // The message is already on stderr.
+        .ok_or_else(Failure::interrupted)?
         .map_err(|e| failure(&e, ctx))?;
     let asking = Asking {
-        include: args.results.include,
-        all_rows: args.all_rows,
+        include: results.include,
+        all_rows,
         knobs: &truncation::FLAGS,
     };
-    print_answer(&output, answer, &asking, false)?;
-    Ok(exit::SUCCESS)
-}
-
-/// `connecty results`.
-pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Context) -> Outcome {
-    let output = Output {
-        format: args.output.format,
-        file: args.output.output.as_deref(),
-        pager,
-    };
-    output.check()?;
-    if args.wait {
-        let wait = wait_options(&args.results, args.timeout, args.all_rows);
-        let label = format!("question {}: waiting", args.question_id);
-        let (answer, _) = wait_with_progress(
-            client,
-            WaitFor::Wait(args.dw, args.question_id),
-            wait,
-            &label,
-        );
-        let answer = answer
-            .ok_or_else(interrupted)?
-            .map_err(|e| failure(&e, ctx))?;
-        let asking = Asking {
-            include: args.results.include,
-            all_rows: args.all_rows,
-            knobs: &truncation::FLAGS,
-        };
-        print_answer(&output, answer, &asking, true)?;
-        return Ok(exit::SUCCESS);
-    }
-    let response = client
-        .results(args.dw, args.question_id, &options(&args.results))
-        .map_err(|e| failure(&e, ctx))?;
-    let completed = response.state == State::Completed;
-    // A file is written only for a COMPLETED question: an unfinished or
-    // failed one never replaces it.
-    if completed || output.file.is_none() {
-        print_results(
-            &output,
-            &Shown {
-                question_id: &args.question_id,
-                state: &response.state,
-                results: response.results.as_ref(),
-                extra: Some(&response.extra),
-                show_state: true,
-                unshown_statistics: None,
-            },
-        )?;
-        let note = response
-            .results
-            .as_ref()
-            .filter(|_| completed)
-            .and_then(|r| r.completeness(args.results.max_rows))
-            .and_then(|c| {
-                truncation::note(&c, args.results.max_rows, false, &truncation::RESULTS_ONCE)
-            });
-        if let Some(note) = note {
-            eprintln!("note: {note}");
-        }
-    } else {
-        eprintln!("state: {}", response.state);
-    }
-    match response.state {
-        State::Failed => Err(failure(
-            &Error::QuestionFailed {
-                question_id: args.question_id,
-                reason: response.failure_reason(),
-            },
-            ctx,
-        )),
-        State::Completed => Ok(exit::SUCCESS),
-        ref other => {
-            let file = output
-                .file
-                .map(|f| format!(" ({} was not written)", f.display()))
-                .unwrap_or_default();
-            eprintln!(
-                "the question is {other}{file}; wait for it with: {}",
-                resume_command(ctx.dw, &args.question_id)
-            );
-            Ok(exit::SUCCESS)
-        }
-    }
+    print_answer(output, answer, &asking, show_state)?;
+    Ok(ExitStatus::Success)
 }

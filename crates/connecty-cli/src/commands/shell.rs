@@ -25,15 +25,16 @@ use connecty_proto::{
 use rustyline::error::ReadlineError;
 use rustyline::{Config, DefaultEditor};
 
-use crate::app::{Loaded, Outcome};
-use crate::ask::{Asking, print_answer, wait_with_progress};
-use crate::cli::{ShellArgs, parse_include, parse_question_id, parse_workspace};
+use connecty_settings::{HISTORY_FILE, create_private_dir};
+
+use crate::answer::{Asking, print_answer, wait_with_progress};
+use crate::cli::{Cli, ShellArgs, parse_include, parse_question_id, parse_workspace};
 use crate::client::{AnyClient, WaitFor};
-use crate::exit::{self, Context, Failure, failure};
+use crate::exit::{Context, ExitStatus, Failure, Outcome, failure};
 use crate::format::{Format, escape_for_line};
 use crate::interrupt;
 use crate::output::Output;
-use crate::profile::{HISTORY_FILE, create_private_dir};
+use crate::settings;
 use crate::truncation;
 
 /// A meta-command.
@@ -201,8 +202,8 @@ impl Session {
 /// question may hold private text); `None` when there is no directory.
 fn history_file(dir: Option<&Path>) -> Option<PathBuf> {
     let dir = dir?;
-    if let Err(f) = create_private_dir(dir) {
-        eprintln!("note: no history: {}", f.message_line());
+    if let Err(e) = create_private_dir(dir) {
+        eprintln!("note: no history: {}", Failure::from(e).message_line());
         return None;
     }
     let path = dir.join(HISTORY_FILE);
@@ -223,26 +224,18 @@ fn history_file(dir: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// Runs `connecty shell` until `\q` or Ctrl-D.
-pub fn run(
-    client: &AnyClient,
-    args: &ShellArgs,
-    loaded: &Loaded,
-    pager: bool,
-    ctx: Context,
-) -> Outcome {
+pub fn run(cli: &Cli, args: &ShellArgs) -> Outcome {
+    let loaded = settings::load(cli, true)?.waiting(None, &args.deadline);
+    let client = &loaded.client()?;
+    let pager = !cli.no_pager;
     let config = Config::builder()
         .history_ignore_space(true)
         .auto_add_history(false)
         .max_history_size(1000)
         .map(|b| b.build())
         .unwrap_or_default();
-    let mut editor = DefaultEditor::with_config(config).map_err(|e| {
-        Failure::new(
-            exit::FAILURE,
-            "other",
-            format!("cannot start the line editor: {e}"),
-        )
-    })?;
+    let mut editor = DefaultEditor::with_config(config)
+        .map_err(|e| Failure::other(format!("cannot start the line editor: {e}")))?;
     let history = history_file(loaded.dir.as_deref());
     if let Some(h) = &history {
         // An unreadable history is no reason to refuse the session.
@@ -266,18 +259,14 @@ pub fn run(
                 "data workspace {d}"
             ))
     );
-    let mut ctx = ctx;
+    let mut ctx = loaded.ctx.clone();
     loop {
         let line = match editor.readline(&session.prompt()) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => return Ok(exit::SUCCESS),
+            Err(ReadlineError::Eof) => return Ok(ExitStatus::Success),
             Err(e) => {
-                return Err(Failure::new(
-                    exit::FAILURE,
-                    "other",
-                    format!("the line editor failed: {e}"),
-                ));
+                return Err(Failure::other(format!("the line editor failed: {e}")));
             }
         };
         if !line.trim().is_empty() && editor.add_history_entry(line.as_str()).unwrap_or(false) {
@@ -287,7 +276,7 @@ pub fn run(
         }
         match parse_line(&line) {
             Ok(Line::Empty) => {}
-            Ok(Line::Meta(Meta::Quit)) => return Ok(exit::SUCCESS),
+            Ok(Line::Meta(Meta::Quit)) => return Ok(ExitStatus::Success),
             Ok(Line::Meta(Meta::Help)) => println!("{}", session.help()),
             Ok(Line::Meta(Meta::Dw(dw))) => session.dw = Some(dw),
             Ok(Line::Meta(Meta::Format(f))) => session.format = f,

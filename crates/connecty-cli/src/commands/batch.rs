@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use connecty_proto::{Error, Event, Include, QuestionId, State, WaitOptions, WorkspaceId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::BatchArgs;
+use crate::cli::{BatchArgs, Cli};
 use crate::client::{build_async, runtime};
-use crate::exit::{self, Context, Failure, failure};
+use crate::exit::{Context, ExitStatus, Failure, FailureKind, Outcome, failure};
 use crate::format::Compactor;
+use crate::settings;
 use crate::truncation;
 
 /// One input line: a question, or why it cannot be one.
@@ -86,7 +87,7 @@ fn error_line(
     let mut out = Vec::with_capacity(256);
     line_head(&mut out, question, id, state);
     out.extend_from_slice(b",\"error\":{\"kind\":");
-    json_str(&mut out, f.kind);
+    json_str(&mut out, f.kind.name());
     out.extend_from_slice(b",\"message\":");
     json_str(&mut out, &f.message_line());
     out.extend_from_slice(b"}}\n");
@@ -109,11 +110,7 @@ async fn answer_one(
     let question = match line {
         Line::Question(q) => q,
         Line::NotUtf8(text, n) => {
-            let f = Failure::new(
-                exit::USAGE,
-                "invalid_input",
-                format!("line {n} is not valid UTF-8"),
-            );
+            let f = Failure::usage(format!("line {n} is not valid UTF-8"));
             return (error_line(text, None, None, &f), false, None);
         }
     };
@@ -149,8 +146,7 @@ async fn answer_one(
             let mut c = Compactor::new(&mut out);
             if serde_json::to_writer(&mut c, &answer.results).is_err() {
                 let f = Failure::new(
-                    exit::FAILURE,
-                    "decode",
+                    FailureKind::Decode,
                     "the results could not be written as JSON",
                 );
                 return (
@@ -212,12 +208,10 @@ fn batch_progress(total: usize) -> Option<ProgressBar> {
 }
 
 /// Runs `connecty batch`.
-pub fn run(
-    args: &BatchArgs,
-    settings: &connecty_proto::Settings,
-    ctx: &Context,
-) -> Result<u8, Failure> {
-    let input = read_input(&args.file)?;
+pub fn run(cli: &Cli, args: &BatchArgs) -> Outcome {
+    let loaded = settings::load(cli, true)?.waiting(Some(args.dw), &args.deadline);
+    let (settings, ctx) = (&loaded.settings, &loaded.ctx);
+    let input = read_questions(&args.file)?;
     let lines = parse_lines(&input);
     drop(input);
     let rt = runtime().map_err(|e| failure(&e, ctx))?;
@@ -228,7 +222,7 @@ pub fn run(
     let mut base = WaitOptions::new().all_rows(args.all_rows);
     base.results.include = args.results.include;
     base.results.max_rows = args.results.max_rows;
-    base.timeout = args.timeout;
+    base.timeout = args.deadline.timeout;
 
     let total = lines.len();
     let dw = args.dw;
@@ -326,13 +320,9 @@ pub fn run(
 
     if let Some((e, _)) = write_error {
         if e.kind() == io::ErrorKind::BrokenPipe {
-            return Ok(exit::FAILURE);
+            return Ok(ExitStatus::Failure);
         }
-        return Err(Failure::new(
-            exit::FAILURE,
-            "other",
-            format!("could not write the output: {e}"),
-        ));
+        return Err(Failure::other(format!("could not write the output: {e}")));
     }
     let cut = match cut {
         0 => String::new(),
@@ -344,27 +334,19 @@ pub fn run(
             "batch: {completed} of {total} questions completed; {} did not (see the \"error\" lines){cut}",
             total - completed
         );
-        Ok(exit::FAILURE)
+        Ok(ExitStatus::Failure)
     } else {
         eprintln!("batch: all {total} questions completed{cut}");
-        Ok(exit::SUCCESS)
+        Ok(ExitStatus::Success)
     }
 }
 
-fn read_input(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
-    use std::io::Read;
-    let result = if path == std::path::Path::new("-") {
-        let mut buf = Vec::new();
-        io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
-    } else {
-        std::fs::read(path)
-    };
-    result.map_err(|e| {
-        Failure::new(
-            exit::USAGE,
-            "invalid_input",
-            format!("cannot read the questions from {}: {e}", path.display()),
-        )
+fn read_questions(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    settings::read_input(path).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the questions from {}: {e}",
+            path.display()
+        ))
         .hint("give a file with one question per line, or - for stdin")
     })
 }
@@ -390,7 +372,7 @@ mod tests {
 
     #[test]
     fn error_lines_are_one_json_object() {
-        let f = Failure::new(exit::QUESTION_FAILED, "question_failed", "no\nsuch table");
+        let f = Failure::new(FailureKind::QuestionFailed, "no\nsuch table");
         let q: QuestionId = "729cb7a4-4b06-449e-a3c9-df40f5e570b8".parse().unwrap();
         let line = error_line("what \"is\"", Some(&q), Some(&State::Failed), &f);
         let text = String::from_utf8(line).unwrap();
