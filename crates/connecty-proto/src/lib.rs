@@ -106,6 +106,7 @@ mod error;
 mod hint;
 mod ids;
 mod json;
+mod line;
 mod machine;
 mod message;
 pub mod net;
@@ -135,6 +136,7 @@ pub use error::{
 pub use hint::{Hint, Knob, SdkVocabulary, Vocabulary};
 pub use ids::{QuestionId, WorkspaceId};
 pub use json::MAX_DEPTH;
+pub use line::{escape_for_line, is_invisible_format};
 pub use machine::{
     Answer, Ask, AskAndWait, Call, Event, Health, Operation, Output, POLLED_AFTER_DONE, RequestId,
     Results, Token, Transmit, Wait,
