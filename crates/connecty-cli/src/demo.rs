@@ -1,4 +1,4 @@
-//! `connecty emulator` and `connecty demo`: the testkit's emulator on
+//! `connecty emulator` and `connecty demo`: the emulator on
 //! loopback, for trying the command without an account.
 
 use std::time::Duration;
@@ -21,12 +21,12 @@ pub const DEMO_QUESTION: &str = "list the top 5 countries with the most orders";
 // emulator and demo.
 
 fn start_emulator(
-    builder: connecty_testkit::emulator::EmulatorBuilder,
-) -> Result<connecty_testkit::emulator::EmulatorHandle, Failure> {
+    builder: connecty_emulator::EmulatorBuilder,
+) -> Result<connecty_emulator::EmulatorHandle, Failure> {
     builder.start().map_err(|e| {
         let f = Failure::new(exit::FAILURE, "other", format!("{e}"));
         match e {
-            connecty_testkit::emulator::EmulatorError::Bind(_) => {
+            connecty_emulator::EmulatorError::Bind(_) => {
                 f.hint("choose a free --port, or 0 for any")
             }
             _ => f,
@@ -36,7 +36,7 @@ fn start_emulator(
 
 /// `connecty emulator`: serves until Ctrl-C or SIGTERM.
 pub fn emulator(args: &EmulatorArgs) -> Outcome {
-    let mut builder = connecty_testkit::emulator::Emulator::builder().port(args.port);
+    let mut builder = connecty_emulator::Emulator::builder().port(args.port);
     if let Some(db) = &args.db {
         if !db.is_file() {
             return Err(Failure::new(
@@ -70,7 +70,7 @@ pub fn emulator(args: &EmulatorArgs) -> Outcome {
         id = handle.client_id(),
         secret = handle.client_secret(),
     );
-    for q in connecty_testkit::emulator::KNOWN_QUESTIONS {
+    for q in connecty_emulator::KNOWN_QUESTIONS {
         text.push_str(&format!("  {}\n", q.question));
     }
     text.push_str("Anything else ends FAILED. Press Ctrl-C to stop.");
@@ -101,7 +101,7 @@ async fn wait_for_interrupt() {
 
 /// `connecty demo`: asks an in-process emulator the sample question.
 pub fn demo(transport: TransportKind, pager: bool) -> Outcome {
-    let handle = start_emulator(connecty_testkit::emulator::Emulator::builder())?;
+    let handle = start_emulator(connecty_emulator::Emulator::builder())?;
     let base_url = BaseUrl::parse(&handle.base_url())
         .map_err(|e| failure(&connecty_proto::Error::InvalidInput(e), &Context::default()))?;
     let ctx = Context {

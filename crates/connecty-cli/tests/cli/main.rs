@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use connecty_testkit::emulator::{Emulator, EmulatorHandle, Schedule};
+use connecty_emulator::{Emulator, EmulatorHandle, Schedule};
 
 // These use Unix file modes, shells and pseudo-terminals.
 #[cfg(unix)]

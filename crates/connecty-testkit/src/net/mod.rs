@@ -34,7 +34,7 @@ mod server;
 
 #[cfg(feature = "tls")]
 pub use ca::{LOOPBACK_NAMES, ServerCert, TestCa};
-pub use fake_api::{FakeApi, completed_body, gzip, token_reply};
+pub use fake_api::{FakeApi, completed_body, token_reply};
 pub use proxy::TestProxy;
 #[cfg(not(feature = "tls"))]
 pub use server::Never;
