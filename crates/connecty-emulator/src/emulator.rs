@@ -65,7 +65,7 @@ impl std::error::Error for EmulatorError {
 }
 
 /// The local ConnectyAI emulator. Start one with
-/// `Emulator::builder().start()`; see the [module docs](self).
+/// `Emulator::builder().start()`; see the [crate docs](crate).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Emulator;

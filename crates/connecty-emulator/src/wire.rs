@@ -94,8 +94,8 @@ pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// `body` gzip-compressed at flate2's default level: the one gzip encoder
-/// of the workspace's test servers (the emulator itself sends
-/// [`gzip_fast`]'s).
+/// of the workspace's test servers. (The emulator's own answers use the
+/// fastest level: it compresses every large answer on the fly.)
 ///
 /// ```
 /// let packed = connecty_emulator::gzip(b"{\"status\":\"ok\"}");

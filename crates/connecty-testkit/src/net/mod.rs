@@ -10,7 +10,7 @@
 //!   by default, as are the TLS servers).
 //!
 //! Everything binds `127.0.0.1` and connects nowhere else. Real
-//! third-party servers (nginx, tinyproxy) are in [`crate::real`].
+//! third-party servers (nginx, tinyproxy) are in `real` (feature `real`).
 //!
 //! ```
 //! # #[cfg(feature = "tls")] {
