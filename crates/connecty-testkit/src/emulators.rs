@@ -59,6 +59,21 @@ pub fn with_expiring_tokens() -> EmulatorHandle {
         .expect("the emulator starts")
 }
 
+/// Client settings for `emulator` with the right client id and a wrong
+/// secret: its token endpoint refuses them.
+///
+/// # Panics
+///
+/// Never: the credentials are constants.
+pub fn wrong_secret_settings(emulator: &EmulatorHandle) -> connecty_proto::Settings {
+    let mut settings = emulator.settings();
+    settings.credentials = Some(
+        connecty_proto::Credentials::new(emulator.client_id(), "not-the-secret")
+            .expect("valid test credentials"),
+    );
+    settings
+}
+
 /// Asserts that `answer` is the emulator's answer to
 /// [`REFERENCE_QUESTION`](crate::values::REFERENCE_QUESTION) asked with
 /// every part included: five rows, the SQL that ran, a summary, and

@@ -65,11 +65,7 @@ fn an_unknown_question_fails_with_the_emulators_reason() {
 #[test]
 fn wrong_credentials_are_an_authentication_error() {
     let emu = emulators::start(Schedule::DEFAULT);
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials("emulator-client", "not-the-secret")
-        .unwrap()
+    let client = ClientBuilder::from_settings(emulators::wrong_secret_settings(&emu))
         .build()
         .unwrap();
     assert!(matches!(client.token(), Err(Error::Authentication { .. })));
