@@ -179,16 +179,15 @@ mod tests {
     use super::*;
     use crate::sample::{COUNTRIES, SAMPLE_CUSTOMERS, SAMPLE_ORDERS};
 
+    /// The sample workspace with `large_table_rows` events, a query time
+    /// limit and a row cap.
+    fn open(large_table_rows: u64, query_timeout: Duration, row_cap: usize) -> Database {
+        let source = Source::Sample { large_table_rows };
+        Database::open(&source, query_timeout, row_cap, Arc::default()).unwrap()
+    }
+
     fn sample() -> Database {
-        Database::open(
-            &Source::Sample {
-                large_table_rows: 0,
-            },
-            Duration::from_secs(10),
-            1_000_000,
-            Arc::new(AtomicBool::new(false)),
-        )
-        .unwrap()
+        open(0, Duration::from_secs(10), 1_000_000)
     }
 
     fn df(r: &QueryResult, max: usize) -> serde_json::Value {
@@ -250,15 +249,7 @@ mod tests {
 
     #[test]
     fn a_slow_query_is_stopped() {
-        let db = Database::open(
-            &Source::Sample {
-                large_table_rows: 0,
-            },
-            Duration::from_millis(50),
-            10,
-            Arc::new(AtomicBool::new(false)),
-        )
-        .unwrap();
+        let db = open(0, Duration::from_millis(50), 10);
         let e = db
             .run("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
             .unwrap_err();
@@ -269,15 +260,7 @@ mod tests {
 
     #[test]
     fn rows_past_the_cap_are_dropped() {
-        let db = Database::open(
-            &Source::Sample {
-                large_table_rows: 0,
-            },
-            Duration::from_secs(10),
-            7,
-            Arc::new(AtomicBool::new(false)),
-        )
-        .unwrap();
+        let db = open(0, Duration::from_secs(10), 7);
         let r = db.run("SELECT id FROM orders").unwrap();
         assert_eq!(r.rows, 7);
         assert!(r.capped);
@@ -285,15 +268,7 @@ mod tests {
 
     #[test]
     fn the_large_table_has_six_mixed_columns() {
-        let db = Database::open(
-            &Source::Sample {
-                large_table_rows: 50,
-            },
-            Duration::from_secs(10),
-            1_000_000,
-            Arc::new(AtomicBool::new(false)),
-        )
-        .unwrap();
+        let db = open(50, Duration::from_secs(10), 1_000_000);
         let r = db.run("SELECT * FROM events").unwrap();
         assert_eq!(r.rows, 50);
         assert_eq!(
