@@ -94,7 +94,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The `COMPLETED` results body of the fake API.
 pub fn completed_body() -> String {
-    format!(r#"{{"state":"COMPLETED","results":{{"dataframe":{DATAFRAME}}}}}"#)
+    completed_body_with(DATAFRAME)
+}
+
+/// A `COMPLETED` results body whose only part is `dataframe` (its JSON
+/// text): the fake API's, and the one-line mocks' of
+/// [`MockTransport::completed`](crate::MockTransport::completed).
+pub(crate) fn completed_body_with(dataframe: &str) -> String {
+    format!(r#"{{"state":"COMPLETED","results":{{"dataframe":{dataframe}}}}}"#)
 }
 
 /// A token response for `token` valid `lifetime`, with a `Date` header.

@@ -34,6 +34,7 @@ mod server;
 
 #[cfg(feature = "tls")]
 pub use ca::{LOOPBACK_NAMES, ServerCert, TestCa};
+pub(crate) use fake_api::completed_body_with;
 pub use fake_api::{FakeApi, completed_body, token_reply};
 pub use proxy::TestProxy;
 #[cfg(not(feature = "tls"))]
