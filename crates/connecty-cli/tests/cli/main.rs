@@ -1,4 +1,4 @@
-//! End-to-end tests of the `connecty` binary against the testkit's emulator
+//! End-to-end tests of the `connecty` binary against the embedded emulator (connecty-emulator)
 //! and scripted servers, over both transports.
 //!
 //! Every run goes through [`connecty`], which also checks that neither the
@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use connecty_testkit::emulator::{Emulator, EmulatorHandle, Schedule};
+use connecty_emulator::{Emulator, EmulatorHandle, Schedule};
 
 // These use Unix file modes, shells and pseudo-terminals.
 #[cfg(unix)]
