@@ -12,6 +12,7 @@ use crate::app::{Outcome, println_out};
 use crate::cli::{AskArgs, ResultsArgs};
 use crate::client::{AnyClient, WaitFor, Waited};
 use crate::exit::{self, Context, Failure, failure, resume_command};
+use crate::format::chart::{self, ChartContext};
 use crate::format::{self, Format, TableOptions};
 use crate::output::Output;
 use crate::progress::Progress;
@@ -85,6 +86,14 @@ pub fn print_answer(
     print_results(output, &shown)?;
     if let Some(note) = note {
         eprintln!("note: {note}");
+        let rows = answer
+            .results
+            .dataframe
+            .as_ref()
+            .map_or(0, |d| d.rows().len());
+        if let Some(cut) = chart::cut_note(output.format, rows) {
+            eprintln!("{cut}");
+        }
     }
     Ok(())
 }
@@ -93,6 +102,7 @@ pub fn print_answer(
 pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failure> {
     let state = shown.state;
     match output.format {
+        Format::Chart | Format::Svg => chart::print_chart(output, shown),
         Format::Json => output.emit(|out, _| {
             format::write_json(out, shown.question_id, state, shown.results, shown.extra)
         }),
@@ -243,6 +253,10 @@ pub fn ask(client: &AnyClient, args: &AskArgs, pager: bool, ctx: &Context) -> Ou
         format: args.output.format,
         file: args.output.output.as_deref(),
         pager,
+        chart: ChartContext {
+            args: Some(&args.output.chart),
+            question: Some(&args.question),
+        },
     };
     output.check()?;
     let wait = wait_options(&args.results, args.timeout, args.all_rows);
@@ -270,6 +284,10 @@ pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Contex
         format: args.output.format,
         file: args.output.output.as_deref(),
         pager,
+        chart: ChartContext {
+            args: Some(&args.output.chart),
+            question: None,
+        },
     };
     output.check()?;
     if args.wait {
@@ -320,6 +338,10 @@ pub fn results(client: &AnyClient, args: &ResultsArgs, pager: bool, ctx: &Contex
             });
         if let Some(note) = note {
             eprintln!("note: {note}");
+            let rows = response.results.as_ref().and_then(|r| r.dataframe.as_ref());
+            if let Some(cut) = chart::cut_note(output.format, rows.map_or(0, |d| d.rows().len())) {
+                eprintln!("{cut}");
+            }
         }
     } else {
         eprintln!("state: {}", response.state);

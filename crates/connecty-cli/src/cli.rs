@@ -42,6 +42,8 @@ Environment:
                           (default: less -FRX; empty: none)
   COLUMNS                 width that tables are cut to on a terminal (default:
                           the terminal's); piped or --output tables are never cut
+  LINES                   height of --format chart on a terminal
+  NO_COLOR                when set (not empty), charts are drawn without colour
   HTTPS_PROXY, NO_PROXY   proxy settings, read as curl reads them
 
 Exit codes:
@@ -362,7 +364,7 @@ pub struct AskArgs {
 /// Where and how results are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format: table, csv, json, ndjson, markdown; parquet or arrow (binary: with --output FILE or piped) [default: table]
+    /// Output format: table, csv, json, ndjson, markdown, chart (drawn in the terminal), svg (the chart as a picture); parquet or arrow (binary: with --output FILE or piped) [default: table]
     #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
     pub format: Format,
 
@@ -371,6 +373,35 @@ pub struct OutputArgs {
     /// question leaves FILE as it was)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// How --format chart and svg draw.
+    #[command(flatten)]
+    pub chart: ChartArgs,
+}
+
+/// The chart's columns, kind and width (`--format chart` and `svg`).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Chart options (--format chart or svg)")]
+pub struct ChartArgs {
+    /// The column across the chart (a bar chart's labels) [default: picked from the column types]
+    #[arg(long, value_name = "COL")]
+    pub x: Option<String>,
+
+    /// The columns measured, comma-separated [default: the numeric columns]
+    #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',')]
+    pub y: Vec<String>,
+
+    /// The kind of chart: bar, line, hist or scatter [default: picked from the column types]
+    #[arg(long, value_name = "KIND", value_parser = parse_chart_kind)]
+    pub chart: Option<connecty_chart::Kind>,
+
+    /// Width of a chart in columns when stdout is not a terminal (on a terminal: COLUMNS, else the terminal's) [default: 80]
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
+}
+
+fn parse_chart_kind(s: &str) -> Result<connecty_chart::Kind, String> {
+    s.parse()
 }
 
 /// `connecty results`.

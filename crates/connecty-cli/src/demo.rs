@@ -149,6 +149,7 @@ pub fn demo(transport: TransportKind, pager: bool) -> Outcome {
         format: Format::Table,
         file: None,
         pager,
+        chart: Default::default(),
     };
     print_results(&output, &Shown::answer(&answer, false))?;
     eprintln!(

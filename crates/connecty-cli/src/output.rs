@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::atomic::{AtomicFile, Mode};
 use crate::exit::{self, Failure};
+use crate::format::chart::ChartContext;
 use crate::format::{DEFAULT_WIDTH, Format};
 use crate::interrupt;
 
@@ -38,6 +39,8 @@ pub struct Output<'a> {
     pub file: Option<&'a Path>,
     /// Whether the pager may be used (`--no-pager` clears it).
     pub pager: bool,
+    /// What `--format chart` and `svg` draw with.
+    pub chart: ChartContext<'a>,
 }
 
 /// Stdout as a buffered writer; a closed pipe ends quietly. The writer is
@@ -269,6 +272,7 @@ mod tests {
             format: Format::Csv,
             file: Some(&missing),
             pager: false,
+            chart: ChartContext::default(),
         };
         assert_eq!(o.check().unwrap_err().code, exit::USAGE);
         let ok = dir.path().join("out.csv");

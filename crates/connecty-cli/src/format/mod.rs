@@ -1,5 +1,6 @@
 //! The output formats of `connecty`: `table`, `csv`, `json`, `ndjson`,
-//! `markdown`, `parquet` and `arrow`.
+//! `markdown`, `parquet` and `arrow`, and the charts `chart` and `svg`
+//! ([`chart`], drawn by connecty-chart).
 //!
 //! Every text writer streams into any [`Write`] (the CLI passes a
 //! `BufWriter` over stdout or over a temporary file): nothing builds the
@@ -35,6 +36,7 @@ use std::io::{self, Write};
 use connecty_proto::{Cell, CellKind, DataFrame};
 
 mod binary;
+pub mod chart;
 mod csv;
 mod json;
 mod markdown;
@@ -73,6 +75,12 @@ pub enum Format {
     /// An Arrow IPC file (Feather v2, uncompressed), one typed column per
     /// dataframe column; binary.
     Arrow,
+    /// A chart picked from the column types, drawn with Unicode blocks and
+    /// braille (plain text `--width` wide when piped); the table when no
+    /// chart fits, with the reason on stderr.
+    Chart,
+    /// The same chart as an SVG picture (with --output FILE).
+    Svg,
 }
 
 impl Format {
@@ -87,7 +95,13 @@ impl Format {
         match self {
             Format::Parquet => Some(FileFormat::Parquet),
             Format::Arrow => Some(FileFormat::ArrowIpc),
-            Format::Table | Format::Csv | Format::Json | Format::Ndjson | Format::Markdown => None,
+            Format::Table
+            | Format::Csv
+            | Format::Json
+            | Format::Ndjson
+            | Format::Markdown
+            | Format::Chart
+            | Format::Svg => None,
         }
     }
 
