@@ -4,6 +4,7 @@
 use connecty_arrow::arrow_array::RecordBatch;
 use connecty_proto::Statistics;
 
+use crate::axis::Axis;
 use crate::data::{self, Grain, Numbers};
 use crate::rule::{self, Decision, Kind, NoChart, Plan, Request, Role, UsageError};
 
@@ -224,20 +225,16 @@ impl Chart {
     }
 }
 
-/// Counts `values` in equal bins: from the statistics' `range` where it
-/// holds every value, else from the values' own min and max. Sturges'
-/// number of bins, at most [`MAX_BINS`].
+/// Counts `values` in equal bins with round edges: the range is the
+/// statistics' `range` where it holds every value, else the values' own
+/// min and max, widened to round numbers ([`Axis`]); about Sturges' number
+/// of bins, at most [`MAX_BINS`].
 pub fn histogram(values: &[Option<f64>], range: Option<(f64, f64)>) -> Body {
     let (mut lo, mut hi, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
     for v in values.iter().flatten() {
         lo = lo.min(*v);
         hi = hi.max(*v);
         n += 1;
-    }
-    if let Some((a, b)) =
-        range.filter(|(a, b)| a.is_finite() && b.is_finite() && *a <= lo && *b >= hi)
-    {
-        (lo, hi) = (a, b);
     }
     if n == 0 {
         return Body::Histogram {
@@ -246,22 +243,31 @@ pub fn histogram(values: &[Option<f64>], range: Option<(f64, f64)>) -> Body {
             counts: Vec::new(),
         };
     }
-    let bins = if hi > lo {
-        ((n as f64).log2().ceil() as usize + 1).clamp(1, MAX_BINS)
-    } else {
-        1
-    };
+    if let Some((a, b)) =
+        range.filter(|(a, b)| a.is_finite() && b.is_finite() && *a <= lo && *b >= hi)
+    {
+        (lo, hi) = (a, b);
+    }
+    let sturges = ((n as f64).log2().ceil() as usize + 1).clamp(2, MAX_BINS);
+    // Twice Sturges' count asked for, as the round step is at least the
+    // step asked for; at most MAX_BINS - 2, as rounding adds up to two.
+    let axis = Axis::new(lo, hi, (sturges * 2).min(MAX_BINS - 2), false);
+    let bins = (axis.ticks.len().saturating_sub(1)).clamp(1, MAX_BINS);
+    let width = (axis.hi - axis.lo) / bins as f64;
     let mut counts = vec![0u64; bins];
-    let width = (hi - lo) / bins as f64;
     for v in values.iter().flatten() {
         let b = if width > 0.0 {
-            ((v - lo) / width) as usize
+            ((v - axis.lo) / width) as usize
         } else {
             0
         };
         counts[b.min(bins - 1)] += 1;
     }
-    Body::Histogram { lo, hi, counts }
+    Body::Histogram {
+        lo: axis.lo,
+        hi: axis.hi,
+        counts,
+    }
 }
 
 #[cfg(test)]
@@ -280,10 +286,16 @@ mod tests {
         };
         assert_eq!((lo, hi), (0.0, 20.0));
         assert_eq!(counts, [5, 1, 2, 0], "4 bins of 5: the null is not counted");
+        // Without statistics: round edges around the values.
+        let Body::Histogram { lo, hi, counts } = histogram(&v, None) else {
+            unreachable!()
+        };
+        assert_eq!((lo, hi), (0.0, 10.0));
+        assert_eq!(counts, [1, 3, 1, 0, 3], "bins of 2; 10 falls in the last");
         // A range that leaves values out is not used.
         let Body::Histogram { lo, hi, counts } = histogram(&v, Some((2.0, 3.0))) else {
             unreachable!()
         };
-        assert_eq!((lo, hi, counts.iter().sum::<u64>()), (1.0, 10.0, 8));
+        assert_eq!((lo, hi, counts.iter().sum::<u64>()), (0.0, 10.0, 8));
     }
 }

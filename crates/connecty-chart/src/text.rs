@@ -291,7 +291,9 @@ impl Lines {
             " ".repeat(left),
             line.into_iter().collect::<String>()
         ));
-        self.push(format!("{}  {}", " ".repeat(left), place(len + 4, ticks)));
+        // Labels may hang past the axis's end, not past the width.
+        let room = self.width.saturating_sub(left + 2).max(len);
+        self.push(format!("{}  {}", " ".repeat(left), place(room, ticks)));
     }
 
     /// The left-hand tick labels of a plot `rows` high: the label for each
@@ -502,7 +504,7 @@ impl Lines {
                 )
             })
             .collect();
-        self.axis_lines(label_w, bins * bin_w + 1, &ticks);
+        self.axis_lines(label_w, (bins * bin_w + 1).min(cols), &ticks);
         let name = fit(&clean(&chart.x_name), self.width);
         self.push(format!(
             "{}{name}",

@@ -119,13 +119,14 @@ pub fn print_chart(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failure
         Outcome::NoChart(why) => return table_instead(output, results, &why.to_string()),
     };
     for s in &chart.skipped {
+        let (what, verb) = if s.cells == 1 {
+            ("cell", "is not a number and is")
+        } else {
+            ("cells", "are not numbers and are")
+        };
         eprintln!(
-            "note: {} {} in column {:?} {} not a number and {} not drawn",
-            s.cells,
-            if s.cells == 1 { "cell" } else { "cells" },
-            s.column,
-            if s.cells == 1 { "is" } else { "are" },
-            if s.cells == 1 { "is" } else { "are" },
+            "note: {} {what} in column {:?} {verb} not drawn",
+            s.cells, s.column
         );
     }
     if output.format == Format::Svg {
