@@ -60,6 +60,16 @@ impl Axis {
     }
 }
 
+/// The smallest and largest of `values` (infinities when there are
+/// none, which [`Axis::new`] takes as 0..1).
+pub fn extent<'a>(values: impl IntoIterator<Item = &'a f64>) -> (f64, f64) {
+    values
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        })
+}
+
 /// 1, 2 or 5 times a power of ten, at least `raw`.
 fn nice_step(raw: f64) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {

@@ -9,6 +9,8 @@ use connecty_arrow::arrow_array::types::{
 use connecty_arrow::arrow_array::{Array, RecordBatch};
 use connecty_arrow::arrow_schema::{DataType, Field, TimeUnit};
 
+use chrono::{DateTime, NaiveDate};
+
 use crate::rule::Role;
 
 /// The name the answer sent for a column (connecty-arrow renames empty or
@@ -205,11 +207,11 @@ pub fn instants(array: &dyn Array) -> (Vec<Option<f64>>, Grain) {
 /// `YYYY-MM-DD`, if a real date.
 pub fn month_or_day(s: &str) -> Option<(i64, Grain)> {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = b.get(r)?;
         part.iter()
             .all(u8::is_ascii_digit)
-            .then(|| part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
+            .then(|| part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
     };
     if b.len() != 7 && b.len() != 10 || b[4] != b'-' {
         return None;
@@ -221,67 +223,26 @@ pub fn month_or_day(s: &str) -> Option<(i64, Grain)> {
     } else {
         (1, Grain::Month)
     };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&month) || day < 1 || day > days_in[(month - 1) as usize] {
-        return None;
-    }
-    Some((days_from_civil(year, month, day), grain))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-/// algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count: year, month, day.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    Some((
+        date.signed_duration_since(NaiveDate::default()).num_days(),
+        grain,
+    ))
 }
 
 /// An instant as a tick label, as fine as the column.
 pub fn time_label(seconds: f64, grain: Grain) -> String {
-    let secs = seconds.floor() as i64;
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let sod = secs.rem_euclid(86_400);
-    match grain {
-        Grain::Month => format!("{y:04}-{m:02}"),
-        Grain::Day => format!("{y:04}-{m:02}-{d:02}"),
-        Grain::Instant if sod == 0 => format!("{y:04}-{m:02}-{d:02}"),
-        Grain::Instant => format!(
-            "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-            sod / 3600,
-            sod % 3600 / 60
-        ),
-    }
+    let Some(t) = DateTime::from_timestamp(seconds.floor() as i64, 0) else {
+        return String::new();
+    };
+    let at_midnight = t.time() == chrono::NaiveTime::MIN;
+    let format = match grain {
+        Grain::Month => "%Y-%m",
+        Grain::Day => "%Y-%m-%d",
+        Grain::Instant if at_midnight => "%Y-%m-%d",
+        Grain::Instant => "%Y-%m-%d %H:%M",
+    };
+    t.format(format).to_string()
 }
 
 /// Each row's cell as a label: text as it is, other values as their JSON

@@ -57,6 +57,7 @@
 
 pub mod axis;
 pub mod canvas;
+mod cells;
 pub mod data;
 mod model;
 pub mod rule;

@@ -36,6 +36,29 @@ impl Across {
             Across::Time(v, _) | Across::Numbers(v) => v,
         }
     }
+
+    /// Up to `most` of the distinct positions, evenly picked from first to
+    /// last, each with its label: the ticks of a time axis sit on values
+    /// the answer has (a month is a month, not a point between two).
+    pub fn time_ticks(&self, most: usize) -> Vec<(f64, String)> {
+        let Across::Time(v, grain) = self else {
+            return Vec::new();
+        };
+        let mut distinct: Vec<f64> = v.iter().flatten().copied().collect();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        let (n, picks) = (distinct.len(), most.min(distinct.len()));
+        (0..picks)
+            .map(|i| {
+                let t = distinct[if picks > 1 {
+                    i * (n - 1) / (picks - 1)
+                } else {
+                    0
+                }];
+                (t, data::time_label(t, *grain))
+            })
+            .collect()
+    }
 }
 
 /// What a chart shows.

@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use crate::axis::{Axis, full_number, short_number};
+use crate::axis::{Axis, extent, full_number, short_number};
 use crate::canvas::downsample;
 use crate::data::time_label;
 use crate::model::{Across, Body, Chart, Series};
@@ -52,6 +52,14 @@ struct Frame {
     width: f64,
     height: f64,
 }
+
+/// The plot area of a line, point or histogram chart.
+const PLOT: Frame = Frame {
+    left: 70.0,
+    top: TOP,
+    width: WIDTH - 70.0 - RIGHT,
+    height: HEIGHT - TOP - BOTTOM,
+};
 
 impl Frame {
     fn bottom(&self) -> f64 {
@@ -137,13 +145,10 @@ impl Chart {
             width: WIDTH - left - RIGHT - 60.0,
             height: height - TOP - BOTTOM,
         };
-        let (min, max) = values
-            .iter()
-            .flatten()
-            .fold((0.0f64, 0.0f64), |(a, b), v| (a.min(*v), b.max(*v)));
+        let (min, max) = extent(values.iter().flatten());
         let axis = Axis::new(min, max, 6, true);
         let px = |v: f64| f.left + axis.fraction(v) * f.width;
-        self.x_ticks(
+        self.ticks(
             out,
             &f,
             &axis
@@ -151,6 +156,7 @@ impl Chart {
                 .iter()
                 .map(|t| (px(*t), axis.label(*t)))
                 .collect::<Vec<_>>(),
+            true,
         )?;
         let band = f.height / values.len().max(1) as f64;
         for (i, (name, v)) in names.iter().zip(values).enumerate() {
@@ -194,52 +200,51 @@ impl Chart {
         )
     }
 
-    /// Vertical grid lines and tick labels under the plot.
-    fn x_ticks<W: Write + ?Sized>(
+    /// Grid lines and tick labels at `ticks` (pixel position, label):
+    /// vertical lines labelled under the plot (`across`), else horizontal
+    /// ones labelled left of it.
+    fn ticks<W: Write + ?Sized>(
         &self,
         out: &mut W,
         f: &Frame,
         ticks: &[(f64, String)],
+        across: bool,
     ) -> io::Result<()> {
-        for (x, label) in ticks {
+        for (p, label) in ticks {
+            let ((x1, y1, x2, y2), (tx, ty), anchor) = if across {
+                (
+                    (*p, f.top, *p, f.bottom()),
+                    (*p, f.bottom() + 18.0),
+                    "middle",
+                )
+            } else {
+                (
+                    (f.left, *p, f.left + f.width, *p),
+                    (f.left - 6.0, *p),
+                    "end",
+                )
+            };
             writeln!(
                 out,
-                r##"<line class="grid" x1="{x:.2}" y1="{:.2}" x2="{x:.2}" y2="{:.2}" stroke="#ddd"/>"##,
-                f.top,
-                f.bottom()
+                r##"<line class="grid" x1="{x1:.2}" y1="{y1:.2}" x2="{x2:.2}" y2="{y2:.2}" stroke="#ddd"/>"##
             )?;
             writeln!(
                 out,
-                r#"<text class="tick" x="{x:.2}" y="{:.2}" text-anchor="middle">{}</text>"#,
-                f.bottom() + 18.0,
+                r#"<text class="tick" x="{tx:.2}" y="{ty:.2}" text-anchor="{anchor}" dominant-baseline="middle">{}</text>"#,
                 esc(label)
             )?;
         }
         Ok(())
     }
 
-    /// Horizontal grid lines and tick labels left of the plot.
-    fn y_ticks<W: Write + ?Sized>(
-        &self,
-        out: &mut W,
-        f: &Frame,
-        ticks: &[(f64, String)],
-    ) -> io::Result<()> {
-        for (y, label) in ticks {
-            writeln!(
-                out,
-                r##"<line class="grid" x1="{:.2}" y1="{y:.2}" x2="{:.2}" y2="{y:.2}" stroke="#ddd"/>"##,
-                f.left,
-                f.left + f.width
-            )?;
-            writeln!(
-                out,
-                r#"<text class="tick" x="{:.2}" y="{y:.2}" text-anchor="end" dominant-baseline="middle">{}</text>"#,
-                f.left - 6.0,
-                esc(label)
-            )?;
-        }
-        Ok(())
+    /// The ticks of `axis` up the plot, measured from its bottom.
+    fn y_ticks<W: Write + ?Sized>(&self, out: &mut W, f: &Frame, axis: &Axis) -> io::Result<()> {
+        let ticks: Vec<(f64, String)> = axis
+            .ticks
+            .iter()
+            .map(|t| (f.bottom() - axis.fraction(*t) * f.height, axis.label(*t)))
+            .collect();
+        self.ticks(out, f, &ticks, false)
     }
 
     /// The axis lines, their names, and the legend of `series`.
@@ -314,23 +319,10 @@ impl Chart {
         series: &[Series],
         join: bool,
     ) -> io::Result<()> {
-        let f = Frame {
-            left: 70.0,
-            top: TOP,
-            width: WIDTH - 70.0 - RIGHT,
-            height: HEIGHT - TOP - BOTTOM,
-        };
+        let f = PLOT;
         let xs = x.values();
-        let (xmin, xmax) = xs
-            .iter()
-            .flatten()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                (a.min(*v), b.max(*v))
-            });
-        let all = series.iter().flat_map(|s| s.values.iter().flatten());
-        let (ymin, ymax) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(*v), b.max(*v))
-        });
+        let (xmin, xmax) = extent(xs.iter().flatten());
+        let (ymin, ymax) = extent(series.iter().flat_map(|s| s.values.iter().flatten()));
         let y_axis = Axis::new(ymin, ymax, 6, false);
         let x_ticks: Vec<f64>;
         let (lo, hi, x_labels): (f64, f64, Vec<String>) = match x {
@@ -339,25 +331,10 @@ impl Chart {
                 x_ticks = a.ticks.clone();
                 (a.lo, a.hi, a.ticks.iter().map(|t| a.label(*t)).collect())
             }
-            Across::Time(v, grain) => {
-                let mut distinct: Vec<f64> = v.iter().flatten().copied().collect();
-                distinct.sort_by(f64::total_cmp);
-                distinct.dedup();
-                let picks = distinct.len().min(8);
-                x_ticks = (0..picks)
-                    .map(|i| {
-                        distinct[if picks > 1 {
-                            i * (distinct.len() - 1) / (picks - 1)
-                        } else {
-                            0
-                        }]
-                    })
-                    .collect();
-                (
-                    xmin,
-                    xmax,
-                    x_ticks.iter().map(|t| time_label(*t, *grain)).collect(),
-                )
+            Across::Time(..) => {
+                let (ticks, labels) = x.time_ticks(8).into_iter().unzip();
+                x_ticks = ticks;
+                (xmin, xmax, labels)
             }
         };
         let px = |v: f64| {
@@ -369,13 +346,8 @@ impl Chart {
         };
         let py = |v: f64| f.bottom() - y_axis.fraction(v) * f.height;
         let ticks: Vec<(f64, String)> = x_ticks.iter().map(|t| px(*t)).zip(x_labels).collect();
-        self.x_ticks(out, &f, &ticks)?;
-        let yt: Vec<(f64, String)> = y_axis
-            .ticks
-            .iter()
-            .map(|t| (py(*t), y_axis.label(*t)))
-            .collect();
-        self.y_ticks(out, &f, &yt)?;
+        self.ticks(out, &f, &ticks, true)?;
+        self.y_ticks(out, &f, &y_axis)?;
         let x_text = |v: f64| match x {
             Across::Time(_, g) => time_label(v, *g),
             Across::Numbers(_) => full_number(v),
@@ -457,12 +429,7 @@ impl Chart {
         hi: f64,
         counts: &[u64],
     ) -> io::Result<()> {
-        let f = Frame {
-            left: 70.0,
-            top: TOP,
-            width: WIDTH - 70.0 - RIGHT,
-            height: HEIGHT - TOP - BOTTOM,
-        };
+        let f = PLOT;
         let top = counts.iter().copied().max().unwrap_or(0) as f64;
         let y_axis = Axis::new(0.0, top, 6, true);
         let py = |v: f64| f.bottom() - y_axis.fraction(v) * f.height;
@@ -477,13 +444,8 @@ impl Chart {
                 )
             })
             .collect();
-        self.x_ticks(out, &f, &ticks)?;
-        let yt: Vec<(f64, String)> = y_axis
-            .ticks
-            .iter()
-            .map(|t| (py(*t), y_axis.label(*t)))
-            .collect();
-        self.y_ticks(out, &f, &yt)?;
+        self.ticks(out, &f, &ticks, true)?;
+        self.y_ticks(out, &f, &y_axis)?;
         for (i, c) in counts.iter().enumerate() {
             let (a, b) = (lo + step * i as f64, lo + step * (i + 1) as f64);
             let close = if i + 1 == bins { ']' } else { ')' };

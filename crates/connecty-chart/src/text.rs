@@ -5,9 +5,11 @@
 
 use std::fmt;
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
-use crate::axis::{Axis, full_number, short_number};
+use crate::cells::{clean, fit, glyph, pad, place};
+
+use crate::axis::{Axis, extent, full_number, short_number};
 use crate::canvas::{Canvas, downsample};
 use crate::data::time_label;
 use crate::model::{Across, Body, Chart, Series};
@@ -129,60 +131,6 @@ impl Chart {
     }
 }
 
-/// Control characters as spaces: a label never moves the cursor or
-/// changes colours.
-fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// `s` cut to `width` display columns, with `…` when cut.
-fn fit(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push('…');
-    out
-}
-
-/// `s` padded with spaces to `width` display columns (left-aligned).
-fn pad(s: &str, width: usize) -> String {
-    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
-}
-
-/// Labels placed on one line of `len` columns, each centred on its column
-/// where it fits, skipping any that would touch the one before.
-fn place(len: usize, labels: &[(usize, String)]) -> String {
-    let mut line = vec![' '; len];
-    let mut next_free = 0;
-    for (col, text) in labels {
-        let w = text.chars().count();
-        if w > len {
-            continue;
-        }
-        let start = col.saturating_sub(w / 2).min(len - w);
-        if start < next_free {
-            continue;
-        }
-        for (i, c) in text.chars().enumerate() {
-            line[start + i] = c;
-        }
-        next_free = start + w + 1;
-    }
-    line.into_iter().collect()
-}
-
 struct Lines {
     width: usize,
     colour: bool,
@@ -230,10 +178,7 @@ impl Lines {
         if area < 10 {
             return Err(label_w.min(6) + 3 + value_w + 10);
         }
-        let (min, max) = values
-            .iter()
-            .flatten()
-            .fold((0.0f64, 0.0f64), |(a, b), v| (a.min(*v), b.max(*v)));
+        let (min, max) = extent(values.iter().flatten());
         let axis = Axis::new(min, max, (area / 10).max(2), true);
         let span = axis.hi - axis.lo;
         let zero = (axis.fraction(0.0) * area as f64).round() as usize;
@@ -325,10 +270,7 @@ impl Lines {
         if plot_rows < 3 {
             return Err(MIN_WIDTH);
         }
-        let all = series.iter().flat_map(|s| s.values.iter().flatten());
-        let (min, max) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(*v), b.max(*v))
-        });
+        let (min, max) = extent(series.iter().flat_map(|s| s.values.iter().flatten()));
         let y_axis = Axis::new(min, max, (plot_rows / 3).max(2), false);
         // Points are markers, one a character (a lone braille dot is hard
         // to see); lines are braille when one series or colour tells them
@@ -343,12 +285,7 @@ impl Lines {
         }
         let mut canvas = Canvas::new(cols, plot_rows, braille);
         let xs = x.values();
-        let (xmin, xmax) = xs
-            .iter()
-            .flatten()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                (a.min(*v), b.max(*v))
-            });
+        let (xmin, xmax) = extent(xs.iter().flatten());
         let x_axis = match x {
             Across::Numbers(_) => Some(Axis::new(xmin, xmax, (cols / 12).max(2), false)),
             Across::Time(..) => None,
@@ -408,24 +345,10 @@ impl Lines {
                 .iter()
                 .map(|t| (to_x(*t) / dx, a.label(*t)))
                 .collect(),
-            (None, Across::Time(v, grain)) => {
-                let sample = time_label(xmin, *grain);
-                let room = (cols / (sample.len() + 2)).max(1);
-                let mut distinct: Vec<f64> = v.iter().flatten().copied().collect();
-                distinct.sort_by(f64::total_cmp);
-                distinct.dedup();
-                let n = distinct.len();
-                let picks = room.min(n);
-                (0..picks)
-                    .map(|i| {
-                        let j = if picks > 1 {
-                            i * (n - 1) / (picks - 1)
-                        } else {
-                            0
-                        };
-                        (to_x(distinct[j]) / dx, time_label(distinct[j], *grain))
-                    })
-                    .collect()
+            (None, Across::Time(_, grain)) => {
+                let room = cols / (time_label(xmin, *grain).len() + 2);
+                let picked = x.time_ticks(room.max(1));
+                picked.into_iter().map(|(t, l)| (to_x(t) / dx, l)).collect()
             }
             (None, Across::Numbers(_)) => Vec::new(),
         };
@@ -526,31 +449,5 @@ impl Lines {
             }
         }
         self.push(fit(&format!("{}: {text}", clean(name)), self.width));
-    }
-}
-
-/// A character of the big number font, five lines high.
-fn glyph(c: char) -> Option<&'static [&'static str; 5]> {
-    const DIGITS: [[&str; 5]; 10] = [
-        ["███", "█ █", "█ █", "█ █", "███"],
-        [" █ ", "██ ", " █ ", " █ ", "███"],
-        ["███", "  █", "███", "█  ", "███"],
-        ["███", "  █", "███", "  █", "███"],
-        ["█ █", "█ █", "███", "  █", "  █"],
-        ["███", "█  ", "███", "  █", "███"],
-        ["███", "█  ", "███", "█ █", "███"],
-        ["███", "  █", "  █", "  █", "  █"],
-        ["███", "█ █", "███", "█ █", "███"],
-        ["███", "█ █", "███", "  █", "███"],
-    ];
-    const COMMA: [&str; 5] = ["  ", "  ", "  ", " █", "█ "];
-    const DOT: [&str; 5] = [" ", " ", " ", " ", "█"];
-    const MINUS: [&str; 5] = ["   ", "   ", "███", "   ", "   "];
-    match c {
-        '0'..='9' => DIGITS.get(c as usize - '0' as usize),
-        ',' => Some(&COMMA),
-        '.' => Some(&DOT),
-        '-' => Some(&MINUS),
-        _ => None,
     }
 }

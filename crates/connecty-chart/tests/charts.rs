@@ -30,6 +30,17 @@ const BARS: &str = r#"[["country","orders"],["United States",731],["Germany",548
 const MONTHS: &str = r#"[["month","orders","revenue"],["2024-01",120,3000.5],["2024-02",160,4000],["2024-03",null,2500],["2024-04",200,5000]]"#;
 const POINTS: &str = r#"[["a","b"],[1,2],[2,4],[3,1],[4,8],[5,3]]"#;
 
+/// One chart of each kind: bars, lines, points, a histogram, a number.
+fn every_kind() -> [Chart; 5] {
+    [
+        chart(BARS),
+        chart(MONTHS),
+        chart(POINTS),
+        chart(r#"[["n"],[1],[2],[2],[5]]"#),
+        chart(r#"[["n"],[1234567]]"#),
+    ]
+}
+
 /// A bar's length in eighths of a character.
 fn bar_eighths(line: &str) -> usize {
     let bar = line.split('│').nth(1).unwrap_or("");
@@ -167,14 +178,7 @@ fn the_svg_has_one_labelled_mark_per_bar_and_point() {
 
 #[test]
 fn without_colour_there_are_no_escape_codes() {
-    let charts = [
-        chart(BARS),
-        chart(MONTHS),
-        chart(POINTS),
-        chart(r#"[["n"],[1],[2],[2],[5]]"#),
-        chart(r#"[["n"],[42]]"#),
-    ];
-    for c in &charts {
+    for c in &every_kind() {
         let text = c.to_text(&plain(72)).unwrap();
         assert!(!text.contains('\x1b'), "{text}");
         let coloured = c
@@ -218,14 +222,7 @@ fn nulls_and_non_numbers_are_gaps_never_zeros() {
 
 #[test]
 fn any_size_draws_or_says_too_small_without_a_panic() {
-    let charts = [
-        chart(BARS),
-        chart(MONTHS),
-        chart(POINTS),
-        chart(r#"[["n"],[1],[2],[2],[5]]"#),
-        chart(r#"[["n"],[1234567]]"#),
-    ];
-    for c in &charts {
+    for c in &every_kind() {
         for width in 0..100 {
             for height in [None, Some(0), Some(1), Some(5), Some(8), Some(12), Some(40)] {
                 let o = TextOptions {

@@ -379,24 +379,25 @@ pub struct OutputArgs {
     pub chart: ChartArgs,
 }
 
+const CHART_OPTIONS: &str = "Chart options (--format chart or svg)";
+
 /// The chart's columns, kind and width (`--format chart` and `svg`).
 #[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Chart options (--format chart or svg)")]
 pub struct ChartArgs {
     /// The column across the chart (a bar chart's labels) [default: picked from the column types]
-    #[arg(long, value_name = "COL")]
+    #[arg(long, value_name = "COL", help_heading = CHART_OPTIONS)]
     pub x: Option<String>,
 
     /// The columns measured, comma-separated [default: the numeric columns]
-    #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',')]
+    #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',', help_heading = CHART_OPTIONS)]
     pub y: Vec<String>,
 
     /// The kind of chart: bar, line, hist or scatter [default: picked from the column types]
-    #[arg(long, value_name = "KIND", value_parser = parse_chart_kind)]
+    #[arg(long, value_name = "KIND", value_parser = parse_chart_kind, help_heading = CHART_OPTIONS)]
     pub chart: Option<connecty_chart::Kind>,
 
     /// Width of a chart in columns when stdout is not a terminal (on a terminal: COLUMNS, else the terminal's) [default: 80]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = CHART_OPTIONS)]
     pub width: Option<usize>,
 }
 
