@@ -375,8 +375,14 @@ impl Chart {
                         'L'
                     };
                     d.push_str(&format!("{cmd}{x:.2},{:.2}", py(b.first)));
+                    // Down to the minimum, up to the maximum, to the last:
+                    // each only where it moves.
+                    let mut at = b.first;
                     for v in [b.min, b.max, b.last] {
-                        d.push_str(&format!("L{x:.2},{:.2}", py(v)));
+                        if v != at {
+                            d.push_str(&format!("L{x:.2},{:.2}", py(v)));
+                            at = v;
+                        }
                     }
                 }
                 writeln!(

@@ -412,6 +412,8 @@ mod tests {
                 "\\format MARKDOWN",
                 Line::Meta(Meta::Format(Format::Markdown)),
             ),
+            ("\\format chart", Line::Meta(Meta::Format(Format::Chart))),
+            ("\\format svg", Line::Meta(Meta::Format(Format::Svg))),
             (
                 "\\include dataframe,summary",
                 Line::Meta(Meta::Include(parse_include("dataframe,summary").unwrap())),

@@ -276,3 +276,50 @@ fn colour_only_on_a_terminal_without_no_color() {
         assert!(widest > 80 && widest <= 90, "{screen}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_tiny_terminal_gets_the_table_and_a_line_on_stderr() {
+    use super::pty::Terminal;
+    let base = fast().base_url();
+    let env = env_of(&base);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for (columns, lines, why) in [("12", "40", "has 12×39"), ("100", "6", "has 100×5")] {
+        let mut cmd = command(&["ask", "--dw", "13", TOP5, "--format", "chart"], &env);
+        cmd.env("COLUMNS", columns)
+            .env("LINES", lines)
+            .env("TERM", "xterm");
+        let mut term = Terminal::spawn(cmd, 40, 100);
+        let (status, screen) = term.wait();
+        assert_eq!(status.code(), Some(0), "{screen}");
+        assert!(
+            screen.contains("no chart: the chart needs") && screen.contains(why),
+            "{screen}"
+        );
+        assert!(screen.contains("United"), "the table: {screen}");
+        assert!(!screen.contains('│'), "no chart: {screen}");
+    }
+}
+
+#[test]
+fn results_draws_the_same_chart_titled_by_the_summary() {
+    let base = fast().base_url();
+    let id = run_on(&base, "ureq", &["ask", "--dw", "13", TOP5, "--no-wait"]);
+    assert_eq!(id.code, 0, "{id:?}");
+    let id = id.stdout.trim();
+    let args = ["results", "--dw", "13", id, "--wait", "--format", "chart", "--width", "72"];
+    let run = run_on(&base, "ureq", &args);
+    assert_eq!(run.code, 0, "{run:?}");
+    let golden = include_str!("goldens/top5_countries.txt");
+    // No question to title it: the chart alone.
+    let (_, chart) = golden.split_once('\n').unwrap();
+    assert_eq!(run.stdout, chart, "{run:?}");
+    // With the summary included, the summary is the title.
+    let mut args = args.to_vec();
+    args.extend(["--include", "dataframe,summary"]);
+    let run = run_on(&base, "ureq", &args);
+    assert_eq!(run.code, 0, "{run:?}");
+    let (title, rest) = run.stdout.split_once('\n').unwrap();
+    assert!(title.starts_with("Emulator: 5 rows"), "{run:?}");
+    assert_eq!(rest, chart);
+}
