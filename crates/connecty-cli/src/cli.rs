@@ -396,7 +396,7 @@ pub struct ChartArgs {
     #[arg(long, value_name = "KIND", value_parser = parse_chart_kind, help_heading = CHART_OPTIONS)]
     pub chart: Option<connecty_chart::Kind>,
 
-    /// Width of a chart in columns when stdout is not a terminal (on a terminal: COLUMNS, else the terminal's) [default: 80]
+    /// Width of a chart in columns [default: on a terminal COLUMNS, else the terminal's; piped or --output 80]
     #[arg(long, value_name = "N", help_heading = CHART_OPTIONS)]
     pub width: Option<usize>,
 }

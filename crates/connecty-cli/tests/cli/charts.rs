@@ -307,7 +307,9 @@ fn results_draws_the_same_chart_titled_by_the_summary() {
     let id = run_on(&base, "ureq", &["ask", "--dw", "13", TOP5, "--no-wait"]);
     assert_eq!(id.code, 0, "{id:?}");
     let id = id.stdout.trim();
-    let args = ["results", "--dw", "13", id, "--wait", "--format", "chart", "--width", "72"];
+    let args = [
+        "results", "--dw", "13", id, "--wait", "--format", "chart", "--width", "72",
+    ];
     let run = run_on(&base, "ureq", &args);
     assert_eq!(run.code, 0, "{run:?}");
     let golden = include_str!("goldens/top5_countries.txt");
