@@ -284,3 +284,16 @@ fn no_chart_says_why_and_overrides_are_checked() {
     };
     assert!(matches!(c.body, Body::Bars { .. }));
 }
+
+#[test]
+fn long_labels_are_cut_with_an_ellipsis() {
+    let c = chart(
+        r#"[["customer","revenue"],["Anna Maria Kowalczyk-Wiśniewska of Kraków",1200.5],["Ben",300]]"#,
+    );
+    let text = c.to_text(&plain(48)).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains('│')).collect();
+    // A third of the width for labels: 16 columns, the last one `…`.
+    assert!(rows[0].starts_with("Anna Maria Kowa… │"), "{text}");
+    assert!(rows[1].starts_with("Ben              │"), "{text}");
+    assert!(rows[0].ends_with(" 1,200.5"), "{text}");
+}
