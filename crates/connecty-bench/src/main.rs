@@ -6,7 +6,7 @@
 //! The parse section's timings run in a process of their own with the
 //! system allocator (`benches/parse.rs`); this binary's counting allocator
 //! serves the heap figures of the other sections. `--only NAME[,NAME...]` runs some measurements:
-//! parse, polling, transport, concurrency, compression, cli, arrow.
+//! parse, polling, transport, concurrency, compression, cli, arrow, chart.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -16,6 +16,7 @@ use std::time::Instant;
 use peak_alloc::PeakAlloc;
 
 mod arrow;
+mod chart;
 mod cli;
 mod compression;
 mod concurrency;
@@ -41,7 +42,7 @@ pub fn reset_peak() {
 }
 
 /// The measurements, in the order they run; `--only` picks some by name.
-const MEASUREMENTS: [&str; 7] = [
+const MEASUREMENTS: [&str; 8] = [
     "parse",
     "polling",
     "transport",
@@ -49,10 +50,11 @@ const MEASUREMENTS: [&str; 7] = [
     "compression",
     "cli",
     "arrow",
+    "chart",
 ];
 
 const USAGE: &str = "usage: connecty-bench [--quick] [--out FILE] [--only NAME[,NAME...]]
-names: parse, polling, transport, concurrency, compression, cli, arrow";
+names: parse, polling, transport, concurrency, compression, cli, arrow, chart";
 
 /// Runs one measurement; an error or a panic becomes a note in the report.
 /// `targets` are the measurement's targets, recorded as not measured when
@@ -149,6 +151,11 @@ fn main() {
     if wants("arrow") {
         guarded(&mut report, "arrow", &arrow::target_names(quick), |r| {
             arrow::run(r, quick)
+        });
+    }
+    if wants("chart") {
+        guarded(&mut report, "chart", &chart::target_names(), |r| {
+            chart::run(r, quick)
         });
     }
     // Compression and the CLI share one emulator with a large `events`

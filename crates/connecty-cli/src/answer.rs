@@ -9,6 +9,7 @@ use connecty_proto::{
     ResultsOptions, State, Statistics, WaitOptions, WorkspaceId,
 };
 
+use crate::chart;
 use crate::cli::ResultOptions;
 use crate::client::{AnyClient, WaitFor, Waited};
 use crate::exit::{Context, ExitStatus, Failure, Outcome, failure, resume_command};
@@ -85,6 +86,14 @@ pub fn print_answer(
     print_results(output, &shown)?;
     if let Some(note) = note {
         eprintln!("note: {note}");
+        let rows = answer
+            .results
+            .dataframe
+            .as_ref()
+            .map_or(0, |d| d.rows().len());
+        if let Some(cut) = chart::cut_note(output.format, rows) {
+            eprintln!("{cut}");
+        }
     }
     Ok(())
 }
@@ -117,7 +126,12 @@ pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failu
             };
             output.emit(|out, _| format::write_markdown(out, r))
         }
-        Format::Csv | Format::Ndjson | Format::Parquet | Format::Arrow => {
+        Format::Csv
+        | Format::Ndjson
+        | Format::Parquet
+        | Format::Arrow
+        | Format::Chart
+        | Format::Svg => {
             if shown.show_state {
                 eprintln!("state: {state}");
             }
@@ -129,6 +143,9 @@ pub fn print_results(output: &Output<'_>, shown: &Shown<'_>) -> Result<(), Failu
                 return Ok(());
             };
             let statistics = r.dataframe_stats.as_ref().or(shown.unshown_statistics);
+            if chart::is_chart(output.format) {
+                return chart::print_chart(output, r, df, statistics);
+            }
             output.emit(|out, _| match output.format.file_format() {
                 Some(file) => format::write_file_format(out, df, statistics, file),
                 None if output.format == Format::Csv => format::write_csv(out, df),

@@ -45,6 +45,8 @@ Environment:
                           (default: less -FRX; empty: none)
   COLUMNS                 width that tables are cut to on a terminal (default:
                           the terminal's); piped or --output tables are never cut
+  LINES                   height of --format chart on a terminal
+  NO_COLOR                when set (not empty), charts are drawn without colour
   HTTPS_PROXY, NO_PROXY   proxy settings, read as curl reads them
 
 Exit codes:
@@ -368,7 +370,7 @@ pub struct AskArgs {
 /// Where and how results are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format: table, csv, json, ndjson, markdown; parquet or arrow (binary: with --output FILE or piped) [default: table]
+    /// Output format: table, csv, json, ndjson, markdown, chart (drawn in the terminal), svg (the chart as a picture); parquet or arrow (binary: with --output FILE or piped) [default: table]
     #[arg(long, value_enum, default_value_t = Format::Table, hide_default_value = true)]
     pub format: Format,
 
@@ -377,6 +379,36 @@ pub struct OutputArgs {
     /// question leaves FILE as it was)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// How --format chart and svg draw.
+    #[command(flatten)]
+    pub chart: ChartArgs,
+}
+
+const CHART_OPTIONS: &str = "Chart options (--format chart or svg)";
+
+/// The chart's columns, kind and width (`--format chart` and `svg`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ChartArgs {
+    /// The column across the chart (a bar chart's labels) [default: picked from the column types]
+    #[arg(long, value_name = "COL", help_heading = CHART_OPTIONS)]
+    pub x: Option<String>,
+
+    /// The columns measured, comma-separated [default: the numeric columns]
+    #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',', help_heading = CHART_OPTIONS)]
+    pub y: Vec<String>,
+
+    /// The kind of chart: bar, line, hist or scatter [default: picked from the column types]
+    #[arg(long, value_name = "KIND", value_parser = parse_chart_kind, help_heading = CHART_OPTIONS)]
+    pub chart: Option<connecty_chart::Kind>,
+
+    /// Width of a chart in columns [default: on a terminal COLUMNS, else the terminal's; piped or --output 80]
+    #[arg(long, value_name = "N", help_heading = CHART_OPTIONS)]
+    pub width: Option<usize>,
+}
+
+fn parse_chart_kind(s: &str) -> Result<connecty_chart::Kind, String> {
+    s.parse()
 }
 
 /// `connecty results`.

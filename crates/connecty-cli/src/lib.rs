@@ -36,6 +36,7 @@
 mod answer;
 mod app;
 mod atomic;
+mod chart;
 mod cli;
 mod client;
 mod commands;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::atomic::{AtomicFile, Mode};
-use crate::cli::OutputArgs;
+use crate::cli::{ChartArgs, OutputArgs};
 use crate::exit::{ExitStatus, Failure, FailureKind, Outcome};
 use crate::format::{DEFAULT_WIDTH, Format};
 use crate::interrupt;
@@ -30,6 +30,30 @@ pub const DEFAULT_PAGER: &str = "less -FRX";
 /// Environment variable naming the pager (wins over `PAGER`).
 pub const ENV_PAGER: &str = "CONNECTY_PAGER";
 
+/// What a chart needs besides the answer: the flags, and the question for a
+/// title when the answer has no summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChartContext<'a> {
+    /// `--x`, `--y`, `--chart`, `--width` (`None`: all unset).
+    pub args: Option<&'a ChartArgs>,
+    /// The question asked, when known.
+    pub question: Option<&'a str>,
+}
+
+impl ChartContext<'_> {
+    /// The rule's overrides from the flags.
+    pub fn request(&self) -> connecty_chart::Request {
+        self.args
+            .map_or_else(connecty_chart::Request::default, |a| {
+                connecty_chart::Request {
+                    x: a.x.clone(),
+                    y: a.y.clone(),
+                    kind: a.chart,
+                }
+            })
+    }
+}
+
 /// Where and how one result is written.
 #[derive(Debug, Clone, Copy)]
 pub struct Output<'a> {
@@ -39,6 +63,8 @@ pub struct Output<'a> {
     pub file: Option<&'a Path>,
     /// Whether the pager may be used (`--no-pager` clears it).
     pub pager: bool,
+    /// What `--format chart` and `svg` draw with.
+    pub chart: ChartContext<'a>,
 }
 
 /// Stdout as a buffered writer; a closed pipe ends quietly. The writer is
@@ -99,6 +125,10 @@ impl<'a> Output<'a> {
             format: args.format,
             file: args.output.as_deref(),
             pager,
+            chart: ChartContext {
+                args: Some(&args.chart),
+                question: None,
+            },
         }
     }
 
@@ -270,6 +300,7 @@ mod tests {
             format: Format::Csv,
             file: Some(&missing),
             pager: false,
+            chart: ChartContext::default(),
         };
         assert_eq!(o.check().unwrap_err().status(), ExitStatus::Usage);
         let ok = dir.path().join("out.csv");

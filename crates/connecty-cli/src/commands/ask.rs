@@ -19,7 +19,8 @@ pub fn run(cli: &Cli, args: &AskArgs) -> Outcome {
             .map_err(|e| failure(&e, ctx))?;
         return println_out(&id.to_string());
     }
-    let output = Output::new(&args.output, !cli.no_pager);
+    let mut output = Output::new(&args.output, !cli.no_pager);
+    output.chart.question = Some(&args.question);
     output.check()?;
     wait_and_print(
         &client,

@@ -64,6 +64,7 @@ pub fn run(transport: Transport, pager: bool) -> Outcome {
         format: Format::Table,
         file: None,
         pager,
+        chart: Default::default(),
     };
     print_results(&output, &Shown::answer(&answer, false))?;
     eprintln!(

@@ -4,6 +4,7 @@
 use connecty_proto::{Error, State};
 
 use crate::answer::{Shown, options, print_results, wait_and_print};
+use crate::chart;
 use crate::cli::{Cli, ResultsArgs};
 use crate::client::WaitFor;
 use crate::exit::{ExitStatus, Outcome, failure, resume_command};
@@ -58,6 +59,10 @@ pub fn run(cli: &Cli, args: &ResultsArgs) -> Outcome {
             });
         if let Some(note) = note {
             eprintln!("note: {note}");
+            let rows = response.results.as_ref().and_then(|r| r.dataframe.as_ref());
+            if let Some(cut) = chart::cut_note(output.format, rows.map_or(0, |d| d.rows().len())) {
+                eprintln!("{cut}");
+            }
         }
     } else {
         eprintln!("state: {}", response.state);

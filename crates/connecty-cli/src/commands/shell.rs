@@ -33,7 +33,7 @@ use crate::client::{AnyClient, WaitFor};
 use crate::exit::{Context, ExitStatus, Failure, Outcome, failure};
 use crate::format::{Format, escape_for_line};
 use crate::interrupt;
-use crate::output::Output;
+use crate::output::{ChartContext, Output};
 use crate::settings;
 use crate::truncation;
 
@@ -98,7 +98,7 @@ pub fn parse_line(line: &str) -> Result<Line, String> {
             use clap::ValueEnum;
             Meta::Format(Format::from_str(need("a format")?, true).map_err(|_| {
                 format!(
-                    "{arg:?} is not a format: table, csv, json, ndjson, markdown, parquet or arrow"
+                    "{arg:?} is not a format: table, csv, json, ndjson, markdown, chart, svg, parquet or arrow"
                 )
             })?)
         }
@@ -172,7 +172,7 @@ impl Session {
         format!(
             "Each line is a question for the current data workspace.\n\
              \x20 \\dw ID           ask data workspace ID\n\
-             \x20 \\format FORMAT   table, csv, json, ndjson, markdown; parquet, arrow (with \\output)\n\
+             \x20 \\format FORMAT   table, csv, json, ndjson, markdown, chart; svg, parquet, arrow (with \\output)\n\
              \x20 \\include LIST    dataframe, statistics, sqlquery, summary (or all)\n\
              \x20 \\max-rows N      at most N rows (\\max-rows default: the API's)\n\
              \x20 \\all-rows on|off every row of each answer, or at most max-rows\n\
@@ -326,10 +326,18 @@ fn answer(
     ctx: &Context,
 ) {
     let file = session.next_output.take();
+    let question = match &what {
+        WaitFor::AskAndWait(_, q) => Some(*q),
+        WaitFor::Wait(..) => None,
+    };
     let output = Output {
         format: session.format,
         file: file.as_deref(),
         pager,
+        chart: ChartContext {
+            args: None,
+            question,
+        },
     };
     if let Err(f) = output.check() {
         f.print();
@@ -392,6 +400,8 @@ mod tests {
                 "\\format MARKDOWN",
                 Line::Meta(Meta::Format(Format::Markdown)),
             ),
+            ("\\format chart", Line::Meta(Meta::Format(Format::Chart))),
+            ("\\format svg", Line::Meta(Meta::Format(Format::Svg))),
             (
                 "\\include dataframe,summary",
                 Line::Meta(Meta::Include(parse_include("dataframe,summary").unwrap())),

@@ -1,5 +1,6 @@
 //! The output formats of `connecty`: `table`, `csv`, `json`, `ndjson`,
-//! `markdown`, `parquet` and `arrow`.
+//! `markdown`, `parquet` and `arrow`, and the charts `chart` and `svg`
+//! (drawn by connecty-chart through the crate's `chart` module).
 //!
 //! Every text writer streams into any [`Write`] (the CLI passes a
 //! `BufWriter` over stdout or over a temporary file): nothing builds the
@@ -66,6 +67,12 @@ pub enum Format {
     /// An Arrow IPC file (Feather v2, uncompressed), one typed column per
     /// dataframe column; binary.
     Arrow,
+    /// A chart picked from the column types, drawn with Unicode blocks and
+    /// braille (plain text `--width` wide when piped); the table when no
+    /// chart fits, with the reason on stderr.
+    Chart,
+    /// The same chart as an SVG picture (with --output FILE).
+    Svg,
 }
 
 impl Format {
@@ -80,7 +87,13 @@ impl Format {
         match self {
             Format::Parquet => Some(FileFormat::Parquet),
             Format::Arrow => Some(FileFormat::ArrowIpc),
-            Format::Table | Format::Csv | Format::Json | Format::Ndjson | Format::Markdown => None,
+            Format::Table
+            | Format::Csv
+            | Format::Json
+            | Format::Ndjson
+            | Format::Markdown
+            | Format::Chart
+            | Format::Svg => None,
         }
     }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use connecty_emulator::{Emulator, EmulatorHandle, Schedule};
 
+mod charts;
 // These use Unix file modes, shells and pseudo-terminals.
 #[cfg(unix)]
 mod completions;

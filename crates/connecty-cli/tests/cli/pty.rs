@@ -61,6 +61,11 @@ impl Terminal {
         plain(&self.seen.0.lock().unwrap())
     }
 
+    /// Everything written so far, bytes as sent (escape codes kept).
+    pub fn raw(&self) -> Vec<u8> {
+        self.seen.0.lock().unwrap().clone()
+    }
+
     /// Waits until `needle` appears after the previous expectation, and
     /// returns the text up to and including it.
     pub fn expect(&mut self, needle: &str) -> String {
