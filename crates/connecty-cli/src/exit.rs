@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::{Mutex, PoisonError};
 
-use connecty_proto::{Error, Hint, Knob, QuestionId, Vocabulary, WorkspaceId};
+use connecty_proto::{Error, ErrorKind, Hint, Knob, QuestionId, Vocabulary, WorkspaceId};
 
 use crate::format::escape_for_line;
 
@@ -60,30 +60,9 @@ impl From<ExitStatus> for std::process::ExitCode {
 /// `batch` names it in its `error` objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FailureKind {
-    /// The credentials were refused or are not set.
-    Authentication,
-    /// 403: these credentials may not use that resource.
-    Forbidden,
-    /// 404.
-    NotFound,
-    /// 429.
-    RateLimited,
-    /// 5xx.
-    Server,
-    /// Another status the API explained.
-    Api,
-    /// A response that is not what the API sends.
-    Decode,
-    /// The question ended `FAILED`.
-    QuestionFailed,
-    /// The deadline was reached.
-    Timeout,
-    /// The answer is larger than the body limit.
-    AnswerTooLarge,
-    /// The network or the HTTP client failed.
-    Transport,
-    /// A bad flag, value, name or file.
-    InvalidInput,
+    /// An SDK error of this kind (a refused or missing credential is
+    /// `Authentication`, a bad flag or value `InvalidInput`).
+    Sdk(ErrorKind),
     /// Ctrl-C.
     Interrupted,
     /// Anything else.
@@ -91,21 +70,11 @@ pub(crate) enum FailureKind {
 }
 
 impl FailureKind {
-    /// The name `batch` prints.
+    /// The name `batch` prints: the SDK kind's own name, or `interrupted`,
+    /// `other`.
     pub(crate) fn name(self) -> &'static str {
         match self {
-            FailureKind::Authentication => "authentication",
-            FailureKind::Forbidden => "forbidden",
-            FailureKind::NotFound => "not_found",
-            FailureKind::RateLimited => "rate_limited",
-            FailureKind::Server => "server",
-            FailureKind::Api => "api",
-            FailureKind::Decode => "decode",
-            FailureKind::QuestionFailed => "question_failed",
-            FailureKind::Timeout => "timeout",
-            FailureKind::AnswerTooLarge => "answer_too_large",
-            FailureKind::Transport => "transport",
-            FailureKind::InvalidInput => "invalid_input",
+            FailureKind::Sdk(kind) => kind.as_str(),
             FailureKind::Interrupted => "interrupted",
             FailureKind::Other => "other",
         }
@@ -114,19 +83,14 @@ impl FailureKind {
     /// The exit code of a failure of this kind.
     pub(crate) fn exit_status(self) -> ExitStatus {
         match self {
-            FailureKind::Authentication | FailureKind::Forbidden => ExitStatus::Authentication,
-            FailureKind::QuestionFailed => ExitStatus::QuestionFailed,
-            FailureKind::Timeout => ExitStatus::Deadline,
-            FailureKind::InvalidInput => ExitStatus::Usage,
+            FailureKind::Sdk(ErrorKind::Authentication | ErrorKind::Forbidden) => {
+                ExitStatus::Authentication
+            }
+            FailureKind::Sdk(ErrorKind::QuestionFailed) => ExitStatus::QuestionFailed,
+            FailureKind::Sdk(ErrorKind::Timeout) => ExitStatus::Deadline,
+            FailureKind::Sdk(ErrorKind::InvalidInput) => ExitStatus::Usage,
             FailureKind::Interrupted => ExitStatus::Interrupted,
-            FailureKind::NotFound
-            | FailureKind::RateLimited
-            | FailureKind::Server
-            | FailureKind::Api
-            | FailureKind::Decode
-            | FailureKind::AnswerTooLarge
-            | FailureKind::Transport
-            | FailureKind::Other => ExitStatus::Failure,
+            FailureKind::Sdk(_) | FailureKind::Other => ExitStatus::Failure,
         }
     }
 }
@@ -186,7 +150,7 @@ impl Failure {
 
     /// A usage error (exit 2): a bad value, name or file.
     pub fn usage(message: impl Into<String>) -> Self {
-        Self::new(FailureKind::InvalidInput, message)
+        Self::new(FailureKind::Sdk(ErrorKind::InvalidInput), message)
     }
 
     /// Any other failure (exit 1).
@@ -307,23 +271,11 @@ fn mib(bytes: u64) -> String {
 
 /// The kind of failure an SDK error is.
 pub(crate) fn classify(e: &Error) -> FailureKind {
-    match e {
-        Error::Authentication { .. } => FailureKind::Authentication,
-        Error::Forbidden { .. } => FailureKind::Forbidden,
-        Error::NotFound { .. } => FailureKind::NotFound,
-        Error::RateLimited { .. } => FailureKind::RateLimited,
-        Error::Server { .. } => FailureKind::Server,
-        Error::Api { .. } => FailureKind::Api,
-        Error::Decode(_) => FailureKind::Decode,
-        Error::QuestionFailed { .. } => FailureKind::QuestionFailed,
-        Error::Timeout { .. } => FailureKind::Timeout,
-        Error::AnswerTooLarge { .. } => FailureKind::AnswerTooLarge,
-        Error::Transport(_) => FailureKind::Transport,
-        Error::InvalidInput(_) if e.hint() == Some(Hint::SetCredentials) => {
-            FailureKind::Authentication
+    match e.kind() {
+        ErrorKind::InvalidInput if e.hint() == Some(Hint::SetCredentials) => {
+            FailureKind::Sdk(ErrorKind::Authentication)
         }
-        Error::InvalidInput(_) => FailureKind::InvalidInput,
-        _ => FailureKind::Other,
+        kind => FailureKind::Sdk(kind),
     }
 }
 

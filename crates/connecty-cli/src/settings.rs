@@ -46,8 +46,10 @@ impl Loaded {
 impl From<connecty_settings::Error> for Failure {
     fn from(e: connecty_settings::Error) -> Self {
         let kind = match e.kind {
-            connecty_settings::ErrorKind::Authentication => FailureKind::Authentication,
-            _ => FailureKind::InvalidInput,
+            connecty_settings::ErrorKind::Authentication => {
+                FailureKind::Sdk(connecty_proto::ErrorKind::Authentication)
+            }
+            _ => FailureKind::Sdk(connecty_proto::ErrorKind::InvalidInput),
         };
         let f = Failure::new(kind, e.message);
         match e.hint {

@@ -130,7 +130,7 @@ pub use config::{
 };
 pub use dataframe::{Cell, CellKind, Column, DataFrame, Row, RowError};
 pub use error::{
-    Asked, DecodeError, EXCERPT_LIMIT, Error, InvalidInput, Resource, TransportError,
+    Asked, DecodeError, EXCERPT_LIMIT, Error, ErrorKind, InvalidInput, Resource, TransportError,
     TransportErrorKind, excerpt, server_message,
 };
 pub use hint::{Hint, Knob, SdkVocabulary, Vocabulary};

@@ -146,7 +146,7 @@ async fn answer_one(
             let mut c = Compactor::new(&mut out);
             if serde_json::to_writer(&mut c, &answer.results).is_err() {
                 let f = Failure::new(
-                    FailureKind::Decode,
+                    FailureKind::Sdk(connecty_proto::ErrorKind::Decode),
                     "the results could not be written as JSON",
                 );
                 return (
@@ -372,7 +372,10 @@ mod tests {
 
     #[test]
     fn error_lines_are_one_json_object() {
-        let f = Failure::new(FailureKind::QuestionFailed, "no\nsuch table");
+        let f = Failure::new(
+            FailureKind::Sdk(connecty_proto::ErrorKind::QuestionFailed),
+            "no\nsuch table",
+        );
         let q: QuestionId = "729cb7a4-4b06-449e-a3c9-df40f5e570b8".parse().unwrap();
         let line = error_line("what \"is\"", Some(&q), Some(&State::Failed), &f);
         let text = String::from_utf8(line).unwrap();

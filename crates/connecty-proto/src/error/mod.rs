@@ -8,7 +8,9 @@ use http::StatusCode;
 use crate::ids::{QuestionId, WorkspaceId};
 use crate::results::State;
 
+mod kind;
 mod wrapped;
+pub use kind::ErrorKind;
 pub use wrapped::{DecodeError, InvalidInput, TransportError, TransportErrorKind};
 
 pub(crate) use crate::message::message_field;
