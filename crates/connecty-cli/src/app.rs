@@ -78,6 +78,7 @@ fn dispatch(cli: &Cli) -> Outcome {
             .map(|()| exit::SUCCESS);
         }
         Command::Configure(args) => return crate::configure::run(cli, args),
+        Command::Mcp(args) => return crate::mcp::run(cli, args),
         _ => {}
     }
     let needs_credentials = !matches!(cli.command, Command::Health);
@@ -141,7 +142,8 @@ fn dispatch(cli: &Cli) -> Outcome {
         Command::Emulator(_)
         | Command::Demo
         | Command::Completions { .. }
-        | Command::Configure(_) => Ok(exit::SUCCESS),
+        | Command::Configure(_)
+        | Command::Mcp(_) => Ok(exit::SUCCESS),
     }
 }
 

@@ -42,6 +42,7 @@ mod demo;
 pub mod exit;
 pub mod format;
 mod interrupt;
+mod mcp;
 mod output;
 mod profile;
 mod progress;

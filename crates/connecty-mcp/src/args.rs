@@ -269,7 +269,10 @@ mod tests {
             (json!({"question": "q", "dw": "13"}), "\"dw\""),
             (json!({"question": "q", "dw": -1}), "\"dw\""),
             (json!({"question": "q", "dw": 1.5}), "\"dw\""),
-            (json!({"question": "q", "dw": 13, "max_rows": 0}), "\"max_rows\""),
+            (
+                json!({"question": "q", "dw": 13, "max_rows": 0}),
+                "\"max_rows\"",
+            ),
             (
                 json!({"question": "q", "dw": 13, "max_rows": 10_000_001}),
                 "\"max_rows\"",
@@ -278,14 +281,26 @@ mod tests {
                 json!({"question": "q", "dw": 13, "include": ["tables"]}),
                 "\"include\"",
             ),
-            (json!({"question": "q", "dw": 13, "include": []}), "\"include\""),
+            (
+                json!({"question": "q", "dw": 13, "include": []}),
+                "\"include\"",
+            ),
             (
                 json!({"question": "q", "dw": 13, "include": "summary"}),
                 "\"include\"",
             ),
-            (json!({"question": "q", "dw": 13, "all_rows": "yes"}), "\"all_rows\""),
-            (json!({"question": "q", "dw": 13, "colour": "red"}), "\"colour\""),
-            (json!({"question": "q", "dw": 13, "save_as": 1}), "\"save_as\""),
+            (
+                json!({"question": "q", "dw": 13, "all_rows": "yes"}),
+                "\"all_rows\"",
+            ),
+            (
+                json!({"question": "q", "dw": 13, "colour": "red"}),
+                "\"colour\"",
+            ),
+            (
+                json!({"question": "q", "dw": 13, "save_as": 1}),
+                "\"save_as\"",
+            ),
         ];
         for (args, name) in cases {
             let e = ask(&map(args.clone()), None).unwrap_err();
@@ -299,13 +314,21 @@ mod tests {
                 "\"all_rows\"",
             ),
             (json!({"dw": 13, "question_id": id, "wait": 1}), "\"wait\""),
-            (json!({"dw": 13, "question_id": id, "question": "q"}), "\"question\""),
+            (
+                json!({"dw": 13, "question_id": id, "question": "q"}),
+                "\"question\"",
+            ),
         ];
         for (args, name) in cases {
             let e = results(&map(args.clone()), None).unwrap_err();
             assert!(e.0.contains(name), "{args}: {e}");
         }
-        assert!(health(&map(json!({"x": 1}))).unwrap_err().0.contains("\"x\""));
+        assert!(
+            health(&map(json!({"x": 1})))
+                .unwrap_err()
+                .0
+                .contains("\"x\"")
+        );
     }
 
     #[test]

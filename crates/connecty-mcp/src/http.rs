@@ -267,7 +267,11 @@ mod tests {
             let addr: SocketAddr = addr.parse().unwrap();
             assert_eq!(bind_allowed(&addr, remote).is_ok(), ok, "{addr} {remote}");
         }
-        assert!(bind_allowed(&"0.0.0.0:1".parse().unwrap(), false).unwrap_err().contains("--allow-remote"));
+        assert!(
+            bind_allowed(&"0.0.0.0:1".parse().unwrap(), false)
+                .unwrap_err()
+                .contains("--allow-remote")
+        );
     }
 
     #[test]
@@ -309,19 +313,40 @@ mod tests {
             (&[("authorization", "Bearer s3cret-token")], Ok(())),
             (&[("authorization", "bearer s3cret-token")], Ok(())),
             (
-                &[("authorization", "Bearer s3cret-token"), ("origin", "http://localhost:6274")],
+                &[
+                    ("authorization", "Bearer s3cret-token"),
+                    ("origin", "http://localhost:6274"),
+                ],
                 Ok(()),
             ),
             (&[], Err(StatusCode::UNAUTHORIZED)),
-            (&[("authorization", "Bearer wrong")], Err(StatusCode::UNAUTHORIZED)),
-            (&[("authorization", "Bearer s3cret-token-longer")], Err(StatusCode::UNAUTHORIZED)),
-            (&[("authorization", "Basic s3cret-token")], Err(StatusCode::UNAUTHORIZED)),
-            (&[("authorization", "s3cret-token")], Err(StatusCode::UNAUTHORIZED)),
             (
-                &[("authorization", "Bearer s3cret-token"), ("origin", "https://evil.example")],
+                &[("authorization", "Bearer wrong")],
+                Err(StatusCode::UNAUTHORIZED),
+            ),
+            (
+                &[("authorization", "Bearer s3cret-token-longer")],
+                Err(StatusCode::UNAUTHORIZED),
+            ),
+            (
+                &[("authorization", "Basic s3cret-token")],
+                Err(StatusCode::UNAUTHORIZED),
+            ),
+            (
+                &[("authorization", "s3cret-token")],
+                Err(StatusCode::UNAUTHORIZED),
+            ),
+            (
+                &[
+                    ("authorization", "Bearer s3cret-token"),
+                    ("origin", "https://evil.example"),
+                ],
                 Err(StatusCode::FORBIDDEN),
             ),
-            (&[("origin", "https://evil.example")], Err(StatusCode::FORBIDDEN)),
+            (
+                &[("origin", "https://evil.example")],
+                Err(StatusCode::FORBIDDEN),
+            ),
         ];
         for (headers, want) in cases {
             assert_eq!(gate(&h(headers), &token), *want, "{headers:?}");

@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 
 use connecty_arrow::arrow_schema::{DataType, Field, TimeUnit};
-use connecty_proto::{Answer, CellKind, Completeness, DataFrame, QuestionId, QuestionResults, State};
+use connecty_proto::{
+    Answer, CellKind, Completeness, DataFrame, QuestionId, QuestionResults, State,
+};
 use serde_json::{Map, Value, json};
 
 /// The most rows and bytes one tool result may hold.
@@ -24,7 +26,11 @@ pub struct Budget {
 /// rows) are spent first, then row `i` costs `costs[i]` bytes; rows are
 /// taken while both the row count and the bytes stay within the budget.
 /// Pure.
-pub fn rows_that_fit(fixed: usize, costs: impl IntoIterator<Item = usize>, budget: Budget) -> usize {
+pub fn rows_that_fit(
+    fixed: usize,
+    costs: impl IntoIterator<Item = usize>,
+    budget: Budget,
+) -> usize {
     let mut spent = fixed;
     let mut taken = 0;
     for cost in costs {
@@ -123,7 +129,9 @@ fn cell_value(raw: &str, kind: CellKind, rule: CellRule) -> Value {
     match (rule, kind) {
         (_, CellKind::Null) => Value::Null,
         (CellRule::NumberText, CellKind::Number) => Value::String(raw.to_string()),
-        (CellRule::Value, _) => serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string())),
+        (CellRule::Value, _) => {
+            serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
+        }
         (_, _) => match serde_json::from_str::<Value>(raw) {
             Ok(v) if v.to_string() == compact_json(raw) => v,
             _ => Value::String(raw.to_string()),
@@ -299,9 +307,8 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
             .collect(),
         None => Vec::new(),
     };
-    let fixed = 2 * (summary.map_or(0, str::len) + sql.map_or(0, str::len))
-        + 2 * header.len()
-        + 1024;
+    let fixed =
+        2 * (summary.map_or(0, str::len) + sql.map_or(0, str::len)) + 2 * header.len() + 1024;
     let costs = rows
         .iter()
         .zip(&lines)
@@ -319,7 +326,14 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
     let _ = write!(
         text,
         "\n{}",
-        left_out(&answer.question_id, row_count, shown, completeness, saved, shape)
+        left_out(
+            &answer.question_id,
+            row_count,
+            shown,
+            completeness,
+            saved,
+            shape
+        )
     );
     let mut out = Map::new();
     out.insert("question_id".into(), json!(answer.question_id.to_string()));
@@ -346,9 +360,10 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
     out.insert("rows_omitted".into(), json!(omitted));
     out.insert(
         "saved".into(),
-        saved.map_or(Value::Null, |s| {
-            json!({"path": s.path, "rows": s.rows, "bytes": s.bytes})
-        }),
+        saved.map_or(
+            Value::Null,
+            |s| json!({"path": s.path, "rows": s.rows, "bytes": s.bytes}),
+        ),
     );
     Rendered {
         structured: Value::Object(out),
@@ -398,7 +413,9 @@ fn left_out(
         }
     }
     match completeness {
-        Some(Completeness::Cut { at_least, at_most, .. }) => {
+        Some(Completeness::Cut {
+            at_least, at_most, ..
+        }) => {
             let total = match at_most {
                 Some(m) if m == at_least => format!("{m} rows"),
                 Some(m) => format!("{at_least} to {m} rows"),
@@ -492,7 +509,14 @@ mod tests {
                 [1, 12345678901234567890, 0.1, 1.50, "2025-10-24T11:03:05Z", "2025-10-24", "zaż", true, {"a": [1, 2]}],
                 [2, 3, 2.5, 99999999999999999999.5, "2025-10-25T00:00:00Z", "2025-10-25", "x|y", false, [0.10000000000000000001]]]"#,
         );
-        let r = completed(&a, None, Shape { budget: budget(100, 32 * 1024), can_save: false });
+        let r = completed(
+            &a,
+            None,
+            Shape {
+                budget: budget(100, 32 * 1024),
+                can_save: false,
+            },
+        );
         let types: Vec<&str> = r.structured["columns"]
             .as_array()
             .unwrap()
@@ -501,7 +525,17 @@ mod tests {
             .collect();
         assert_eq!(
             types,
-            ["int64", "uint64", "float64", "decimal128(38,1)", "timestamp[us, UTC]", "date32", "utf8", "bool", "json"]
+            [
+                "int64",
+                "uint64",
+                "float64",
+                "decimal128(38,1)",
+                "timestamp[us, UTC]",
+                "date32",
+                "utf8",
+                "bool",
+                "json"
+            ]
         );
         let rows = &r.structured["rows"];
         assert_eq!(rows[0][1].to_string(), "12345678901234567890");
@@ -525,14 +559,20 @@ mod tests {
         }
         frame.push(']');
         let a = answer(&frame);
-        let shape = Shape { budget: budget(100, 32 * 1024), can_save: true };
+        let shape = Shape {
+            budget: budget(100, 32 * 1024),
+            can_save: true,
+        };
         let r = completed(&a, None, shape);
         assert_eq!(r.structured["rows"].as_array().unwrap().len(), 100);
         assert_eq!(r.structured["rows_omitted"], json!(400));
         assert_eq!(r.structured["row_count"], json!(500));
         assert!(r.text.contains("400 rows were left out"), "{}", r.text);
         assert!(r.text.contains("save_as"), "{}", r.text);
-        let small = Shape { budget: budget(100, 1024 + 200), can_save: false };
+        let small = Shape {
+            budget: budget(100, 1024 + 200),
+            can_save: false,
+        };
         let r = completed(&a, None, small);
         let shown = r.structured["rows"].as_array().unwrap().len();
         assert!(shown < 100, "{shown}");

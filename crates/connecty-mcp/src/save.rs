@@ -144,7 +144,10 @@ pub fn save(
         Some(Err(e)) => {
             return Err(Refusal(format!(
                 "the output directory {} cannot be used: {e}",
-                output_dir.map(Path::display).map(|d| d.to_string()).unwrap_or_default()
+                output_dir
+                    .map(Path::display)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
             )));
         }
     };
@@ -159,9 +162,8 @@ pub fn save(
     };
     let df = answer.results.dataframe.as_ref();
     let rows = df.map_or(0, DataFrame::len) as u64;
-    write_atomically(&dir, &target, overwrite, |out| write(format, answer, out)).map_err(|e| {
-        Refusal(format!("could not write {}: {e}", target.display()))
-    })?;
+    write_atomically(&dir, &target, overwrite, |out| write(format, answer, out))
+        .map_err(|e| Refusal(format!("could not write {}: {e}", target.display())))?;
     let bytes = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
     Ok(Saved {
         path: target.display().to_string(),
@@ -317,10 +319,34 @@ mod tests {
             ("parquet", true, Nothing, false, Err("extension")),
             ("a.csv", true, File, false, Err("overwrite: true")),
             ("a.csv", true, File, true, Ok(SaveFormat::Csv)),
-            ("a.csv", true, Link { inside: false }, true, Err("symbolic link")),
-            ("a.csv", true, Link { inside: false }, false, Err("symbolic link")),
-            ("a.csv", true, Link { inside: true }, false, Err("overwrite: true")),
-            ("a.csv", true, Link { inside: true }, true, Ok(SaveFormat::Csv)),
+            (
+                "a.csv",
+                true,
+                Link { inside: false },
+                true,
+                Err("symbolic link"),
+            ),
+            (
+                "a.csv",
+                true,
+                Link { inside: false },
+                false,
+                Err("symbolic link"),
+            ),
+            (
+                "a.csv",
+                true,
+                Link { inside: true },
+                false,
+                Err("overwrite: true"),
+            ),
+            (
+                "a.csv",
+                true,
+                Link { inside: true },
+                true,
+                Ok(SaveFormat::Csv),
+            ),
             ("a.csv", true, Other, true, Err("not a file")),
         ];
         for (name, dir, there, overwrite, want) in cases {

@@ -66,7 +66,10 @@ impl Vocabulary for Words<'_> {
             Knob::Credentials => "the server's credentials (its --profile, or \
                 CONNECTY_CLIENT_ID and CONNECTY_CLIENT_SECRET where it runs; never a tool argument)"
                 .to_string(),
-            Knob::BaseUrl => format!("the server's --base-url or --region (now {})", self.base_url),
+            Knob::BaseUrl => format!(
+                "the server's --base-url or --region (now {})",
+                self.base_url
+            ),
             Knob::Workspace => "the dw argument".to_string(),
             Knob::Timeout => format!(
                 "the server's --tool-timeout (now {} s)",
@@ -133,7 +136,10 @@ impl ConnectyMcp {
     /// client asked for that level.
     async fn log(&self, peer: &Peer<RoleServer>, level: LoggingLevel, message: String) {
         eprintln!("connecty mcp: {message}");
-        let wanted = *self.log_level.lock().unwrap_or_else(PoisonError::into_inner);
+        let wanted = *self
+            .log_level
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if wanted.is_some_and(|w| level_rank(level) >= level_rank(w)) {
             let mut param = LoggingMessageNotificationParam::new(level, json!(message));
             param.logger = Some("connecty".to_string());
@@ -255,14 +261,22 @@ impl ConnectyMcp {
                     self.config.tool_timeout.as_secs_f64(),
                     elapsed.as_secs_f64()
                 );
-                return Ok(rendered(result::unfinished(&q, last_state.as_ref(), &message)));
+                return Ok(rendered(result::unfinished(
+                    &q,
+                    last_state.as_ref(),
+                    &message,
+                )));
             }
             Waited::Done(Err(e)) => return Ok(self.error_result(&e, Some(fetch.dw))),
         };
         self.completed(answer.into(), fetch).await
     }
 
-    async fn completed(&self, answer: Completed, fetch: &Fetch) -> Result<CallToolResult, McpError> {
+    async fn completed(
+        &self,
+        answer: Completed,
+        fetch: &Fetch,
+    ) -> Result<CallToolResult, McpError> {
         let saved = match &fetch.save_as {
             None => None,
             Some(name) => {
@@ -280,7 +294,11 @@ impl ConnectyMcp {
                 }
             }
         };
-        Ok(rendered(result::completed(&answer, saved.as_ref(), self.shape())))
+        Ok(rendered(result::completed(
+            &answer,
+            saved.as_ref(),
+            self.shape(),
+        )))
     }
 
     async fn ask(
@@ -438,7 +456,10 @@ impl ServerHandler for ConnectyMcp {
         request: SetLevelRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        *self.log_level.lock().unwrap_or_else(PoisonError::into_inner) = Some(request.level);
+        *self
+            .log_level
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(request.level);
         Ok(())
     }
 }

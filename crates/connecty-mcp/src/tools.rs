@@ -27,9 +27,9 @@ fn object(v: Value) -> Arc<JsonObject> {
 
 fn common_properties(config: &ServerConfig) -> serde_json::Map<String, Value> {
     let dw = match config.default_workspace {
-        Some(dw) => format!(
-            "The Data Workspace id (an integer). Optional: this server defaults to {dw}."
-        ),
+        Some(dw) => {
+            format!("The Data Workspace id (an integer). Optional: this server defaults to {dw}.")
+        }
         None => "The Data Workspace id (an integer), as given by the user or the ConnectyAI \
                  app (Manager -> Data Environments -> Data Workspaces)."
             .to_string(),
@@ -239,15 +239,30 @@ mod tests {
         }
         let ask = &tools[0].input_schema["properties"];
         let keys: Vec<&String> = ask.as_object().unwrap().keys().collect();
-        for k in ["question", "dw", "max_rows", "all_rows", "include", "save_as"] {
+        for k in [
+            "question", "dw", "max_rows", "all_rows", "include", "save_as",
+        ] {
             assert!(keys.iter().any(|x| *x == k), "{k}");
         }
         assert_eq!(tools[0].input_schema["required"], json!(["question", "dw"]));
         let results = &tools[1].input_schema["properties"];
-        for k in ["question_id", "dw", "wait", "max_rows", "all_rows", "save_as"] {
+        for k in [
+            "question_id",
+            "dw",
+            "wait",
+            "max_rows",
+            "all_rows",
+            "save_as",
+        ] {
             assert!(results.get(k).is_some(), "{k}");
         }
-        assert!(tools[0].description.as_ref().unwrap().contains("call results"));
+        assert!(
+            tools[0]
+                .description
+                .as_ref()
+                .unwrap()
+                .contains("call results")
+        );
     }
 
     #[test]
