@@ -309,7 +309,8 @@ mod tests {
             }
             m
         };
-        let cases: &[(&[(&str, &str)], Result<(), StatusCode>)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Result<(), StatusCode>);
+        let cases: &[Case] = &[
             (&[("authorization", "Bearer s3cret-token")], Ok(())),
             (&[("authorization", "bearer s3cret-token")], Ok(())),
             (

@@ -133,7 +133,7 @@ fn cell_value(raw: &str, kind: CellKind, rule: CellRule) -> Value {
             serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
         }
         (_, _) => match serde_json::from_str::<Value>(raw) {
-            Ok(v) if v.to_string() == compact_json(raw) => v,
+            Ok(v) if serde_json::to_string(&v).is_ok_and(|t| t == compact_json(raw)) => v,
             _ => Value::String(raw.to_string()),
         },
     }

@@ -295,7 +295,8 @@ mod tests {
     fn the_path_rules() {
         use Existing::*;
         let ok = |f| Ok::<SaveFormat, Refusal>(f);
-        let cases: &[(&str, bool, Existing, bool, Result<SaveFormat, &str>)] = &[
+        type Case<'a> = (&'a str, bool, Existing, bool, Result<SaveFormat, &'a str>);
+        let cases: &[Case] = &[
             ("a.parquet", true, Nothing, false, Ok(SaveFormat::Parquet)),
             ("A.PARQUET", true, Nothing, false, Ok(SaveFormat::Parquet)),
             ("a.arrow", true, Nothing, false, Ok(SaveFormat::Arrow)),

@@ -49,7 +49,7 @@ impl std::fmt::Debug for ConnectyMcp {
 
 /// A wait's end.
 enum Waited {
-    Done(Result<Answer, Error>),
+    Done(Box<Result<Answer, Error>>),
     Cancelled,
 }
 
@@ -205,7 +205,7 @@ impl ConnectyMcp {
         let (mut asked, mut state, mut sent) = (question, None::<State>, 0u32);
         loop {
             let note = tokio::select! {
-                r = &mut call => return Waited::Done(r),
+                r = &mut call => return Waited::Done(Box::new(r)),
                 () = ctx.ct.cancelled() => {
                     let what = match asked {
                         Some(q) => format!("question {q} goes on server-side; call results with its question_id to read it"),
@@ -244,12 +244,16 @@ impl ConnectyMcp {
 
     /// Turns a finished wait into the tool result, saving when asked.
     async fn finish(&self, waited: Waited, fetch: &Fetch) -> Result<CallToolResult, McpError> {
+        let waited = match waited {
+            Waited::Cancelled => None,
+            Waited::Done(r) => Some(*r),
+        };
         let answer = match waited {
-            Waited::Cancelled => {
+            None => {
                 return Err(McpError::internal_error("the call was cancelled", None));
             }
-            Waited::Done(Ok(a)) => a,
-            Waited::Done(Err(Error::Timeout {
+            Some(Ok(a)) => a,
+            Some(Err(Error::Timeout {
                 asked: Asked::Yes(q),
                 last_state,
                 elapsed,
@@ -267,7 +271,7 @@ impl ConnectyMcp {
                     &message,
                 )));
             }
-            Waited::Done(Err(e)) => return Ok(self.error_result(&e, Some(fetch.dw))),
+            Some(Err(e)) => return Ok(self.error_result(&e, Some(fetch.dw))),
         };
         self.completed(answer.into(), fetch).await
     }
@@ -350,9 +354,10 @@ impl ConnectyMcp {
                 .await;
             return self.finish(waited, &r.fetch).await;
         }
-        let mut options = ResultsOptions::default();
-        options.include = r.fetch.include;
-        options.max_rows = r.fetch.max_rows;
+        let options = ResultsOptions {
+            include: r.fetch.include,
+            max_rows: r.fetch.max_rows,
+        };
         let got = tokio::select! {
             got = self.client.results(dw, id, &options) => got,
             () = ctx.ct.cancelled() => return Err(McpError::internal_error("the call was cancelled", None)),
