@@ -147,7 +147,9 @@ fn python_sdk_over_http() {
     python_client("http");
 }
 
-/// The Inspector's CLI lists the tools and calls `ask` once, over stdio.
+/// The Inspector's CLI lists the tools and calls `ask` once, over stdio,
+/// starting the server exactly as the README's snippets do: `connecty mcp
+/// --profile NAME --dw ID`.
 #[test]
 fn mcp_inspector_cli_lists_tools_and_asks() {
     // The CLI client itself (build/index.js; build/cli.js is the launcher of
@@ -162,16 +164,37 @@ fn mcp_inspector_cli_lists_tools_and_asks() {
     );
     let fast = emulator(Schedule::IMMEDIATE);
     let config = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        config.path().join("config.toml"),
+        format!(
+            "[profiles.agent]\nbase_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\n",
+            fast.base_url()
+        ),
+    )
+    .expect("config.toml is written");
+    let credentials = config.path().join("credentials.toml");
+    std::fs::write(
+        &credentials,
+        format!("[profiles.agent]\nclient_secret = \"{SECRET}\"\n"),
+    )
+    .expect("credentials.toml is written");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o600))
+            .expect("credentials.toml is private");
+    }
     let run = |method: &[&str]| {
         let out = Command::new("node")
             .current_dir(&build)
             .args(["index.js", env!("CARGO_BIN_EXE_connecty")])
             .args(method)
-            .args(["--", "mcp", "--dw", "13"])
-            .env("CONNECTY_BASE_URL", fast.base_url())
-            .env("CONNECTY_CLIENT_ID", CLIENT_ID)
-            .env("CONNECTY_CLIENT_SECRET", SECRET)
+            .args(["--", "mcp", "--profile", "agent", "--dw", "13"])
             .env("CONNECTY_CONFIG_DIR", config.path())
+            .env_remove("CONNECTY_BASE_URL")
+            .env_remove("CONNECTY_CLIENT_ID")
+            .env_remove("CONNECTY_CLIENT_SECRET")
+            .env_remove("CONNECTY_PROFILE")
             .output()
             .expect("node runs");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
