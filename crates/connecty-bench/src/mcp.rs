@@ -45,7 +45,9 @@ const CONCURRENT: usize = 100;
 const SOAK_THREADS: usize = 8;
 
 fn overhead_target(transport: &str) -> String {
-    format!("mcp: an ask tool call over {transport} takes at most {OVERHEAD_TARGET}x the library's ask_and_wait")
+    format!(
+        "mcp: an ask tool call over {transport} takes at most {OVERHEAD_TARGET}x the library's ask_and_wait"
+    )
 }
 
 fn concurrent_target() -> String {
@@ -136,7 +138,13 @@ impl ServerProc {
     fn start(mode: &str, emu: &EmuProc) -> Result<ServerProc, String> {
         let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
         let mut child = Command::new(exe)
-            .args(["--serve-mcp", mode, &emu.base_url, &emu.client_id, &emu.client_secret])
+            .args([
+                "--serve-mcp",
+                mode,
+                &emu.base_url,
+                &emu.client_id,
+                &emu.client_secret,
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -319,7 +327,10 @@ impl HttpClient {
             .read_to_string()
             .map_err(|e| format!("reading the response: {e}"))?;
         if !(200..300).contains(&status) {
-            return Err(format!("HTTP {status}: {}", body.chars().take(200).collect::<String>()));
+            return Err(format!(
+                "HTTP {status}: {}",
+                body.chars().take(200).collect::<String>()
+            ));
         }
         let id = &message["id"];
         if id.is_null() {
@@ -532,7 +543,14 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
         command: "cargo xtask bench (connecty-bench, mcp)".into(),
         notes,
         header: [
-            "calls", "failures", "wall", "token exchanges", "RSS after warm-up", "RSS peak", "RSS at the end", "growth",
+            "calls",
+            "failures",
+            "wall",
+            "token exchanges",
+            "RSS after warm-up",
+            "RSS peak",
+            "RSS at the end",
+            "growth",
         ]
         .map(String::from)
         .to_vec(),

@@ -243,7 +243,12 @@ impl ConnectyMcp {
     }
 
     /// Turns a finished wait into the tool result, saving when asked.
-    async fn finish(&self, waited: Waited, fetch: &Fetch) -> Result<CallToolResult, McpError> {
+    async fn finish(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        waited: Waited,
+        fetch: &Fetch,
+    ) -> Result<CallToolResult, McpError> {
         let waited = match waited {
             Waited::Cancelled => None,
             Waited::Done(r) => Some(*r),
@@ -265,6 +270,12 @@ impl ConnectyMcp {
                     self.config.tool_timeout.as_secs_f64(),
                     elapsed.as_secs_f64()
                 );
+                self.log(
+                    &ctx.peer,
+                    LoggingLevel::Info,
+                    format!("tool deadline: question {q} goes on server-side"),
+                )
+                .await;
                 return Ok(rendered(result::unfinished(
                     &q,
                     last_state.as_ref(),
@@ -332,7 +343,7 @@ impl ConnectyMcp {
                 client.ask_and_wait(dw, question, &o).await
             })
             .await;
-        self.finish(waited, &a.fetch).await
+        self.finish(ctx, waited, &a.fetch).await
     }
 
     async fn results(
@@ -352,7 +363,7 @@ impl ConnectyMcp {
                     client.wait(dw, id, &o).await
                 })
                 .await;
-            return self.finish(waited, &r.fetch).await;
+            return self.finish(ctx, waited, &r.fetch).await;
         }
         let options = ResultsOptions {
             include: r.fetch.include,

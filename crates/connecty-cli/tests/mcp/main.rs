@@ -229,29 +229,40 @@ fn mcp_inspector_cli_lists_tools_and_asks() {
     );
 }
 
-/// `--http` without `CONNECTY_MCP_TOKEN` refuses to start: exit 2 and how
-/// to set it.
-#[test]
-fn http_without_a_token_exits_2_and_says_how_to_set_it() {
-    let out = Command::new(env!("CARGO_BIN_EXE_connecty"))
-        .args(["mcp", "--http", "127.0.0.1:0"])
+/// `connecty mcp --http ADDR` with `token` (or none) in the environment;
+/// it must refuse to start: its exit code and stderr.
+fn refused_http(addr: &str, token: Option<&str>) -> (Option<i32>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_connecty"));
+    cmd.args(["mcp", "--http", addr])
         .env_remove("CONNECTY_MCP_TOKEN")
         .env("CONNECTY_CLIENT_ID", CLIENT_ID)
-        .env("CONNECTY_CLIENT_SECRET", SECRET)
-        .output()
-        .expect("connecty runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+        .env("CONNECTY_CLIENT_SECRET", SECRET);
+    if let Some(t) = token {
+        cmd.env("CONNECTY_MCP_TOKEN", t);
+    }
+    let out = cmd.output().expect("connecty runs");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `--http` without `CONNECTY_MCP_TOKEN` refuses to start: exit 2 and how
+/// to set it; so does a non-loopback address without `--allow-remote`.
+#[test]
+fn http_without_a_token_exits_2_and_says_how_to_set_it() {
+    let (code, stderr) = refused_http("127.0.0.1:0", None);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("export CONNECTY_MCP_TOKEN="), "{stderr}");
-    assert!(out.stdout.is_empty());
-    let out = Command::new(env!("CARGO_BIN_EXE_connecty"))
-        .args(["mcp", "--http", "0.0.0.0:0"])
-        .env("CONNECTY_MCP_TOKEN", "t0ken-for-the-test")
-        .env("CONNECTY_CLIENT_ID", CLIENT_ID)
-        .env("CONNECTY_CLIENT_SECRET", SECRET)
-        .output()
-        .expect("connecty runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = refused_http("127.0.0.1:0", Some("   "));
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, stderr) = refused_http("0.0.0.0:0", Some("t0ken-for-the-test"));
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("--allow-remote"), "{stderr}");
+    assert!(!stderr.contains("t0ken-for-the-test"), "{stderr}");
 }

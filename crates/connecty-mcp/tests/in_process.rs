@@ -1,0 +1,129 @@
+//! The server in process, over an in-memory pipe, against the emulator:
+//! the JSON-RPC it writes, byte for byte, never holds a secret.
+
+use std::time::Duration;
+
+use connecty_mcp::{ConnectyMcp, ServerConfig};
+use connecty_testkit::emulator::{Emulator, Schedule};
+use rmcp::ServiceExt as _;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+const SECRET: &str = "S3CRET-mcp-in-process-77aa";
+const WRONG: &str = "WRONG-secret-in-process-19bc";
+
+/// Serves `client` on a pipe; sends `requests` (JSON-RPC, ids 1..) after
+/// the handshake and returns every line the server wrote.
+async fn exchange(client: connecty_hyper::Client, requests: &[Value]) -> Vec<String> {
+    let (server_io, client_io) = tokio::io::duplex(1 << 20);
+    let server = ConnectyMcp::new(client, ServerConfig::default());
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(tokio::io::split(server_io)).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let (read, mut write) = tokio::io::split(client_io);
+    let mut lines = BufReader::new(read).lines();
+    let mut seen = Vec::new();
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    let mut send = vec![
+        init,
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    ];
+    send.extend(requests.iter().cloned());
+    for message in send {
+        write
+            .write_all(format!("{message}\n").as_bytes())
+            .await
+            .unwrap();
+        let Some(id) = message.get("id").cloned() else {
+            continue;
+        };
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+                .await
+                .expect("an answer in time")
+                .unwrap()
+                .expect("the server is still there");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            seen.push(line);
+            if v["id"] == id {
+                break;
+            }
+        }
+    }
+    seen
+}
+
+fn client(base_url: &str, secret: &str) -> connecty_hyper::Client {
+    connecty_hyper::ClientBuilder::new()
+        .base_url(base_url)
+        .unwrap()
+        .credentials("mcp-client", secret)
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn refused_credentials_are_a_tool_error_that_names_no_secret() {
+    let emulator = Emulator::builder()
+        .credentials("mcp-client", SECRET)
+        .schedule(Schedule::IMMEDIATE)
+        .start()
+        .unwrap();
+    let ask = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "ask", "arguments": {"question": "SELECT 1 AS one", "dw": 13}}});
+    let lines = exchange(client(&emulator.base_url(), WRONG), &[ask.clone()]).await;
+    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(last["result"]["isError"], true, "{last}");
+    let text = last["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("hint:") && text.contains("never a tool argument"),
+        "{text}"
+    );
+    let lines_ok = exchange(client(&emulator.base_url(), SECRET), &[ask]).await;
+    let last: Value = serde_json::from_str(lines_ok.last().unwrap()).unwrap();
+    assert_eq!(
+        last["result"]["structuredContent"]["rows"],
+        json!([[1]]),
+        "{last}"
+    );
+    for line in lines.iter().chain(&lines_ok) {
+        assert!(!line.contains(SECRET) && !line.contains(WRONG), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn tools_list_matches_the_schemas_and_unknown_tools_are_refused() {
+    let client = client("http://127.0.0.1:9", SECRET);
+    let lines = exchange(
+        client,
+        &[
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "drop_table", "arguments": {}}}),
+        ],
+    )
+    .await;
+    let list: Value = serde_json::from_str(&lines[lines.len() - 2]).unwrap();
+    let names: Vec<&str> = list["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ask", "results", "health"]);
+    assert_eq!(
+        list["result"]["tools"][0]["outputSchema"],
+        connecty_mcp::answer_schema()
+    );
+    let refused: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("drop_table")
+    );
+}
