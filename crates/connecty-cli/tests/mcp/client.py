@@ -10,6 +10,7 @@ appended to $MCP_TRANSCRIPT, which the Rust side greps for secrets.
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,6 +104,8 @@ async def serve(base_url="", *flags, headers=None, logging_callback=None):
                 proc.wait(10)
     finally:
         record(f"server stderr ({TRANSPORT} {flags})", server.stderr())
+        server.log.close()
+        os.unlink(server.log.name)
 
 
 async def wait_for_url(server):
@@ -342,6 +345,10 @@ async def failed_bad_arguments_unknown_workspace():
         # The server lives on.
         r = await call(s, "ask", {"question": "SELECT 1 AS one", "dw": 13})
         assert not r.is_error, text(r)
+    # A transport failure: nothing listens on port 1.
+    async with serve("http://127.0.0.1:1", "--dw", "13") as (s, _):
+        r = await call(s, "ask", {"question": "SELECT 1 AS one"})
+        assert r.is_error and "hint:" in text(r) and "127.0.0.1:1" in text(r), text(r)
 
 
 async def fifty_concurrent_calls():
@@ -446,4 +453,7 @@ async def main():
         print(f"ok {TRANSPORT} {check.__name__} ({time.monotonic() - start:.1f} s)", flush=True)
 
 
-anyio.run(main)
+try:
+    anyio.run(main)
+finally:
+    shutil.rmtree(CONFIG_DIR, ignore_errors=True)
