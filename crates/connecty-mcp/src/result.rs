@@ -143,7 +143,12 @@ fn cell_value(raw: &str, kind: CellKind, rule: CellRule) -> Value {
 /// statistics type all-null columns). A frame the ladder refuses (no
 /// columns) has none.
 pub fn columns(df: &DataFrame, answer: &Completed) -> Vec<(String, String)> {
-    match connecty_arrow::to_record_batch(df, answer.results.dataframe_stats.as_ref()) {
+    // One thread: the server runs on an async executor, and a tool result
+    // holds a small frame (a thread count from the machine would also read
+    // cgroup files on every call).
+    let options = connecty_arrow::Options::new().threads(std::num::NonZeroUsize::MIN);
+    let stats = answer.results.dataframe_stats.as_ref();
+    match connecty_arrow::to_record_batch_with(df, stats, &options) {
         Ok(batch) => df
             .columns()
             .iter()

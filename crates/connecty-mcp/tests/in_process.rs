@@ -75,7 +75,11 @@ async fn refused_credentials_are_a_tool_error_that_names_no_secret() {
         .unwrap();
     let ask = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": "ask", "arguments": {"question": "SELECT 1 AS one", "dw": 13}}});
-    let lines = exchange(client(&emulator.base_url(), WRONG), &[ask.clone()]).await;
+    let lines = exchange(
+        client(&emulator.base_url(), WRONG),
+        std::slice::from_ref(&ask),
+    )
+    .await;
     let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
     assert_eq!(last["result"]["isError"], true, "{last}");
     let text = last["result"]["content"][0]["text"].as_str().unwrap();
