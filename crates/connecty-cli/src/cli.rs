@@ -38,6 +38,7 @@ Environment:
   CONNECTY_BASE_URL       stands in for --base-url (wins over CONNECTY_REGION)
   CONNECTY_REGION         stands in for --region (eu1 or us1; default eu1)
   CONNECTY_TRANSPORT      stands in for --transport (ureq or hyper; default ureq)
+  CONNECTY_MCP_TOKEN      the bearer token `connecty mcp --http` requires
   CONNECTY_PAGER, PAGER   the pager for tables taller than the terminal
                           (default: less -FRX; empty: none)
   COLUMNS                 width that tables are cut to on a terminal (default:
