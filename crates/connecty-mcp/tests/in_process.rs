@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use connecty_mcp::{ConnectyMcp, ServerConfig};
 use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_testkit::{CannedResponse, Exchange, RequestMatcher, ScriptedServer};
 use rmcp::ServiceExt as _;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -15,8 +16,17 @@ const WRONG: &str = "WRONG-secret-in-process-19bc";
 /// Serves `client` on a pipe; sends `requests` (JSON-RPC, ids 1..) after
 /// the handshake and returns every line the server wrote.
 async fn exchange(client: connecty_hyper::Client, requests: &[Value]) -> Vec<String> {
+    exchange_with(client, ServerConfig::default(), requests).await
+}
+
+/// [`exchange`] with a server configuration.
+async fn exchange_with(
+    client: connecty_hyper::Client,
+    config: ServerConfig,
+    requests: &[Value],
+) -> Vec<String> {
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
-    let server = ConnectyMcp::new(client, ServerConfig::default());
+    let server = ConnectyMcp::new(client, config);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(tokio::io::split(server_io)).await {
             let _ = running.waiting().await;
@@ -130,4 +140,76 @@ async fn tools_list_matches_the_schemas_and_unknown_tools_are_refused() {
             .unwrap()
             .contains("drop_table")
     );
+}
+
+fn ask_13() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "ask", "arguments": {"question": "SELECT 1 AS one", "dw": 13}}})
+}
+
+/// The text of the last line's tool result, which must be an error.
+fn tool_error(lines: &[String]) -> String {
+    let last: Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(last["result"]["isError"], true, "{last}");
+    last["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_forbidden_workspace_is_a_tool_error_with_the_servers_message_and_a_hint() {
+    let server = ScriptedServer::start([
+        Exchange::new(
+            RequestMatcher::post("/v1/auth/token"),
+            CannedResponse::json(
+                200,
+                r#"{"access_token":"tok-forbidden-test","expires_at":"2099-01-01T00:00:00+00:00"}"#,
+            ),
+        ),
+        Exchange::new(
+            RequestMatcher::post("/v1/dw/13/questions").bearer(),
+            CannedResponse::json(403, r#"{"error":"client may not use workspace 13"}"#),
+        ),
+    ])
+    .unwrap();
+    let lines = exchange(client(&server.base_url(), SECRET), &[ask_13()]).await;
+    let text = tool_error(&lines);
+    assert!(text.contains("client may not use workspace 13"), "{text}");
+    assert!(
+        text.contains("hint:") && text.contains("data workspace 13"),
+        "{text}"
+    );
+    for line in &lines {
+        assert!(
+            !line.contains("tok-forbidden-test") && !line.contains(SECRET),
+            "{line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_deadline_during_the_token_exchange_is_a_tool_error_naming_the_tool_timeout() {
+    let server = ScriptedServer::start([Exchange::new(
+        RequestMatcher::post("/v1/auth/token"),
+        CannedResponse::json(
+            200,
+            r#"{"access_token":"tok-late","expires_at":"2099-01-01T00:00:00+00:00"}"#,
+        )
+        .delay(Duration::from_secs(3)),
+    )])
+    .unwrap();
+    let config = ServerConfig {
+        tool_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let lines = exchange_with(client(&server.base_url(), SECRET), config, &[ask_13()]).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = tool_error(&lines);
+    assert!(text.contains("--tool-timeout"), "{text}");
 }
