@@ -50,11 +50,14 @@
 //! (`{complete, rows, at_least, at_most}`), `rows_omitted` and `saved`. A
 //! text block says the same for clients that ignore structured content.
 //!
-//! Cells are JSON values exactly as received, with one exception that
-//! JSON libraries force: a `decimal128` cell (a number that neither 64-bit
-//! integers nor `f64` hold exactly) is its exact decimal text as a string,
-//! and a `json` cell whose numbers would not survive a round trip is its
-//! JSON text as a string.
+//! Cells are JSON values as received, with the same value: integers within
+//! 64 bits stay exact (a 20-digit `u64` too), and a `float64` cell is the
+//! `f64` that reads back exactly (its text may lose trailing zeros: `12.50`
+//! is sent as `12.5`). JSON libraries force two exceptions: a `decimal128`
+//! cell (a number that neither 64-bit integers nor `f64` hold exactly) is
+//! its exact decimal text as a string, and a `json` cell whose numbers would
+//! not survive a round trip is its JSON text as a string. The text block and
+//! saved files keep every cell's text exactly.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
