@@ -13,7 +13,9 @@
 //!   project's own virtual environment, `target/venv`, never into the
 //!   user's Python; `cargo xtask ci` puts its `bin/` first on `PATH`, so the
 //!   tests' `python3` is that environment's;
-//! - cargo tools: `cargo install --locked` at a pinned version.
+//! - cargo tools: `cargo install --locked` at a pinned version;
+//! - npm packages: one `npm install --prefix target/node` of pinned
+//!   versions; the tests find them under `target/node/node_modules`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -39,6 +41,11 @@ enum Source {
     Cargo {
         subcommand: &'static str,
         krate: &'static str,
+        version: &'static str,
+    },
+    /// An npm package at an exact version, in `target/node`.
+    Npm {
+        package: &'static str,
         version: &'static str,
     },
 }
@@ -97,6 +104,28 @@ const NEEDS: &[Need] = &[
         used_by: "connecty-arrow's and the CLI's readers tests",
     },
     Need {
+        source: Source::Python {
+            module: "mcp",
+            distribution: "mcp",
+            version: "2.3.0",
+        },
+        used_by: "the CLI's `connecty mcp` tests (crates/connecty-cli/tests/mcp), the official Python MCP SDK as the client",
+    },
+    Need {
+        source: Source::Debian {
+            program: "npm",
+            packages: &["npm"],
+        },
+        used_by: "installing the MCP Inspector CLI (Node 20 runs it)",
+    },
+    Need {
+        source: Source::Npm {
+            package: "@modelcontextprotocol/inspector-cli",
+            version: "1.0.3",
+        },
+        used_by: "the CLI's `connecty mcp` tests (the MCP Inspector's command-line client)",
+    },
+    Need {
         source: Source::Cargo {
             subcommand: "deny",
             krate: "cargo-deny",
@@ -109,6 +138,20 @@ const NEEDS: &[Need] = &[
 /// The project's Python environment: `target/venv` under the repository.
 pub(crate) fn venv() -> PathBuf {
     root().join("target").join("venv")
+}
+
+/// Where the tests' npm packages are installed: `target/node`.
+pub(crate) fn node_prefix() -> PathBuf {
+    root().join("target").join("node")
+}
+
+fn npm_has(package: &str, version: &str) -> bool {
+    let manifest = node_prefix()
+        .join("node_modules")
+        .join(package)
+        .join("package.json");
+    std::fs::read_to_string(manifest)
+        .is_ok_and(|text| text.contains(&format!("\"version\": \"{version}\"")))
 }
 
 fn venv_python() -> PathBuf {
@@ -137,15 +180,20 @@ fn on_path(program: &str) -> bool {
         || found(Path::new("/usr/sbin"))
 }
 
-fn python_has(module: &str, version: &str) -> bool {
+fn python_has(module: &str, distribution: &str, version: &str) -> bool {
     let python = venv_python();
     if !python.is_file() {
         return false;
     }
+    // The installed distribution's version (not every package has a
+    // `__version__`: `mcp` does not), and the module must import.
     let mut cmd = Command::new(python);
     cmd.args([
         "-c",
-        &format!("import sys, {module}; sys.exit({module}.__version__ != {version:?})"),
+        &format!(
+            "import sys, importlib.metadata, {module}; \
+             sys.exit(importlib.metadata.version({distribution:?}) != {version:?})"
+        ),
     ]);
     quiet(cmd)
 }
@@ -154,8 +202,11 @@ fn present(source: Source) -> bool {
     match source {
         Source::Debian { program, .. } => on_path(program),
         Source::Python {
-            module, version, ..
-        } => python_has(module, version),
+            module,
+            distribution,
+            version,
+        } => python_has(module, distribution, version),
+        Source::Npm { package, version } => npm_has(package, version),
         Source::Cargo { subcommand, .. } => {
             let mut cmd = cargo();
             cmd.args([subcommand, "--version"]);
@@ -198,6 +249,19 @@ fn install_commands(missing: &[Need]) -> Vec<String> {
             python.join(" ")
         ));
     }
+    let npm: Vec<String> = missing
+        .iter()
+        .filter_map(|n| match n.source {
+            Source::Npm { package, version } => Some(format!("{package}@{version}")),
+            _ => None,
+        })
+        .collect();
+    if !npm.is_empty() {
+        out.push(format!(
+            "npm install --prefix target/node --no-audit --no-fund {}",
+            npm.join(" ")
+        ));
+    }
     for n in missing {
         if let Source::Cargo { krate, version, .. } = n.source {
             out.push(format!(
@@ -232,6 +296,7 @@ fn describe(n: &Need) -> String {
             ..
         } => format!("{distribution} {version} (Python, in target/venv)"),
         Source::Cargo { krate, version, .. } => format!("{krate} {version} (cargo)"),
+        Source::Npm { package, version } => format!("{package} {version} (npm, in target/node)"),
     };
     format!("{what}: {}", n.used_by)
 }
@@ -323,6 +388,25 @@ fn install_python(needs: &[Need]) -> Result<(), String> {
     run_step("pip install", pip)
 }
 
+fn install_npm(needs: &[Need]) -> Result<(), String> {
+    let pins: Vec<String> = needs
+        .iter()
+        .filter_map(|n| match n.source {
+            Source::Npm { package, version } => Some(format!("{package}@{version}")),
+            _ => None,
+        })
+        .collect();
+    if pins.is_empty() {
+        return Ok(());
+    }
+    let mut cmd = Command::new("npm");
+    cmd.args(["install", "--prefix"])
+        .arg(node_prefix())
+        .args(["--no-audit", "--no-fund", "--loglevel", "error"])
+        .args(&pins);
+    run_step("npm install", cmd)
+}
+
 fn install_cargo(needs: &[Need]) -> Result<(), String> {
     for n in needs {
         if let Source::Cargo { krate, version, .. } = n.source {
@@ -372,6 +456,7 @@ pub(crate) fn ensure(mode: Mode) -> Result<(), String> {
         let steps = [
             install_debian(&before),
             install_python(&before),
+            install_npm(&before),
             install_cargo(&before),
         ];
         for e in steps.iter().filter_map(|s| s.as_ref().err()) {
@@ -413,8 +498,9 @@ mod tests {
         assert_eq!(
             commands,
             [
-                "sudo apt-get install --no-install-recommends nginx-light tinyproxy zsh fish",
-                "python3 -m venv target/venv && target/venv/bin/python3 -m pip install pyarrow==26.0.1 duckdb==2.0.0",
+                "sudo apt-get install --no-install-recommends nginx-light tinyproxy zsh fish npm",
+                "python3 -m venv target/venv && target/venv/bin/python3 -m pip install pyarrow==26.0.1 duckdb==2.0.0 mcp==2.3.0",
+                "npm install --prefix target/node --no-audit --no-fund @modelcontextprotocol/inspector-cli@1.0.3",
                 "cargo install cargo-deny --locked --version 0.20.2",
             ]
         );

@@ -61,6 +61,12 @@ impl EmuProc {
     /// Starts an emulator with an `events` table of `large_rows` rows (0 for
     /// none) and waits until it listens.
     pub fn start(large_rows: u64) -> Result<EmuProc, String> {
+        Self::start_with(large_rows, None)
+    }
+
+    /// [`start`](Self::start) with access tokens that live `token_ttl`
+    /// (the emulator's default, one hour, when `None`).
+    pub fn start_with(large_rows: u64, token_ttl: Option<Duration>) -> Result<EmuProc, String> {
         // `/proc/self/exe` still runs this binary after cargo replaced the
         // file (the parse section's `cargo bench` relinks it), where the
         // path from `current_exe` would name a deleted file.
@@ -74,6 +80,7 @@ impl EmuProc {
         let mut child = Command::new(exe)
             .arg("--serve-emulator")
             .arg(large_rows.to_string())
+            .args(token_ttl.map(|t| t.as_millis().to_string()))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -166,14 +173,17 @@ impl Drop for EmuProc {
     }
 }
 
-/// The child side: `connecty-bench --serve-emulator <large_rows>`.
+/// The child side: `connecty-bench --serve-emulator <large_rows>
+/// [<token_ttl_ms>]`.
 pub fn serve(args: &[String]) -> i32 {
     let rows = args.first().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let emulator = match Emulator::builder()
+    let mut builder = Emulator::builder()
         .schedule(Schedule::IMMEDIATE)
-        .large_table_rows(rows)
-        .start()
-    {
+        .large_table_rows(rows);
+    if let Some(ms) = args.get(1).and_then(|s| s.parse::<u64>().ok()) {
+        builder = builder.token_ttl(Duration::from_millis(ms));
+    }
+    let emulator = match builder.start() {
         Ok(e) => e,
         Err(e) => {
             println!("error {e}");

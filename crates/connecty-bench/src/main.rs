@@ -6,7 +6,7 @@
 //! The parse section's timings run in a process of their own with the
 //! system allocator (`benches/parse.rs`); this binary's counting allocator
 //! serves the heap figures of the other sections. `--only NAME[,NAME...]` runs some measurements:
-//! parse, polling, transport, concurrency, compression, cli, arrow, chart.
+//! parse, polling, transport, concurrency, compression, cli, arrow, chart, mcp.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -22,6 +22,7 @@ mod compression;
 mod concurrency;
 mod data;
 mod emu;
+mod mcp;
 mod parse;
 mod polling;
 mod raw;
@@ -42,7 +43,7 @@ pub fn reset_peak() {
 }
 
 /// The measurements, in the order they run; `--only` picks some by name.
-const MEASUREMENTS: [&str; 8] = [
+const MEASUREMENTS: [&str; 9] = [
     "parse",
     "polling",
     "transport",
@@ -51,10 +52,11 @@ const MEASUREMENTS: [&str; 8] = [
     "cli",
     "arrow",
     "chart",
+    "mcp",
 ];
 
 const USAGE: &str = "usage: connecty-bench [--quick] [--out FILE] [--only NAME[,NAME...]]
-names: parse, polling, transport, concurrency, compression, cli, arrow, chart";
+names: parse, polling, transport, concurrency, compression, cli, arrow, chart, mcp";
 
 /// Runs one measurement; an error or a panic becomes a note in the report.
 /// `targets` are the measurement's targets, recorded as not measured when
@@ -98,6 +100,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--serve-emulator") {
         std::process::exit(emu::serve(&args[1..]));
+    }
+    if args.first().map(String::as_str) == Some("--serve-mcp") {
+        std::process::exit(mcp::serve(&args[1..]));
     }
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!("{USAGE}");
@@ -156,6 +161,11 @@ fn main() {
     if wants("chart") {
         guarded(&mut report, "chart", &chart::target_names(), |r| {
             chart::run(r, quick)
+        });
+    }
+    if wants("mcp") {
+        guarded(&mut report, "mcp", &mcp::target_names(quick), |r| {
+            mcp::run(r, quick)
         });
     }
     // Compression and the CLI share one emulator with a large `events`

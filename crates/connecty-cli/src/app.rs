@@ -66,6 +66,7 @@ fn dispatch(cli: &Cli) -> Outcome {
         Command::Configure(args) => commands::configure::run(cli, args),
         Command::Completions { shell } => commands::completions::run(*shell),
         Command::Emulator(args) => commands::emulator::run(args),
+        Command::Mcp(args) => commands::mcp::run(cli, args),
         Command::Demo => {
             commands::demo::run(cli.transport.unwrap_or_default().into(), !cli.no_pager)
         }

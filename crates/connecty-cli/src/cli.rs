@@ -41,6 +41,7 @@ Environment:
   CONNECTY_BASE_URL       stands in for --base-url (wins over CONNECTY_REGION)
   CONNECTY_REGION         stands in for --region (eu1 or us1; default eu1)
   CONNECTY_TRANSPORT      stands in for --transport (ureq or hyper; default ureq)
+  CONNECTY_MCP_TOKEN      the bearer token `connecty mcp --http` requires
   CONNECTY_PAGER, PAGER   the pager for tables taller than the terminal
                           (default: less -FRX; empty: none)
   COLUMNS                 width that tables are cut to on a terminal (default:
@@ -293,6 +294,24 @@ pub enum Command {
     )]
     Emulator(EmulatorArgs),
 
+    /// Serve ask, results and health to AI agents over the Model Context Protocol
+    #[command(
+        long_about = "Serve the tools ask, results and health to an AI agent (Claude Desktop, \
+                      Claude Code, VS Code, Cursor...) over the Model Context Protocol: on \
+                      stdio (stdout carries only protocol; logs go to stderr), or with --http \
+                      ADDR as Streamable HTTP at http://ADDR/mcp, which needs the bearer token \
+                      in CONNECTY_MCP_TOKEN on every request and refuses non-loopback origins. \
+                      Credentials come from the profile or the environment, never from the \
+                      agent. A result holds at most --max-result-rows rows and \
+                      --max-result-bytes bytes; the rest are counted, and save_as writes the \
+                      whole answer into --output-dir.",
+        after_help = "Example (Claude Desktop, Claude Code, VS Code):\n  \
+                      {\"command\": \"connecty\", \"args\": [\"mcp\", \"--profile\", \"NAME\", \"--dw\", \"ID\"]}\n\n\
+                      HTTP:\n  export CONNECTY_MCP_TOKEN=$(openssl rand -hex 32)\n  \
+                      connecty mcp --http 127.0.0.1:8765 --dw 13"
+    )]
+    Mcp(McpArgs),
+
     /// Try it all offline: ask a local emulator a sample question and print the table
     #[command(
         long_about = "Start the emulator in this process, ask it \"list the top 5 countries with \
@@ -516,6 +535,38 @@ pub struct EmulatorArgs {
     /// Lifetime of the access tokens it issues, in seconds [default: 3600]
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub token_ttl: Option<Duration>,
+}
+
+/// `connecty mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio (needs CONNECTY_MCP_TOKEN)
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<std::net::SocketAddr>,
+
+    /// With --http: allow a non-loopback address
+    #[arg(long, requires = "http")]
+    pub allow_remote: bool,
+
+    /// Default Data Workspace id for calls that give no dw
+    #[arg(long, value_name = "ID", value_parser = parse_workspace)]
+    pub dw: Option<WorkspaceId>,
+
+    /// Most rows one tool result shows
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_result_rows: u32,
+
+    /// Most bytes one tool result takes
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
+    pub max_result_bytes: u32,
+
+    /// Directory that save_as writes whole answers into (without it, save_as is refused)
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// How long ask and results wait before returning the question id to resume, in seconds
+    #[arg(long, value_name = "SECS", default_value = "120", value_parser = parse_secs)]
+    pub tool_timeout: Duration,
 }
 
 fn parse_base_url(s: &str) -> Result<BaseUrl, String> {

@@ -12,6 +12,7 @@ pub mod configure;
 pub mod demo;
 pub mod emulator;
 pub mod health;
+pub mod mcp;
 pub mod results;
 pub mod shell;
 pub mod token;
