@@ -262,7 +262,7 @@ impl Vocabulary for Words<'_> {
 /// `bytes` in MiB as `--body-limit` takes them: `256 MiB`, `0.5 MiB`.
 fn mib(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes % MIB == 0 {
+    if bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{:.2} MiB", bytes as f64 / MIB as f64)

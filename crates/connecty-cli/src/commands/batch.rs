@@ -292,10 +292,10 @@ pub fn run(cli: &Cli, args: &BatchArgs) -> Outcome {
             pending.insert(done.index, (done.line, done.note));
             while let Some((line, note)) = pending.remove(&written) {
                 written += 1;
-                if write_error.is_none() {
-                    if let Err(e) = out.write_all(&line).and_then(|()| out.flush()) {
-                        write_error = Some(e);
-                    }
+                if write_error.is_none()
+                    && let Err(e) = out.write_all(&line).and_then(|()| out.flush())
+                {
+                    write_error = Some(e);
                 }
                 if let Some(note) = note {
                     cut += 1;

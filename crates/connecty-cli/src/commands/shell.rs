@@ -269,10 +269,11 @@ pub fn run(cli: &Cli, args: &ShellArgs) -> Outcome {
                 return Err(Failure::other(format!("the line editor failed: {e}")));
             }
         };
-        if !line.trim().is_empty() && editor.add_history_entry(line.as_str()).unwrap_or(false) {
-            if let Some(h) = &history {
-                let _ = editor.append_history(h);
-            }
+        if !line.trim().is_empty()
+            && editor.add_history_entry(line.as_str()).unwrap_or(false)
+            && let Some(h) = &history
+        {
+            let _ = editor.append_history(h);
         }
         match parse_line(&line) {
             Ok(Line::Empty) => {}
