@@ -29,6 +29,7 @@
 //! is a decode error; the transports' default body limit is 256 MiB.
 
 mod cells;
+mod raw;
 mod rows;
 mod scan;
 
@@ -43,7 +44,9 @@ use crate::json::{self, Scanner};
 use crate::offsets::Offsets;
 
 pub use self::cells::{Cell, Column, Row};
+pub use self::raw::{RawCell, RawRow, RawRows, decode_string, decode_string_in};
 pub use self::rows::RowError;
+pub use crate::json::Surrogates;
 pub use crate::json::ValueKind as CellKind;
 
 /// The rows of a result, column names first, with every cell's exact JSON.
