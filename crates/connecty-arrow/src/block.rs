@@ -1,176 +1,100 @@
-//! A frame's rows in stretches, one per thread, each converted in one pass
-//! over its text; then each column's stretches joined.
+//! A frame's rows in blocks, each converted in one pass over
+//! connecty-proto's raw cells; then each column's blocks joined.
 //!
-//! Each stretch starts every column with the type its first non-null cell
-//! suggests ([`ColumnType::first_guess`]) and fills it from the cells'
-//! text. A column whose later cell does not fit is *given up* in that
-//! stretch (no more work is spent on it there). When every stretch built
-//! a column with the same type, every cell fits that type, which is then
-//! the column's type on the ladder, and the stretches' arrays are joined
-//! (a copy of the finished values, no parsing), each column on a thread
-//! of its own. Otherwise the column is decided from all its cells and
-//! built again: the rare case, paid only by that column.
+//! A block is a range of rows. Each block starts every column with the
+//! type its first non-null cell suggests ([`ColumnType::first_guess`])
+//! and fills it from the cells' text. A column whose later cell does not
+//! fit is *given up* in that block (no more work is spent on it there).
+//! When every block built a column with the same type, every cell fits
+//! that type, which is then the column's type on the ladder, and the
+//! blocks' arrays are joined (a copy of the finished values, no parsing).
+//! Otherwise the column is decided from all its cells and built again:
+//! the rare case, paid only by that column.
 
 use std::ops::Range;
 
 use arrow_array::{Array, ArrayRef};
 use connecty_proto::DataFrame;
+use connecty_proto::dataframe::{RawCell, RawRows};
 
-use crate::Error;
-use crate::build::{Builder, Missed, Reject};
-use crate::cells::{Cells, Raw};
+use crate::build::{Builder, Raw, Reject};
+use crate::error::Error;
 use crate::infer::ColumnType;
 
-/// One stretch of rows, converted.
-pub(crate) struct Part {
-    /// Rows in the stretch.
+/// One block of rows, converted.
+pub(crate) struct Converted {
+    /// Rows in the block.
     pub rows: usize,
     /// One builder per column; `None` for a column given up.
     pub columns: Vec<Option<Builder>>,
 }
 
-/// A stretch of rows and the text its walk reads.
-pub(crate) struct Stretch {
-    /// Its rows.
-    pub rows: Range<usize>,
-    /// The bytes of the frame's text its walk reads: from its first row's
-    /// start (the whole header for the stretch from row 0) to the next
-    /// stretch's; `None` when the start cannot be found, and the stretch
-    /// then reads its cells through the accessors.
-    pub text: Option<Range<usize>>,
+/// `rows` rows cut into up to `n` blocks of nearly equal size.
+pub(crate) fn even(rows: usize, n: usize) -> Vec<Range<usize>> {
+    let n = n.clamp(1, rows.max(1));
+    (0..n).map(|i| rows * i / n..rows * (i + 1) / n).collect()
 }
 
-/// The frame's rows cut into up to `parts` stretches, and where each
-/// starts in `text` (`df.raw_json_bytes()`).
-pub(crate) fn stretches(df: &DataFrame, text: &[u8], parts: usize) -> Vec<Stretch> {
-    let rows = df.len();
-    let parts = parts.clamp(1, rows.max(1));
-    let cuts: Vec<usize> = (0..=parts).map(|i| rows * i / parts).collect();
-    stretches_at(df, text, &cuts)
+/// A cursor's cells as `&str`: the bytes of its rows checked as UTF-8
+/// once (the one check a block needs, on the thread that reads it), each
+/// cell then a slice of them.
+pub(crate) struct Texts<'a> {
+    text: Option<&'a str>,
+    base: usize,
 }
 
-/// The stretches between consecutive `cuts` (row numbers, ascending, the
-/// first 0 and the last `df.len()`), and where each starts in `text`.
-pub(crate) fn stretches_at(df: &DataFrame, text: &[u8], cuts: &[usize]) -> Vec<Stretch> {
-    let parts = cuts.len().saturating_sub(1);
-    let cut = |i: usize| cuts[i];
-    let starts: Vec<Option<usize>> = (0..parts)
-        .map(|i| match cut(i) {
-            0 => Some(0),
-            row => df
-                .cell(row, 0)
-                .and_then(|cell| offset_in(text, cell.raw()))
-                .and_then(|first| Cells::row_start(text, first)),
-        })
-        .collect();
-    (0..parts)
-        .map(|i| {
-            // To the next start found (a stretch walks only its own rows).
-            let end = starts[i + 1..].iter().flatten().next().copied();
-            Stretch {
-                rows: cut(i)..cut(i + 1),
-                text: starts[i].map(|s| s..end.unwrap_or(text.len())),
-            }
-        })
-        .collect()
+impl<'a> Texts<'a> {
+    /// The text of `rows`, a cursor over `df`.
+    pub fn of(df: &'a DataFrame, rows: &RawRows<'a>) -> Texts<'a> {
+        let span = rows.text_span();
+        let text = df
+            .raw_json_bytes()
+            .get(span.clone())
+            .and_then(|b| simdutf8::basic::from_utf8(b).ok());
+        Texts {
+            text,
+            base: span.start,
+        }
+    }
+
+    /// `cell` as text (checked on its own should it not be in the span,
+    /// which it always is).
+    #[inline]
+    pub fn raw(&self, cell: RawCell<'a>) -> Raw<'a> {
+        let own = || {
+            let at = cell.start().checked_sub(self.base)?;
+            self.text?.get(at..at + cell.bytes().len())
+        };
+        Raw {
+            text: own().unwrap_or_else(|| cell.text()),
+            escaped: cell.has_escapes(),
+        }
+    }
 }
 
-/// Where `part` (a slice of `whole`'s buffer) starts in `whole`, checked.
-fn offset_in(whole: &[u8], part: &str) -> Option<usize> {
-    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    (whole.get(at..at.checked_add(part.len())?) == Some(part.as_bytes())).then_some(at)
+/// Column `c`'s cells, from the first row on.
+pub(crate) fn column_cells(df: &DataFrame, c: usize) -> impl Iterator<Item = Raw<'_>> + '_ {
+    let rows = df.raw_rows(0..df.len());
+    let texts = Texts::of(df, &rows);
+    rows.filter_map(move |mut row| row.nth(c).map(|cell| texts.raw(cell)))
 }
 
-/// Converts the stretch of `df`. `text` is `df.raw_json_bytes()`, of which
-/// this thread checks only the stretch's own bytes are UTF-8.
-/// `text_hints` are bytes to reserve for each column of the whole frame,
-/// should it be text.
+/// Converts block `rows` of `df`. `text_hints` are bytes to reserve for
+/// each column of the whole frame, should it be text.
 pub(crate) fn convert(
     df: &DataFrame,
-    text: &[u8],
-    stretch: Stretch,
+    rows: Range<usize>,
     text_hints: &[usize],
-) -> Result<Part, Error> {
-    let range = stretch.rows;
-    let own = stretch
-        .text
-        .and_then(|bytes| text.get(bytes))
-        .and_then(|bytes| simdutf8::basic::from_utf8(bytes).ok());
-    let walk = match (range.start, own) {
-        (0, Some(own)) => Cells::new(own),
-        (_, Some(own)) => Some(Cells::at_row_start(own)),
-        (_, None) => None,
-    };
-    if let Some(walk) = walk {
-        if let Some(part) = convert_walking(df, walk, range.clone(), text_hints)? {
-            return Ok(part);
-        }
-    }
-    convert_reading(df, range, text_hints)
-}
-
-/// Bytes of a column's text hint for a stretch of `n` of `df`'s rows.
-fn share(df: &DataFrame, hint: usize, n: usize) -> usize {
-    (hint as u128 * n as u128 / df.len().max(1) as u128) as usize
-}
-
-fn empty_columns(width: usize) -> Vec<Option<Builder>> {
-    (0..width).map(|_| Some(Builder::Null(0))).collect()
-}
-
-/// [`convert`] in one walk over the text, each cell added where it is
-/// read; `Ok(None)` should the walk meet text it does not expect.
-fn convert_walking(
-    df: &DataFrame,
-    mut walk: Cells<'_>,
-    range: Range<usize>,
-    text_hints: &[usize],
-) -> Result<Option<Part>, Error> {
-    let width = df.width();
-    let n = range.len();
-    let mut columns = empty_columns(width);
-    for _ in range {
-        if walk.open_row() != Some(true) {
-            return Ok(None);
-        }
-        for (c, slot) in columns.iter_mut().enumerate() {
-            let missed = match slot {
-                Some(b) => b.push_next(&mut walk).err(),
-                None => walk.cell().is_none().then_some(Missed::Lost),
-            };
-            match missed {
-                None => {}
-                Some(Missed::Lost) => return Ok(None),
-                Some(Missed::Rejected(Reject::TooLarge, _)) => {
-                    return Err(too_large(c, &df.columns()[c]));
-                }
-                Some(Missed::Rejected(Reject::Misfit, cell)) => {
-                    *slot = slot
-                        .as_ref()
-                        .and_then(|b| first_fit(b, cell, n, share(df, text_hints[c], n)));
-                }
-            }
-            if walk.end_cell(c + 1 == width).is_none() {
-                return Ok(None);
-            }
-        }
-    }
-    Ok(Some(Part { rows: n, columns }))
-}
-
-/// [`convert`] through the frame's cell accessors.
-fn convert_reading(
-    df: &DataFrame,
-    range: Range<usize>,
-    text_hints: &[usize],
-) -> Result<Part, Error> {
-    let n = range.len();
-    let mut columns = empty_columns(df.width());
-    for r in range {
-        let Some(row) = df.row(r) else { continue };
-        for (c, (cell, slot)) in row.cells().zip(columns.iter_mut()).enumerate() {
+) -> Result<Converted, Error> {
+    let n = rows.len();
+    let cursor = df.raw_rows(rows);
+    let texts = Texts::of(df, &cursor);
+    let mut columns: Vec<Option<Builder>> =
+        (0..df.width()).map(|_| Some(Builder::Null(0))).collect();
+    for row in cursor {
+        for ((c, cell), slot) in row.enumerate().zip(columns.iter_mut()) {
             let Some(b) = slot else { continue };
-            let cell = Raw::of(cell.raw());
+            let cell = texts.raw(cell);
             match b.push(cell) {
                 Ok(()) => {}
                 Err(Reject::TooLarge) => return Err(too_large(c, &df.columns()[c])),
@@ -178,12 +102,17 @@ fn convert_reading(
             }
         }
     }
-    Ok(Part { rows: n, columns })
+    Ok(Converted { rows: n, columns })
+}
+
+/// Bytes of a column's text hint for a block of `n` of `df`'s rows.
+fn share(df: &DataFrame, hint: usize, n: usize) -> usize {
+    (hint as u128 * n as u128 / df.len().max(1) as u128) as usize
 }
 
 /// The builder a column gets when `cell` does not fit `current`: the type
 /// the cell suggests when the column held only nulls so far, else `None`
-/// (given up in this stretch).
+/// (given up in this block).
 fn first_fit(current: &Builder, cell: Raw<'_>, rows: usize, text_hint: usize) -> Option<Builder> {
     let Builder::Null(nulls) = current else {
         return None;
@@ -195,21 +124,21 @@ fn first_fit(current: &Builder, cell: Raw<'_>, rows: usize, text_hint: usize) ->
     Some(b)
 }
 
-/// What every stretch built for one column.
+/// What every block built for one column.
 pub(crate) enum Agreed {
-    /// Every stretch that holds a value built this type; the column's
-    /// builders, one per stretch in row order (nulls-only ones too).
+    /// Every block that holds a value built this type; the column's
+    /// builders, one per block in row order (nulls-only ones too).
     Type(ColumnType, Vec<Builder>),
     /// Nothing but nulls, this many.
     Nulls(usize),
-    /// The stretches disagree (or one gave the column up).
+    /// The blocks disagree (or one gave the column up).
     No,
 }
 
-/// Takes column `c` out of every stretch: what they agree it is.
-pub(crate) fn take_column(parts: &mut [Part], c: usize) -> Agreed {
+/// Takes column `c` out of every block: what they agree it is.
+pub(crate) fn take_column(blocks: &mut [Converted], c: usize) -> Agreed {
     let mut ty = None;
-    for p in parts.iter() {
+    for p in blocks.iter() {
         match &p.columns[c] {
             None => return Agreed::No,
             Some(Builder::Null(_)) => {}
@@ -221,13 +150,13 @@ pub(crate) fn take_column(parts: &mut [Part], c: usize) -> Agreed {
         }
     }
     let Some(ty) = ty else {
-        return Agreed::Nulls(parts.iter().map(|p| p.rows).sum());
+        return Agreed::Nulls(blocks.iter().map(|p| p.rows).sum());
     };
-    let builders = parts.iter_mut().filter_map(|p| p.columns[c].take());
+    let builders = blocks.iter_mut().filter_map(|p| p.columns[c].take());
     Agreed::Type(ty, builders.collect())
 }
 
-/// One column's builders from every stretch (of type `ty`, or nulls
+/// One column's builders from every block (of type `ty`, or nulls
 /// only) finished and joined into one array: a copy of the finished
 /// values, no parsing.
 pub(crate) fn join(
@@ -272,28 +201,44 @@ pub(crate) fn too_large(c: usize, name: &str) -> Error {
 mod tests {
     use super::*;
 
-    /// Each column of a part: given up (`None`), or its type and array.
-    fn finished(part: Part) -> Vec<Option<(ColumnType, ArrayRef)>> {
-        part.columns
+    /// Each column of a block: given up (`None`), or its type and array.
+    fn finished(block: Converted) -> Vec<Option<(ColumnType, ArrayRef)>> {
+        block
+            .columns
             .into_iter()
             .map(|b| b.map(|b| (b.column_type(), b.finish().unwrap())))
             .collect()
     }
 
-    fn both_ways(text: &str) -> (Option<Part>, Part) {
-        let df = DataFrame::from_json(text).unwrap();
-        let hints = vec![0; df.width()];
-        let walk = Cells::new(df.raw_json()).unwrap();
-        let walked = convert_walking(&df, walk, 0..df.len(), &hints).unwrap();
-        (walked, convert_reading(&df, 0..df.len(), &hints).unwrap())
+    /// The cells of a block, cell by cell through each cell's own text
+    /// (`DataFrame::cell`), into the builders.
+    fn cell_by_cell(df: &DataFrame) -> Converted {
+        let n = df.len();
+        let mut columns: Vec<Option<Builder>> =
+            (0..df.width()).map(|_| Some(Builder::Null(0))).collect();
+        for r in 0..n {
+            for (c, slot) in columns.iter_mut().enumerate() {
+                let Some(b) = slot else { continue };
+                let text = df.cell(r, c).unwrap().raw();
+                let cell = Raw {
+                    text,
+                    escaped: text.starts_with('"') && text.contains('\\'),
+                };
+                if b.push(cell).is_err() {
+                    *slot = first_fit(b, cell, n, 0);
+                }
+            }
+        }
+        Converted { rows: n, columns }
     }
 
-    /// The fused walk builds what the accessors build, cell for cell:
-    /// fast paths (short numbers, plain strings, booleans, nulls), the
-    /// slow ones (escapes, long and exponent numbers, nested values) and
-    /// columns given up or typed late after nulls.
+    /// A block read from the cursor builds what the cell accessors build,
+    /// cell for cell: the common cells (short numbers, plain strings,
+    /// booleans, nulls), the rare ones (escapes, long and exponent
+    /// numbers, nested values) and columns given up or typed late after
+    /// nulls.
     #[test]
-    fn the_walk_builds_what_the_accessors_build() {
+    fn the_cursor_builds_what_the_accessors_build() {
         let texts = [
             r#"[["i","f","s","b","t"],[1,1.5,"a",true,"2024-01-02T03:04:05Z"],[null,-2,"",false,null]]"#,
             r#"[ ["i" , "f"] ,
@@ -304,10 +249,19 @@ mod tests {
             r#"[["n"],[null],[null]]"#,
         ];
         for text in texts {
-            let (walked, read) = both_ways(text);
-            let walked = walked.unwrap_or_else(|| panic!("the walk gave up on {text}"));
-            assert_eq!(walked.rows, read.rows, "{text}");
-            assert_eq!(finished(walked), finished(read), "{text}");
+            let df = DataFrame::from_json(text).unwrap();
+            let hints = vec![0; df.width()];
+            let read = convert(&df, 0..df.len(), &hints).unwrap();
+            let want = cell_by_cell(&df);
+            assert_eq!(read.rows, want.rows, "{text}");
+            assert_eq!(finished(read), finished(want), "{text}");
         }
+    }
+
+    #[test]
+    fn blocks_cut_rows_evenly() {
+        assert_eq!(even(10, 3), [0..3, 3..6, 6..10]);
+        assert_eq!(even(2, 5), [0..1, 1..2]);
+        assert_eq!(even(0, 4), [0..0]);
     }
 }

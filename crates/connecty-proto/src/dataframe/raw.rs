@@ -101,6 +101,10 @@ pub struct RawRow<'a> {
     end: usize,
     /// Where cell `next` starts.
     start: usize,
+    /// The offsets of cells `next..=end` when they lie in one chunk of
+    /// offsets (the row's cells, then the next row's first): read without
+    /// looking the chunk up cell by cell.
+    run: &'a [u32],
 }
 
 /// What a cursor reads: the text, the cells' starts, the frame's span.
@@ -114,18 +118,25 @@ struct Cells<'a> {
 
 impl<'a> Cells<'a> {
     /// Cell `i` (header counted), which starts at `start`, and where the
-    /// next cell starts (0 after the last). Its end is found from the next
-    /// cell's start: only `,`, `[`, `]` and white space lie between two
-    /// cells, and no value but an array ends with one of those.
+    /// next cell starts (0 after the last).
     #[inline]
     fn cell(&self, i: usize, start: usize) -> (RawCell<'a>, usize) {
-        let text = self.text;
-        let kind = ValueKind::of(text.get(start).copied().unwrap_or(b'n'));
         let next = if i + 1 < self.offsets.len() {
             self.offsets.get(i + 1)
         } else {
             0
         };
+        (self.between(start, next), next)
+    }
+
+    /// The cell that starts at `start`, the next one at `next` (0 when it
+    /// is the last). Its end is found from `next`: only `,`, `[`, `]` and
+    /// white space lie between two cells, and no value but an array ends
+    /// with one of those.
+    #[inline]
+    fn between(&self, start: usize, next: usize) -> RawCell<'a> {
+        let text = self.text;
+        let kind = ValueKind::of(text.get(start).copied().unwrap_or(b'n'));
         let end = if kind == ValueKind::Array || next <= start {
             json::value_end(text, start)
         } else {
@@ -142,13 +153,12 @@ impl<'a> Cells<'a> {
         };
         let bytes = text.get(start..end).unwrap_or_default();
         let escaped = kind == ValueKind::String && memchr::memchr(b'\\', bytes).is_some();
-        let cell = RawCell {
+        RawCell {
             bytes,
             start: start.saturating_sub(self.base),
             kind,
             escaped,
-        };
-        (cell, next)
+        }
     }
 
     /// Where cell `i` starts (0 past the last).
@@ -188,11 +198,18 @@ impl<'a> Iterator for RawRows<'a> {
             return None;
         }
         let width = self.width.min(self.end - self.next);
+        let end = self.next + width;
+        let run = self
+            .cells
+            .offsets
+            .run(self.next, width + 1)
+            .unwrap_or_default();
         let row = RawRow {
             cells: self.cells,
             next: self.next,
-            end: self.next + width,
+            end,
             start: self.cells.start(self.next),
+            run,
         };
         self.next += width;
         Some(row)
@@ -214,7 +231,14 @@ impl<'a> Iterator for RawRow<'a> {
         if self.next >= self.end {
             return None;
         }
-        let (cell, next) = self.cells.cell(self.next, self.start);
+        let (cell, next) = match self.run {
+            [_, next, ..] => {
+                let next = *next as usize;
+                self.run = &self.run[1..];
+                (self.cells.between(self.start, next), next)
+            }
+            _ => self.cells.cell(self.next, self.start),
+        };
         self.next += 1;
         self.start = next;
         Some(cell)
@@ -226,6 +250,7 @@ impl<'a> Iterator for RawRow<'a> {
         if n > 0 {
             self.next = self.next.saturating_add(n).min(self.end);
             self.start = self.cells.start(self.next);
+            self.run = &[];
         }
         self.next()
     }
