@@ -262,6 +262,6 @@ mod tests {
     fn blocks_cut_rows_evenly() {
         assert_eq!(even(10, 3), [0..3, 3..6, 6..10]);
         assert_eq!(even(2, 5), [0..1, 1..2]);
-        assert_eq!(even(0, 4), [0..0]);
+        assert_eq!(even(0, 4), vec![0..0]);
     }
 }

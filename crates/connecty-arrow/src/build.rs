@@ -178,7 +178,7 @@ impl Builder {
     /// Adds one cell, given its exact JSON text: the common cells (a
     /// null, a boolean, a short integer or decimal, a string without
     /// escapes) read straight from the text.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, cell: Raw<'_>) -> Result<(), Reject> {
         let raw = cell.text;
         if raw.as_bytes().first() == Some(&b'n') {

@@ -133,7 +133,7 @@ impl<'a> Cells<'a> {
     /// is the last). Its end is found from `next`: only `,`, `[`, `]` and
     /// white space lie between two cells, and no value but an array ends
     /// with one of those.
-    #[inline]
+    #[inline(always)]
     fn between(&self, start: usize, next: usize) -> RawCell<'a> {
         let text = self.text;
         let kind = ValueKind::of(text.get(start).copied().unwrap_or(b'n'));
@@ -226,7 +226,7 @@ impl ExactSizeIterator for RawRows<'_> {}
 impl<'a> Iterator for RawRow<'a> {
     type Item = RawCell<'a>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<RawCell<'a>> {
         if self.next >= self.end {
             return None;
