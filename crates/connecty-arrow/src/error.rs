@@ -47,6 +47,7 @@ impl Error {
     }
 
     /// Parquet refuses a batch without columns.
+    #[cfg(feature = "parquet")]
     pub(crate) fn no_columns() -> Error {
         Error::Encode {
             format: FileFormat::Parquet,

@@ -52,6 +52,8 @@ impl<W: Write> Write for Watched<'_, W> {
 /// error, perhaps wrapping an I/O error), or making a column's array.
 pub(crate) enum Fail<E> {
     Encoder(E),
+    /// Only Parquet from a dataframe converts while it writes.
+    #[cfg(feature = "parquet")]
     Frame(Error),
 }
 
@@ -95,6 +97,7 @@ pub(crate) fn watched<W: Write, E>(
     };
     match write(out) {
         Ok(()) => Ok(()),
+        #[cfg(feature = "parquet")]
         Err(Fail::Frame(e)) => Err(e),
         Err(Fail::Encoder(e)) => Err(match io_error.take() {
             Some(io) => Error::Io(io),
