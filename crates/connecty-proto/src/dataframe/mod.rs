@@ -23,6 +23,17 @@
 //! as written, nested arrays and objects, any Unicode. Serialising a
 //! dataframe writes those same bytes back.
 //!
+//! # Reading every cell
+//!
+//! [`DataFrame::raw_rows`] is a cursor over a range of rows for code that
+//! turns the whole frame into something else (connecty-arrow builds its
+//! Arrow columns with it): each [`RawCell`] is the cell's exact bytes, its
+//! kind and whether a string holds escapes, its end found from the next
+//! cell's offset, so the text is read once by the scanner and never walked
+//! again. [`decode_string`] is the string decoder, strict
+//! ([`Surrogates::Refuse`]: a lone surrogate is refused) or lenient
+//! ([`Surrogates::Replace`], what [`Cell::as_str`] does).
+//!
 //! # Limits
 //!
 //! A body larger than 4 GiB (`u32::MAX` bytes) cannot be held this way and
