@@ -8,6 +8,8 @@ mod fuzz;
 mod setup;
 mod supply_chain;
 mod tasks;
+#[cfg(test)]
+mod tidy;
 
 use std::process::{Command, ExitCode};
 

@@ -3,27 +3,27 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::StringBuilder;
-use arrow_array::types::{
-    Date32Type, Decimal128Type, Float64Type, Int64Type, TimestampMicrosecondType, UInt64Type,
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder, UInt64Builder,
 };
-use arrow_array::{ArrayRef, BooleanArray, NullArray, PrimitiveArray};
-use arrow_buffer::{ArrowNativeType, BooleanBufferBuilder, NullBufferBuilder, ScalarBuffer};
+use arrow_array::{ArrayRef, NullArray};
 use arrow_schema::ArrowError;
+use connecty_proto::decode_string_in;
 
-use crate::cells::{Cells, Raw};
 use crate::infer::{ColumnType, UTC};
 use crate::number::{
-    DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64, short_exact_f64, short_f64, short_i64,
+    DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64, short_exact_f64, short_i64,
 };
 use crate::temporal::{parse_date, parse_timestamp};
-use crate::text;
 
 /// The most bytes one `Utf8` array holds (its offsets are `i32`).
 pub(crate) const MAX_TEXT_BYTES: usize = i32::MAX as usize;
 
-/// Why a cell was not added.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a cell was not added: this crate's one failure below [`Error`](crate::Error),
+/// which the conversion turns into a new type for the column, or into an
+/// `Error::Column`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reject {
     /// The cell does not fit the column's type: the column needs another.
     Misfit,
@@ -31,64 +31,51 @@ pub(crate) enum Reject {
     TooLarge,
 }
 
-/// A cell [`Builder::push_next`] did not add.
-#[derive(Debug)]
-pub(crate) enum Missed<'a> {
-    /// The cell, read whole, and why it did not go in.
-    Rejected(Reject, Raw<'a>),
-    /// The walk met text it does not expect (it never does: the text was
-    /// validated when it was parsed).
-    Lost,
+/// One cell's exact JSON text, and whether it is a string with escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Raw<'a> {
+    pub text: &'a str,
+    pub escaped: bool,
 }
 
-/// Values and validity of a primitive column.
-pub(crate) struct Prim<T> {
-    values: Vec<T>,
-    nulls: NullBufferBuilder,
-}
-
-impl<T: ArrowNativeType> Prim<T> {
-    fn new(capacity: usize) -> Self {
-        Prim {
-            values: Vec::with_capacity(capacity),
-            nulls: NullBufferBuilder::new(capacity),
-        }
-    }
-
+impl<'a> Raw<'a> {
+    /// The text between the quotes, as written.
     #[inline]
-    fn push(&mut self, v: T) {
-        self.values.push(v);
-        self.nulls.append_non_null();
+    fn inner(&self) -> &'a str {
+        self.text
+            .get(1..self.text.len().saturating_sub(1))
+            .unwrap_or("")
     }
 
+    /// The decoded string: borrowed when it has no escapes, else in
+    /// `scratch`; a misfit when it is not a string or escapes a lone
+    /// surrogate (no `Utf8` value holds one).
     #[inline]
-    fn push_nulls(&mut self, n: usize) {
-        self.values.extend(std::iter::repeat_n(T::default(), n));
-        self.nulls.append_n_nulls(n);
-    }
-
-    fn finish<P>(mut self) -> PrimitiveArray<P>
+    fn string<'s>(&self, scratch: &'s mut String) -> Result<&'s str, Reject>
     where
-        P: arrow_array::ArrowPrimitiveType<Native = T>,
+        'a: 's,
     {
-        // A validity buffer only where there are nulls (`append_n_nulls(0)`
-        // makes one): a Parquet writer encodes a column with one
-        // differently, and the file would depend on the thread count.
-        let nulls = self.nulls.finish().filter(|n| n.null_count() > 0);
-        PrimitiveArray::<P>::new(ScalarBuffer::from(self.values), nulls)
+        if self.text.as_bytes().first() != Some(&b'"') {
+            return Err(Reject::Misfit);
+        }
+        if !self.escaped {
+            return Ok(self.inner());
+        }
+        decode_string_in(self.text, scratch).ok_or(Reject::Misfit)
     }
 }
 
-/// A column being built, of one [`ColumnType`].
+/// A column being built, of one [`ColumnType`], in arrow-rs's builders.
 pub(crate) enum Builder {
     Null(usize),
-    Boolean(BooleanBufferBuilder, NullBufferBuilder),
-    Int64(Prim<i64>),
-    UInt64(Prim<u64>),
-    Decimal(Prim<i128>, i8),
-    Float64(Prim<f64>),
-    Timestamp(Prim<i64>),
-    Date32(Prim<i32>),
+    Boolean(BooleanBuilder),
+    Int64(Int64Builder),
+    UInt64(UInt64Builder),
+    Decimal(Decimal128Builder, i8),
+    Float64(Float64Builder),
+    Timestamp(TimestampMicrosecondBuilder),
+    Date32(Date32Builder),
+    /// Strings, and a scratch buffer to unescape them in.
     Utf8(StringBuilder, String),
     Json(StringBuilder),
 }
@@ -100,16 +87,15 @@ impl Builder {
         let text_bytes = text_bytes.min(MAX_TEXT_BYTES);
         match ty {
             ColumnType::Null => Builder::Null(0),
-            ColumnType::Boolean => Builder::Boolean(
-                BooleanBufferBuilder::new(rows),
-                NullBufferBuilder::new(rows),
-            ),
-            ColumnType::Int64 => Builder::Int64(Prim::new(rows)),
-            ColumnType::UInt64 => Builder::UInt64(Prim::new(rows)),
-            ColumnType::Decimal(s) => Builder::Decimal(Prim::new(rows), s),
-            ColumnType::Float64 => Builder::Float64(Prim::new(rows)),
-            ColumnType::Timestamp => Builder::Timestamp(Prim::new(rows)),
-            ColumnType::Date32 => Builder::Date32(Prim::new(rows)),
+            ColumnType::Boolean => Builder::Boolean(BooleanBuilder::with_capacity(rows)),
+            ColumnType::Int64 => Builder::Int64(Int64Builder::with_capacity(rows)),
+            ColumnType::UInt64 => Builder::UInt64(UInt64Builder::with_capacity(rows)),
+            ColumnType::Decimal(s) => Builder::Decimal(Decimal128Builder::with_capacity(rows), s),
+            ColumnType::Float64 => Builder::Float64(Float64Builder::with_capacity(rows)),
+            ColumnType::Timestamp => {
+                Builder::Timestamp(TimestampMicrosecondBuilder::with_capacity(rows))
+            }
+            ColumnType::Date32 => Builder::Date32(Date32Builder::with_capacity(rows)),
             ColumnType::Utf8 => Builder::Utf8(
                 StringBuilder::with_capacity(rows, text_bytes),
                 String::new(),
@@ -122,12 +108,13 @@ impl Builder {
     pub fn weight(&self) -> usize {
         match self {
             Builder::Null(_) => 0,
-            Builder::Boolean(v, _) => v.len() / 8,
-            Builder::Int64(p) | Builder::Timestamp(p) => p.values.len() * 8,
-            Builder::UInt64(p) => p.values.len() * 8,
-            Builder::Float64(p) => p.values.len() * 8,
-            Builder::Decimal(p, _) => p.values.len() * 16,
-            Builder::Date32(p) => p.values.len() * 4,
+            Builder::Boolean(b) => b.values_slice().len(),
+            Builder::Int64(b) => b.values_slice().len() * 8,
+            Builder::Timestamp(b) => b.values_slice().len() * 8,
+            Builder::UInt64(b) => b.values_slice().len() * 8,
+            Builder::Float64(b) => b.values_slice().len() * 8,
+            Builder::Decimal(b, _) => b.values_slice().len() * 16,
+            Builder::Date32(b) => b.values_slice().len() * 4,
             Builder::Utf8(b, _) | Builder::Json(b) => {
                 b.values_slice().len() + b.offsets_slice().len() * 4
             }
@@ -163,19 +150,23 @@ impl Builder {
         }
     }
 
-    /// Adds `n` nulls.
+    /// Adds `n` nulls. None adds no validity buffer: a builder makes one
+    /// for its first null, even for `n = 0`, and a Parquet writer encodes
+    /// a column with one differently, so the file would depend on where
+    /// blocks are cut.
     pub fn push_nulls(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
         match self {
             Builder::Null(k) => *k += n,
-            Builder::Boolean(v, nulls) => {
-                v.append_n(n, false);
-                nulls.append_n_nulls(n);
-            }
-            Builder::Int64(p) | Builder::Timestamp(p) => p.push_nulls(n),
-            Builder::UInt64(p) => p.push_nulls(n),
-            Builder::Decimal(p, _) => p.push_nulls(n),
-            Builder::Float64(p) => p.push_nulls(n),
-            Builder::Date32(p) => p.push_nulls(n),
+            Builder::Boolean(b) => b.append_nulls(n),
+            Builder::Int64(b) => b.append_nulls(n),
+            Builder::Timestamp(b) => b.append_nulls(n),
+            Builder::UInt64(b) => b.append_nulls(n),
+            Builder::Decimal(b, _) => b.append_nulls(n),
+            Builder::Float64(b) => b.append_nulls(n),
+            Builder::Date32(b) => b.append_nulls(n),
             Builder::Utf8(b, _) | Builder::Json(b) => {
                 for _ in 0..n {
                     b.append_null();
@@ -184,8 +175,10 @@ impl Builder {
         }
     }
 
-    /// Adds one cell, given its exact JSON text.
-    #[inline]
+    /// Adds one cell, given its exact JSON text: the common cells (a
+    /// null, a boolean, a short integer or decimal, a string without
+    /// escapes) read straight from the text.
+    #[inline(always)]
     pub fn push(&mut self, cell: Raw<'_>) -> Result<(), Reject> {
         let raw = cell.text;
         if raw.as_bytes().first() == Some(&b'n') {
@@ -194,44 +187,39 @@ impl Builder {
         }
         match self {
             Builder::Null(_) => return Err(Reject::Misfit),
-            Builder::Boolean(v, nulls) => {
-                match raw {
-                    "true" => v.append(true),
-                    "false" => v.append(false),
-                    _ => return Err(Reject::Misfit),
-                }
-                nulls.append_non_null();
-            }
-            Builder::Int64(p) => p.push(parse_i64(raw).ok_or(Reject::Misfit)?),
-            Builder::UInt64(p) => p.push(parse_u64(raw).ok_or(Reject::Misfit)?),
-            Builder::Decimal(p, scale) => {
+            Builder::Boolean(b) => match raw {
+                "true" => b.append_value(true),
+                "false" => b.append_value(false),
+                _ => return Err(Reject::Misfit),
+            },
+            Builder::Int64(b) => match short_i64(raw.as_bytes()) {
+                Some((v, len)) if len == raw.len() => b.append_value(v),
+                _ => b.append_value(parse_i64(raw).ok_or(Reject::Misfit)?),
+            },
+            Builder::UInt64(b) => b.append_value(parse_u64(raw).ok_or(Reject::Misfit)?),
+            Builder::Decimal(b, scale) => {
                 let d = number(raw)?;
-                p.push(d.to_decimal(i64::from(*scale)).ok_or(Reject::Misfit)?);
+                b.append_value(d.to_decimal(i64::from(*scale)).ok_or(Reject::Misfit)?);
             }
-            Builder::Float64(p) => match short_exact_f64(raw) {
-                Some(v) => p.push(v),
+            Builder::Float64(b) => match short_exact_f64(raw) {
+                Some(v) => b.append_value(v),
                 None => {
                     let d = number(raw)?;
-                    p.push(exact_f64(raw, &d).ok_or(Reject::Misfit)?);
+                    b.append_value(exact_f64(raw, &d).ok_or(Reject::Misfit)?);
                 }
             },
-            Builder::Timestamp(p) => {
-                let s = string(cell)?;
-                p.push(parse_timestamp(&s).ok_or(Reject::Misfit)?);
+            Builder::Timestamp(b) => {
+                let mut scratch = String::new();
+                let s = cell.string(&mut scratch)?;
+                b.append_value(parse_timestamp(s).ok_or(Reject::Misfit)?);
             }
-            Builder::Date32(p) => {
-                let s = string(cell)?;
-                p.push(parse_date(&s).ok_or(Reject::Misfit)?);
+            Builder::Date32(b) => {
+                let mut scratch = String::new();
+                let s = cell.string(&mut scratch)?;
+                b.append_value(parse_date(s).ok_or(Reject::Misfit)?);
             }
             Builder::Utf8(b, scratch) => {
-                if raw.as_bytes().first() != Some(&b'"') {
-                    return Err(Reject::Misfit);
-                }
-                let s = if cell.escaped {
-                    text::decode_with(raw, scratch).ok_or(Reject::Misfit)?
-                } else {
-                    text::inner(raw)
-                };
+                let s = cell.string(scratch)?;
                 append_text(b, s)?;
             }
             Builder::Json(b) => append_text(b, raw)?,
@@ -239,92 +227,20 @@ impl Builder {
         Ok(())
     }
 
-    /// Adds the cell at `walk`'s cursor and moves the cursor past it.
-    ///
-    /// The common cells are read straight from the text in one look: a
-    /// null, a boolean, a short integer, a string without escapes into a
-    /// text or timestamp column, a short decimal. Any other cell is read
-    /// whole and goes through [`Self::push`], so the result is the same.
-    #[inline]
-    pub fn push_next<'a>(&mut self, walk: &mut Cells<'a>) -> Result<(), Missed<'a>> {
-        let first = walk.peek().ok_or(Missed::Lost)?;
-        match (first, &mut *self) {
-            (b'n', _) if walk.rest().starts_with(b"null") => {
-                walk.skip(4);
-                self.push_nulls(1);
-                return Ok(());
-            }
-            (b't', Builder::Boolean(v, nulls)) if walk.rest().starts_with(b"true") => {
-                walk.skip(4);
-                v.append(true);
-                nulls.append_non_null();
-                return Ok(());
-            }
-            (b'f', Builder::Boolean(v, nulls)) if walk.rest().starts_with(b"false") => {
-                walk.skip(5);
-                v.append(false);
-                nulls.append_non_null();
-                return Ok(());
-            }
-            (b'-' | b'0'..=b'9', Builder::Int64(p)) => {
-                if let Some((v, len)) = short_i64(walk.rest()) {
-                    walk.skip(len);
-                    p.push(v);
-                    return Ok(());
-                }
-            }
-            (b'"', Builder::Utf8(b, scratch)) => {
-                let cell = walk.cell().ok_or(Missed::Lost)?;
-                let s = if cell.escaped {
-                    text::unescaped(text::inner(cell.text), scratch)
-                        .ok_or(Missed::Rejected(Reject::Misfit, cell))?
-                } else {
-                    text::inner(cell.text)
-                };
-                return append_text(b, s).map_err(|r| Missed::Rejected(r, cell));
-            }
-            (b'"', Builder::Timestamp(p)) => {
-                let cell = walk.cell().ok_or(Missed::Lost)?;
-                if !cell.escaped {
-                    if let Some(v) = parse_timestamp(text::inner(cell.text)) {
-                        p.push(v);
-                        return Ok(());
-                    }
-                }
-                return self.push(cell).map_err(|r| Missed::Rejected(r, cell));
-            }
-            (b'-' | b'0'..=b'9', Builder::Float64(p)) => {
-                if let Some((v, len)) = short_f64(walk.rest()) {
-                    walk.skip(len);
-                    p.push(v);
-                    return Ok(());
-                }
-            }
-            _ => {}
-        }
-        let cell = walk.cell().ok_or(Missed::Lost)?;
-        self.push(cell).map_err(|r| Missed::Rejected(r, cell))
-    }
-
-    /// The finished array.
+    /// The finished array (a validity buffer only where there are nulls).
     pub fn finish(self) -> Result<ArrayRef, ArrowError> {
         Ok(match self {
             Builder::Null(n) => Arc::new(NullArray::new(n)),
-            Builder::Boolean(mut v, mut nulls) => {
-                let nulls = nulls.finish().filter(|n| n.null_count() > 0);
-                Arc::new(BooleanArray::new(v.finish(), nulls))
-            }
-            Builder::Int64(p) => Arc::new(p.finish::<Int64Type>()),
-            Builder::UInt64(p) => Arc::new(p.finish::<UInt64Type>()),
-            Builder::Decimal(p, s) => Arc::new(
-                p.finish::<Decimal128Type>()
+            Builder::Boolean(mut b) => Arc::new(b.finish()),
+            Builder::Int64(mut b) => Arc::new(b.finish()),
+            Builder::UInt64(mut b) => Arc::new(b.finish()),
+            Builder::Decimal(mut b, s) => Arc::new(
+                b.finish()
                     .with_precision_and_scale(DECIMAL_DIGITS as u8, s)?,
             ),
-            Builder::Float64(p) => Arc::new(p.finish::<Float64Type>()),
-            Builder::Timestamp(p) => {
-                Arc::new(p.finish::<TimestampMicrosecondType>().with_timezone(UTC))
-            }
-            Builder::Date32(p) => Arc::new(p.finish::<Date32Type>()),
+            Builder::Float64(mut b) => Arc::new(b.finish()),
+            Builder::Timestamp(mut b) => Arc::new(b.finish().with_timezone(UTC)),
+            Builder::Date32(mut b) => Arc::new(b.finish()),
             Builder::Utf8(mut b, _) | Builder::Json(mut b) => Arc::new(b.finish()),
         })
     }
@@ -333,18 +249,6 @@ impl Builder {
 #[inline]
 fn number(raw: &str) -> Result<Decimal<'_>, Reject> {
     Decimal::parse(raw).ok_or(Reject::Misfit)
-}
-
-#[inline]
-fn string(cell: Raw<'_>) -> Result<std::borrow::Cow<'_, str>, Reject> {
-    if cell.text.as_bytes().first() != Some(&b'"') {
-        return Err(Reject::Misfit);
-    }
-    if cell.escaped {
-        text::decode(cell.text).ok_or(Reject::Misfit)
-    } else {
-        Ok(std::borrow::Cow::Borrowed(text::inner(cell.text)))
-    }
 }
 
 #[inline]

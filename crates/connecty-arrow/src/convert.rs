@@ -1,29 +1,19 @@
 //! `DataFrame` (+ `Statistics`) → `RecordBatch`.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
-use arrow_schema::extension::Json;
-use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_schema::{Schema, SchemaRef};
 use connecty_proto::ColumnStatistics;
 use connecty_proto::{DataFrame, Statistics};
 
+use crate::block::{self, Agreed};
 use crate::build::{Builder, Reject};
-use crate::cells::Raw;
-use crate::infer::{ColumnType, Summary};
-use crate::temporal::{parse_date, parse_timestamp};
-use crate::{Error, Options, parts, threads};
-
-/// Field metadata key: the column's name as sent, when the field's name
-/// differs (a repeated or empty name).
-pub const META_NAME: &str = "connecty:name";
-/// Field metadata key on timestamp columns: what became of each value's
-/// UTC offset.
-pub const META_OFFSET: &str = "connecty:offset";
-/// The value of [`META_OFFSET`].
-pub const OFFSET_NOT_KEPT: &str =
-    "not kept: each value's instant is exact, converted from its own UTC offset to UTC";
+use crate::error::Error;
+use crate::format::FileFormat;
+use crate::infer::{ColumnType, Summary, hint, text_bytes_hint};
+use crate::schema::{field, unique_names};
+use crate::threads::{self, Options};
 
 /// Converts a dataframe to one record batch with a type per column (see
 /// the [crate docs](crate) for the ladder). `statistics`, when the answer
@@ -52,7 +42,7 @@ pub fn to_record_batch(
 
 /// [`to_record_batch`] with [`Options`]: how many threads it may use.
 ///
-/// A large frame is cut into stretches of rows, one per thread, that are
+/// A large frame is cut into blocks of rows, one per thread, that are
 /// converted at the same time; the batch is the same, whatever the count.
 ///
 /// ```
@@ -75,34 +65,34 @@ pub fn to_record_batch_with(
     convert_in(df, statistics, threads, threads)
 }
 
-/// The conversion with the rows cut into `stretches`, converted by up to
+/// The conversion with the rows cut into `blocks`, converted by up to
 /// `threads` threads.
 fn convert_in(
     df: &DataFrame,
     statistics: Option<&Statistics>,
-    stretches: usize,
+    blocks: usize,
     threads: usize,
 ) -> Result<RecordBatch, Error> {
-    let Columns { schema, pending } = columns(df, statistics, stretches, threads)?;
+    let Columns { schema, pending } = columns(df, statistics, blocks, threads)?;
     let arrays = threads::run_largest_first(pending, threads, Pending::weight, |p| p.array(df))?;
     let options = RecordBatchOptions::new().with_row_count(Some(df.len()));
     RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| Error::Encode {
-        format: crate::FileFormat::ArrowIpc,
+        format: FileFormat::ArrowIpc,
         message: e.to_string(),
     })
 }
 
 /// A frame whose cells are read and whose columns' types are decided: its
 /// schema, and each column's array still to be made.
-pub(crate) struct Columns {
+struct Columns {
     /// The batch's schema.
-    pub schema: SchemaRef,
+    schema: SchemaRef,
     /// One per column, in order.
-    pub pending: Vec<Pending>,
+    pending: Vec<Pending>,
 }
 
 /// A column whose type is decided, its array not yet made.
-pub(crate) struct Pending {
+struct Pending {
     c: usize,
     ty: ColumnType,
     text_hint: usize,
@@ -110,71 +100,77 @@ pub(crate) struct Pending {
 }
 
 enum Source {
-    /// Every stretch's builder, in row order.
-    Parts(Vec<Builder>),
+    /// Every block's builder, in row order.
+    Blocks(Vec<Builder>),
     /// This many nulls.
     Nulls(usize),
-    /// Built again from the frame's cells (the stretches disagreed).
-    Cells,
+    /// Built again from the frame's cells (the blocks disagreed).
+    Frame,
 }
 
 impl Pending {
-    /// Roughly what making and writing the array costs, in bytes.
-    pub fn weight(&self) -> usize {
+    /// Roughly what making the array costs, in bytes.
+    fn weight(&self) -> usize {
         match &self.from {
-            Source::Parts(b) => b.iter().map(Builder::weight).sum(),
+            Source::Blocks(b) => b.iter().map(Builder::weight).sum(),
             Source::Nulls(_) => 0,
-            Source::Cells => usize::MAX,
+            Source::Frame => usize::MAX,
         }
     }
 
-    /// The column's array: the stretches' arrays joined, or built again
+    /// The column's array: the blocks' arrays joined, or built again
     /// from `df`'s cells.
-    pub fn array(self, df: &DataFrame) -> Result<ArrayRef, Error> {
+    fn array(self, df: &DataFrame) -> Result<ArrayRef, Error> {
         let name = df.columns().get(self.c).map_or("", String::as_str);
         match self.from {
-            Source::Parts(builders) => parts::join(self.ty, builders, self.c, name),
+            Source::Blocks(builders) => block::join(self.ty, builders, self.c, name),
             Source::Nulls(n) => Builder::Null(n)
                 .into_type(self.ty)
                 .finish()
                 .map_err(|e| Error::column(self.c, name, e.to_string())),
-            Source::Cells => build_column(df, self.c, self.ty, self.text_hint),
+            Source::Frame => build_column(df, self.c, self.ty, self.text_hint),
         }
     }
 }
 
-/// Reads `df`'s cells, its rows cut into `stretches` converted by up to
+/// The statistics of each of `df`'s columns, by name.
+pub(crate) fn column_statistics<'s>(
+    df: &DataFrame,
+    statistics: Option<&'s Statistics>,
+) -> Vec<Option<&'s ColumnStatistics>> {
+    df.columns()
+        .iter()
+        .map(|n| statistics.and_then(|s| s.column(n)))
+        .collect()
+}
+
+/// Reads `df`'s cells, its rows cut into `blocks` converted by up to
 /// `threads` threads, and decides each column's type.
-pub(crate) fn columns(
+fn columns(
     df: &DataFrame,
     statistics: Option<&Statistics>,
-    stretches: usize,
+    blocks: usize,
     threads: usize,
 ) -> Result<Columns, Error> {
     let rows = df.len();
     let names = df.columns();
-    let stats: Vec<Option<&ColumnStatistics>> = names
-        .iter()
-        .map(|n| statistics.and_then(|s| s.column(n)))
-        .collect();
+    let stats = column_statistics(df, statistics);
     let text_hints: Vec<usize> = stats.iter().map(|s| text_bytes_hint(*s, rows)).collect();
-    let mut parts = if df.width() == 0 {
+    let mut converted = if df.width() == 0 {
         Vec::new()
     } else {
-        let text = df.raw_json_bytes();
-        let stretches = parts::stretches(df, text, stretches);
-        threads::run(stretches, threads, |stretch| {
-            parts::convert(df, text, stretch, &text_hints)
+        threads::run(block::even(rows, blocks), threads, |block| {
+            block::convert(df, block, &text_hints)
         })?
     };
-    let agreed: Vec<parts::Agreed> = (0..df.width())
-        .map(|c| parts::take_column(&mut parts, c))
+    let agreed: Vec<Agreed> = (0..df.width())
+        .map(|c| block::take_column(&mut converted, c))
         .collect();
-    drop(parts);
-    // The columns the stretches disagree on: each decided from all its
+    drop(converted);
+    // The columns the blocks disagree on: each decided from all its
     // cells, one thread per column.
     let undecided: Vec<usize> = (0..df.width())
-        .filter(|&c| matches!(agreed[c], parts::Agreed::No))
+        .filter(|&c| matches!(agreed[c], Agreed::No))
         .collect();
     let mut decided =
         threads::run(undecided, threads, |c| Ok::<_, Error>(decide_type(df, c)))?.into_iter();
@@ -183,14 +179,14 @@ pub(crate) fn columns(
     let mut pending = Vec::with_capacity(df.width());
     for (c, agreed) in agreed.into_iter().enumerate() {
         let (ty, from) = match agreed {
-            parts::Agreed::Type(ty, builders) => (ty, Source::Parts(builders)),
-            parts::Agreed::Nulls(n) => {
+            Agreed::Type(ty, builders) => (ty, Source::Blocks(builders)),
+            Agreed::Nulls(n) => {
                 let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
                 (ty, Source::Nulls(n))
             }
             // `run` gave one type per undecided column, in order; JSON
             // text (which holds anything) should it ever not.
-            parts::Agreed::No => (decided.next().unwrap_or(ColumnType::Json), Source::Cells),
+            Agreed::No => (decided.next().unwrap_or(ColumnType::Json), Source::Frame),
         };
         fields.push(field(&unique[c], &names[c], ty));
         pending.push(Pending {
@@ -206,14 +202,12 @@ pub(crate) fn columns(
     })
 }
 
-/// The type of a column that its stretches did not agree on, decided
-/// from all its cells.
+/// The type of a column that its blocks did not agree on, decided from
+/// all its cells.
 pub(crate) fn decide_type(df: &DataFrame, c: usize) -> ColumnType {
     let mut summary = Summary::default();
-    if let Some(column) = df.column_at(c) {
-        for cell in column.cells() {
-            summary.add(cell.raw());
-        }
+    for cell in block::column_cells(df, c) {
+        summary.add(cell.text);
     }
     summary.decide(None)
 }
@@ -226,14 +220,14 @@ pub(crate) fn build_column(
     text_hint: usize,
 ) -> Result<ArrayRef, Error> {
     let name = df.columns().get(c).map_or("", String::as_str);
-    let column = df
-        .column_at(c)
-        .ok_or_else(|| Error::column(c, name, "column out of range"))?;
+    if c >= df.width() {
+        return Err(Error::column(c, name, "column out of range"));
+    }
     let mut b = Builder::new(ty, df.len(), text_hint);
-    for (i, cell) in column.cells().enumerate() {
-        match b.push(Raw::of(cell.raw())) {
+    for (i, cell) in block::column_cells(df, c).enumerate() {
+        match b.push(cell) {
             Ok(()) => {}
-            Err(Reject::TooLarge) => return Err(parts::too_large(c, name)),
+            Err(Reject::TooLarge) => return Err(block::too_large(c, name)),
             Err(Reject::Misfit) => {
                 return Err(Error::column(
                     c,
@@ -249,115 +243,6 @@ pub(crate) fn build_column(
         .map_err(|e| Error::column(c, name, e.to_string()))
 }
 
-/// The type statistics suggest for a column whose cells say nothing.
-pub(crate) fn hint(stats: &ColumnStatistics) -> Option<ColumnType> {
-    if let Some(t) = &stats.temporal {
-        let ends: Vec<String> = [t.min.as_ref(), t.max.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(|ts| ts.as_str().to_string())
-            .chain(
-                ["min", "max"]
-                    .iter()
-                    .filter_map(|k| t.extra.get(k))
-                    .filter_map(|raw| serde_json_str(raw.get())),
-            )
-            .collect();
-        if ends.is_empty() {
-            return None;
-        }
-        return Some(if ends.iter().all(|s| parse_timestamp(s).is_some()) {
-            ColumnType::Timestamp
-        } else if ends.iter().all(|s| parse_date(s).is_some()) {
-            ColumnType::Date32
-        } else {
-            ColumnType::Utf8
-        });
-    }
-    if stats.string.is_some() {
-        return Some(ColumnType::Utf8);
-    }
-    let numeric = stats.other.get("numeric")?.to_value();
-    let mut summary = Summary::default();
-    for key in ["min", "max"] {
-        if let Some(v @ serde_json::Value::Number(_)) = numeric.get(key) {
-            summary.add(&v.to_string());
-        }
-    }
-    match summary.decide(None) {
-        ColumnType::Null => None,
-        ty => Some(ty),
-    }
-}
-
-fn serde_json_str(raw: &str) -> Option<String> {
-    crate::text::decode(raw)
-        .filter(|_| raw.starts_with('"'))
-        .map(|s| s.into_owned())
-}
-
-/// Bytes to reserve for a text column: `string.mean_len` × rows when the
-/// statistics say it (lengths are in characters, so it is a floor).
-pub(crate) fn text_bytes_hint(stats: Option<&ColumnStatistics>, rows: usize) -> usize {
-    stats
-        .and_then(|s| s.string.as_ref())
-        .and_then(|s| s.mean_len)
-        .filter(|m| m.is_finite() && *m >= 0.0)
-        .map(|m| (m * rows as f64).min(i32::MAX as f64) as usize)
-        .unwrap_or(0)
-}
-
-/// Field names that are unique and non-empty: a repeated name gets `_2`,
-/// `_3`… (the first suffix not taken), an empty one `column_<index>`.
-pub(crate) fn unique_names(names: &[String]) -> Vec<String> {
-    let sent: HashSet<&str> = names.iter().map(String::as_str).collect();
-    let mut used: HashSet<String> = HashSet::with_capacity(names.len());
-    let mut out = Vec::with_capacity(names.len());
-    for (i, n) in names.iter().enumerate() {
-        if !n.is_empty() && used.insert(n.clone()) {
-            out.push(n.clone());
-            continue;
-        }
-        let base = if n.is_empty() {
-            format!("column_{i}")
-        } else {
-            n.clone()
-        };
-        // Bounded: at most `names.len()` candidates are taken.
-        let mut k = if n.is_empty() { 1 } else { 2 };
-        loop {
-            let candidate = if k == 1 {
-                base.clone()
-            } else {
-                format!("{base}_{k}")
-            };
-            if !sent.contains(candidate.as_str()) && !used.contains(&candidate) {
-                used.insert(candidate.clone());
-                out.push(candidate);
-                break;
-            }
-            k += 1;
-        }
-    }
-    out
-}
-
-pub(crate) fn field(name: &str, sent: &str, ty: ColumnType) -> Field {
-    let mut meta = HashMap::new();
-    if name != sent {
-        meta.insert(META_NAME.to_string(), sent.to_string());
-    }
-    if ty == ColumnType::Timestamp {
-        meta.insert(META_OFFSET.to_string(), OFFSET_NOT_KEPT.to_string());
-    }
-    let f = Field::new(name, ty.data_type(), true).with_metadata(meta);
-    if ty == ColumnType::Json {
-        f.with_extension_type(Json::default())
-    } else {
-        f
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use arrow_schema::DataType;
@@ -365,8 +250,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stretches_agree_with_one_pass() {
-        // Columns whose stretches guess alike, differ, hold only nulls,
+    fn blocks_agree_with_one_pass() {
+        // Columns whose blocks guess alike, differ, hold only nulls,
         // or give up half-way; a lone surrogate; nested values.
         let rows = [
             r#"[1, null, "a", null, "2025-10-24", 1, true]"#,
@@ -383,17 +268,13 @@ mod tests {
         for n in 1..=8 {
             for threads in [1, 3] {
                 let got = convert_in(&df, None, n, threads).unwrap();
-                assert_eq!(got, one, "{n} stretches");
+                assert_eq!(got, one, "{n} blocks");
                 // A validity buffer only where there are nulls, whatever
                 // the count (a Parquet writer encodes a column with one
                 // differently).
                 for (c, a) in got.columns().iter().enumerate() {
                     let materialized = a.nulls().is_some() && a.data_type() != &DataType::Null;
-                    assert_eq!(
-                        materialized,
-                        a.null_count() > 0,
-                        "{n} stretches, column {c}"
-                    );
+                    assert_eq!(materialized, a.null_count() > 0, "{n} blocks, column {c}");
                 }
             }
         }
@@ -415,16 +296,5 @@ mod tests {
                 "Boolean"
             ]
         );
-    }
-
-    #[test]
-    fn names_are_made_unique() {
-        let n = |v: &[&str]| unique_names(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(n(&["a", "b"]), ["a", "b"]);
-        assert_eq!(n(&["id", "id", "id"]), ["id", "id_2", "id_3"]);
-        assert_eq!(n(&["id", "id", "id_2"]), ["id", "id_3", "id_2"]);
-        assert_eq!(n(&["", "x", ""]), ["column_0", "x", "column_2"]);
-        assert_eq!(n(&["column_0", ""]), ["column_0", "column_1"]);
-        assert_eq!(n(&["", "column_0"]), ["column_0_2", "column_0"]);
     }
 }

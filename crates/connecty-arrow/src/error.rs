@@ -1,8 +1,15 @@
-//! The crate's one error type.
+//! The crate's error: what a caller matches on.
+//!
+//! [`Error`] is the one error of every conversion and write;
+//! [`UnknownFormat`](crate::UnknownFormat) is the error of parsing a
+//! format's name. Inside the crate, a cell that does not fit its column
+//! is a `build::Reject` (never seen outside: it picks another type, or
+//! becomes an [`Error::Column`]), and a write's failure is an `io::Fail`
+//! until the watched writer tells whether it was an I/O error.
 
 use std::fmt;
 
-use crate::FileFormat;
+use crate::format::FileFormat;
 
 /// Why a dataframe could not become a record batch or a file.
 #[derive(Debug)]
@@ -36,6 +43,15 @@ impl Error {
             index,
             name: name.to_string(),
             message: message.into(),
+        }
+    }
+
+    /// Parquet refuses a batch without columns.
+    #[cfg(feature = "parquet")]
+    pub(crate) fn no_columns() -> Error {
+        Error::Encode {
+            format: FileFormat::Parquet,
+            message: "a Parquet file needs at least one column, and this answer has none".into(),
         }
     }
 

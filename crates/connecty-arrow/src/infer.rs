@@ -1,10 +1,11 @@
 //! The type ladder: which Arrow type a column's cells decide.
 
 use arrow_schema::{DataType, TimeUnit};
+use connecty_proto::ColumnStatistics;
+use connecty_proto::{Surrogates, decode_string};
 
 use crate::number::{DECIMAL_DIGITS, Decimal, exact_f64, parse_i64, parse_u64};
 use crate::temporal::{parse_date, parse_timestamp};
-use crate::text;
 
 /// The time zone of every timestamp column.
 pub(crate) const UTC: &str = "UTC";
@@ -59,7 +60,7 @@ impl ColumnType {
             b't' | b'f' => Some(ColumnType::Boolean),
             b'[' | b'{' => Some(ColumnType::Json),
             b'"' => {
-                let s = text::decode(raw)?;
+                let s = decode_string(raw, Surrogates::Refuse)?;
                 Some(if parse_timestamp(&s).is_some() {
                     ColumnType::Timestamp
                 } else if parse_date(&s).is_some() {
@@ -109,7 +110,7 @@ impl Summary {
             Some(b'[' | b'{') => self.kinds |= NESTED,
             Some(b'"') => {
                 self.kinds |= STRING;
-                match text::decode(raw) {
+                match decode_string(raw, Surrogates::Refuse) {
                     None => self.not_text = true,
                     Some(s) => {
                         self.not_timestamp |= parse_timestamp(&s).is_none();
@@ -176,6 +177,64 @@ impl Summary {
             decimal(self.scale)
         }
     }
+}
+
+/// The type statistics suggest for a column whose cells say nothing.
+pub(crate) fn hint(stats: &ColumnStatistics) -> Option<ColumnType> {
+    if let Some(t) = &stats.temporal {
+        let ends: Vec<String> = [t.min.as_ref(), t.max.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|ts| ts.as_str().to_string())
+            .chain(
+                ["min", "max"]
+                    .iter()
+                    .filter_map(|k| t.extra.get(k))
+                    .filter_map(|raw| serde_json_str(raw.get())),
+            )
+            .collect();
+        if ends.is_empty() {
+            return None;
+        }
+        return Some(if ends.iter().all(|s| parse_timestamp(s).is_some()) {
+            ColumnType::Timestamp
+        } else if ends.iter().all(|s| parse_date(s).is_some()) {
+            ColumnType::Date32
+        } else {
+            ColumnType::Utf8
+        });
+    }
+    if stats.string.is_some() {
+        return Some(ColumnType::Utf8);
+    }
+    let numeric = stats.other.get("numeric")?.to_value();
+    let mut summary = Summary::default();
+    for key in ["min", "max"] {
+        if let Some(v @ serde_json::Value::Number(_)) = numeric.get(key) {
+            summary.add(&v.to_string());
+        }
+    }
+    match summary.decide(None) {
+        ColumnType::Null => None,
+        ty => Some(ty),
+    }
+}
+
+fn serde_json_str(raw: &str) -> Option<String> {
+    decode_string(raw, Surrogates::Refuse)
+        .filter(|_| raw.starts_with('"'))
+        .map(|s| s.into_owned())
+}
+
+/// Bytes to reserve for a text column: `string.mean_len` × rows when the
+/// statistics say it (lengths are in characters, so it is a floor).
+pub(crate) fn text_bytes_hint(stats: Option<&ColumnStatistics>, rows: usize) -> usize {
+    stats
+        .and_then(|s| s.string.as_ref())
+        .and_then(|s| s.mean_len)
+        .filter(|m| m.is_finite() && *m >= 0.0)
+        .map(|m| (m * rows as f64).min(i32::MAX as f64) as usize)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

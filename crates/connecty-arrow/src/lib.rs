@@ -141,61 +141,68 @@
 //!
 //! ## Speed
 //!
-//! Conversion reads the dataframe's text row by row, once (a walk that
-//! only finds where each already-validated value ends, skipping string
-//! contents with `memchr` and noting whether a string has a backslash, so
-//! that one without is taken as it is): each column starts with the type
-//! its first non-null cell suggests and fills it directly from the cell's
-//! text (integers and short decimals without a float parser: Clinger's
-//! exact fast path). A large frame is cut into stretches of rows, one per
-//! thread (see [`Options`]); each stretch gives up a column whose later
-//! cell does not fit, and the stretches' arrays of a column are joined
-//! when they all kept one type. Otherwise, and only for that column, its
-//! type is decided from all its cells and it is built again. The batch is
-//! the same whatever the thread count.
+//! Conversion reads the dataframe's cells once, row by row, through
+//! connecty-proto's cursor of raw cells
+//! ([`DataFrame::raw_rows`](connecty_proto::DataFrame::raw_rows)): each
+//! cell's exact bytes, found from the offsets the parser recorded (the
+//! text is not walked again), its kind, and whether a string has escapes,
+//! so that one without is taken as it is. Each column starts with the type
+//! its first non-null cell suggests and fills an arrow-rs builder directly
+//! from the cell's text (integers and short decimals without a float
+//! parser: Clinger's exact fast path). A large frame is cut into blocks of
+//! rows, one per thread (see [`Options`]), each checking only its own
+//! bytes are UTF-8; each block gives up a column whose later cell does not
+//! fit, and the blocks' arrays of a column are joined when they all kept
+//! one type. Otherwise, and only for that column, its type is decided from
+//! all its cells and it is built again. The batch is the same whatever the
+//! thread count.
 //!
 //! `write_parquet` encodes each row group's columns on several threads
 //! with arrow-rs's `ArrowColumnWriter`; the file is the same, byte for
 //! byte, as `ArrowWriter` writes with `parquet_properties`. Parquet
 //! straight from a dataframe ([`write()`] with [`FileFormat::Parquet`])
-//! goes in blocks of rows instead: the threads convert a block or encode
-//! a column's converted blocks, whichever is ready, so encoding starts
-//! with the first block; a column's type is its first block's guess,
-//! checked by every later block, and a column whose guess proves wrong
-//! is decided from all its cells and encoded again. That file holds the
-//! same row groups, types and values as `ArrowWriter`'s for the
+//! goes in blocks of rows instead, in steps: each step converts the next
+//! block while the columns of the block before are encoded (one job per
+//! column), so encoding overlaps conversion; a column's type is its first
+//! block's guess, checked by every later block, and a column whose guess
+//! proves wrong is decided from all its cells and encoded again. That file
+//! holds the same row groups, types and values as `ArrowWriter`'s for the
 //! converted batch (pages may end at other rows), and is the same, byte
 //! for byte, at any thread count.
-//! `cargo xtask bench` compares both with arrow-json and `ArrowWriter`
-//! (docs/benchmarks.md, "Arrow").
+//! `cargo xtask bench` compares both with arrow-json and `ArrowWriter`,
+//! and the whole path from a results body to a Parquet file with arrow-json
+//! plus `ArrowWriter` (docs/benchmarks.md, "Arrow").
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod block;
 mod build;
-mod cells;
 mod convert;
 mod error;
+mod format;
 mod infer;
+mod io;
+mod ipc;
 mod number;
 #[cfg(feature = "parquet")]
 mod parquet_file;
-#[cfg(feature = "parquet")]
-mod parquet_frame;
-mod parts;
 mod render;
+mod schema;
 mod temporal;
-mod text;
 mod threads;
 mod write;
 
-pub use convert::{META_NAME, META_OFFSET, OFFSET_NOT_KEPT, to_record_batch, to_record_batch_with};
+pub use convert::{to_record_batch, to_record_batch_with};
 pub use error::Error;
+pub use format::{FileFormat, UnknownFormat};
+pub use ipc::write_ipc;
 #[cfg(feature = "parquet")]
 pub use parquet_file::{parquet_properties, write_parquet, write_parquet_with};
 pub use render::cell_json;
+pub use schema::{META_NAME, META_OFFSET, OFFSET_NOT_KEPT};
 pub use threads::Options;
-pub use write::{FileFormat, UnknownFormat, write, write_ipc, write_with};
+pub use write::{write, write_with};
 
 /// The parquet crate this one writes with (feature `parquet`).
 #[cfg(feature = "parquet")]

@@ -10,7 +10,6 @@ use arrow_schema::{DataType, TimeUnit};
 
 use crate::number::decimal_text;
 use crate::temporal::{date_text, timestamp_text};
-use crate::text::write_json_string;
 
 /// The JSON text of the cell at `row`, `column` of a batch made by
 /// [`to_record_batch`](crate::to_record_batch): the value the dataframe's
@@ -73,4 +72,40 @@ pub fn cell_json(batch: &RecordBatch, row: usize, column: usize) -> Option<Strin
         }
         _ => return None,
     })
+}
+
+/// Appends `s` to `out` as a JSON string literal, quotes included.
+fn write_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_read_back() {
+        for s in [
+            "plain żółw",
+            "a\"b\\c/d\u{8}\u{c}\n\r\t",
+            "é😀x\u{0}\u{1f}",
+            "",
+        ] {
+            let mut back = String::new();
+            write_json_string(s, &mut back);
+            assert_eq!(serde_json::from_str::<String>(&back).unwrap(), s);
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Arrow: connecty-proto's parser plus connecty-arrow's conversion against
-//! arrow-json's decoder, and connecty-arrow's Parquet writer against
-//! arrow-rs's `ArrowWriter`.
+//! arrow-json's decoder; connecty-arrow's Parquet writer against arrow-rs's
+//! `ArrowWriter` on a prebuilt batch; and the whole path a user waits for,
+//! from a results body to a Parquet file, against arrow-json plus
+//! `ArrowWriter`.
 //!
 //! Times come from `arrow-timing` (src/bin/arrow-timing.rs), a separate
 //! binary on the system allocator; peak heap comes from separate runs in
@@ -26,6 +28,13 @@ pub fn target_names(quick: bool) -> Vec<String> {
                 format!("arrow {n} rows: parse + convert >= 1.5x arrow-json's throughput"),
                 format!("arrow {n} rows: parse + convert peak heap <= arrow-json's"),
                 format!("arrow {n} rows: Parquet write <= 1.2x ArrowWriter on a prebuilt batch"),
+                format!(
+                    "arrow {n} rows: body to Parquet on 2 threads >= 1.5x arrow-json + ArrowWriter"
+                ),
+                format!(
+                    "arrow {n} rows: body to Parquet on 1 thread >= 1.2x arrow-json + ArrowWriter"
+                ),
+                format!("arrow {n} rows: body to Parquet peak heap <= arrow-json + ArrowWriter's"),
             ]
         })
         .collect()
@@ -126,6 +135,7 @@ fn peak<I, O>(make: impl FnOnce() -> I, f: impl FnOnce(I) -> O) -> usize {
 pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
     let bin = timing_binary()?;
     let mut rows_out = Vec::new();
+    let mut whole_out = Vec::new();
     let mut thread_note = String::new();
     for &(n, k, runs) in sizes(quick) {
         let inputs = work::Inputs::new(n)?;
@@ -143,6 +153,12 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
         let (p_ours, ..) = spread(parquet.iter().map(|p| p.0).collect());
         let (p_base, ..) = spread(parquet.iter().map(|p| p.1).collect());
         let (p_one, ..) = spread(parquet.iter().map(|p| p.2).collect());
+        let whole = timings(&bin, "whole", n, k, runs)?;
+        let (w2, w2_lo, w2_hi) = spread(whole.iter().map(|p| p.1 / p.0).collect());
+        let (w1, w1_lo, w1_hi) = spread(whole.iter().map(|p| p.1 / p.2).collect());
+        let (w_two, ..) = spread(whole.iter().map(|p| p.0).collect());
+        let (w_base, ..) = spread(whole.iter().map(|p| p.1).collect());
+        let (w_one, ..) = spread(whole.iter().map(|p| p.2).collect());
 
         let auto = connecty_arrow::Options::new();
         let threads = auto.max_threads();
@@ -150,6 +166,16 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
         let peak_json = peak(|| inputs.rows_text.clone(), |t| inputs.arrow_json(t));
         let mem = peak_ours as f64 / peak_json as f64;
         let mib = |b: usize| format!("{:.0} MiB", b as f64 / 1048576.0);
+        let two =
+            connecty_arrow::Options::new().threads(std::num::NonZeroUsize::MIN.saturating_add(1));
+        let one = connecty_arrow::Options::new().threads(std::num::NonZeroUsize::MIN);
+        let peak_whole2 = peak(|| inputs.body.clone(), |b| work::connecty_whole(b, &two));
+        let peak_whole1 = peak(|| inputs.body.clone(), |b| work::connecty_whole(b, &one));
+        let peak_base = peak(
+            || inputs.rows_text.clone(),
+            |t| inputs.arrow_json_parquet(t),
+        );
+        let wmem = peak_whole2.max(peak_whole1) as f64 / peak_base as f64;
 
         report.target(
             format!("arrow {n} rows: parse + convert >= 1.5x arrow-json's throughput"),
@@ -166,6 +192,43 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
             pq <= 1.2,
             format!("{pq:.2}x ({pq_lo:.2}–{pq_hi:.2}x over {runs} runs)"),
         );
+        report.target(
+            format!(
+                "arrow {n} rows: body to Parquet on 2 threads >= 1.5x arrow-json + ArrowWriter"
+            ),
+            w2 >= 1.5,
+            format!("{w2:.2}x ({w2_lo:.2}–{w2_hi:.2}x over {runs} runs)"),
+        );
+        report.target(
+            format!("arrow {n} rows: body to Parquet on 1 thread >= 1.2x arrow-json + ArrowWriter"),
+            w1 >= 1.2,
+            format!("{w1:.2}x ({w1_lo:.2}–{w1_hi:.2}x over {runs} runs)"),
+        );
+        report.target(
+            format!("arrow {n} rows: body to Parquet peak heap <= arrow-json + ArrowWriter's"),
+            wmem <= 1.0,
+            format!(
+                "{wmem:.2}x ({} on 2 threads, {} on 1, vs {})",
+                mib(peak_whole2),
+                mib(peak_whole1),
+                mib(peak_base)
+            ),
+        );
+        whole_out.push(vec![
+            format!("{n}"),
+            format!("{:.0} ms", w_two * 1e3),
+            format!("{:.0} ms", w_one * 1e3),
+            format!("{:.0} ms", w_base * 1e3),
+            format!("**{w2:.2}x** ({w2_lo:.2}–{w2_hi:.2})"),
+            format!("**{w1:.2}x** ({w1_lo:.2}–{w1_hi:.2})"),
+            format!(
+                "{} / {} / {} = **{wmem:.2}x**",
+                mib(peak_whole2),
+                mib(peak_whole1),
+                mib(peak_base)
+            ),
+            format!("{pq:.2}x ({pq_lo:.2}–{pq_hi:.2})"),
+        ]);
         rows_out.push(vec![
             format!("{n}"),
             format!("{body_mb:.1} MB / {text_mb:.1} MB"),
@@ -180,7 +243,7 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
             format!("**{pq:.2}x** ({pq_lo:.2}–{pq_hi:.2})"),
         ]);
         thread_note = format!(
-            "Threads: connecty used its default, up to `available_parallelism()` = {threads} here (the conversion cuts the rows into one stretch per thread; the Parquet writer converts blocks of rows and encodes each block's columns, the threads taking the next job from a shared queue); \"1 thread\" is connecty held to one thread with `Options::threads(1)`, its ratio in brackets. arrow-json's `Decoder` and `ArrowWriter` are single-threaded."
+            "Threads: connecty used its default, up to `available_parallelism()` = {threads} here (the conversion cuts the rows into one block per thread; the Parquet writer goes in steps, converting the next block of rows while the columns of the block before are encoded, one job per column); \"1 thread\" is connecty held to one thread with `Options::threads(1)`, its ratio in brackets. arrow-json's `Decoder` and `ArrowWriter` are single-threaded."
         );
     }
     report.table(Table {
@@ -200,6 +263,22 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
         .map(|s| s.to_string())
         .collect(),
         rows: rows_out,
+    });
+    report.table(Table {
+        title: "Arrow: a results body to a Parquet file (what a user waits for)".into(),
+        command: "cargo xtask bench --only arrow (connecty-bench, arrow; times from target/release/arrow-timing whole)".into(),
+        notes: vec![
+            "The whole path on both sides, from the bytes as received to a Parquet file (`io::sink()`), with the same writer properties (`connecty_arrow::parquet_properties()`: zstd level 1, arrow-rs's defaults otherwise). **connecty**: `connecty_proto::parse_results_body` on the results body, then `connecty_arrow::write_with(.., FileFormat::Parquet, ..)` (type inference included), on exactly 2 threads (`Options::threads(2)`) and on 1. **Baseline**: arrow-json's `Decoder` reading the same data rows as newline-separated JSON arrays with the schema given (connecty-arrow's inferred schema), then `ArrowWriter` writing that batch. Speed is the baseline's time over connecty's (higher is better), taken run by run: the median, and the min–max over runs in brackets.".into(),
+            "Peak heap: separate runs in the bench process under the counting allocator, the input included (the body for connecty, the rows' text for the baseline), above the heap before the call; the ratio takes connecty's larger figure (2 or 1 thread). The last column is the older figure beside it: connecty's Parquet writer from a parsed dataframe against `ArrowWriter` on a batch built in advance (lower is better).".into(),
+        ],
+        header: [
+            "rows", "connecty, 2 threads", "connecty, 1 thread", "arrow-json + ArrowWriter",
+            "speed, 2 threads", "speed, 1 thread", "peak heap 2 thr / 1 thr / baseline", "prebuilt-batch ratio",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: whole_out,
     });
     Ok(())
 }

@@ -92,6 +92,14 @@ impl Inputs {
         drop(rows_text);
         batch.ok_or_else(|| "arrow-json produced no batch".into())
     }
+
+    /// The baseline's whole path to Parquet: arrow-json decodes the rows
+    /// (schema given), then `ArrowWriter` writes them with connecty's
+    /// writer properties.
+    pub fn arrow_json_parquet(&self, rows_text: Vec<u8>) -> Result<(), String> {
+        let batch = self.arrow_json(rows_text)?;
+        arrow_writer(&batch)
+    }
 }
 
 /// The dataframe of a results body, parsed by connecty-proto.
@@ -126,6 +134,13 @@ pub fn connecty_parquet(df: &DataFrame, options: &Options) -> Result<(), String>
         std::io::sink(),
     )
     .map_err(|e| e.to_string())
+}
+
+/// connecty's whole path to Parquet: the results body as received,
+/// parsed, converted and written (the dataframe dropped at the end).
+pub fn connecty_whole(body: Vec<u8>, options: &Options) -> Result<(), String> {
+    let df = frame(body)?;
+    connecty_parquet(&df, options)
 }
 
 /// arrow-rs's `ArrowWriter` on a batch built in advance, with the same

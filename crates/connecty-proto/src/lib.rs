@@ -128,7 +128,10 @@ pub use config::{
     BaseUrl, ClientConfig, Credentials, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE,
     DEFAULT_REQUEST_TIMEOUT, Region, default_user_agent,
 };
-pub use dataframe::{Cell, CellKind, Column, DataFrame, Row, RowError};
+pub use dataframe::{
+    Cell, CellKind, Column, DataFrame, RawCell, RawRow, RawRows, Row, RowError, Surrogates,
+    decode_string, decode_string_in,
+};
 pub use error::{
     Asked, DecodeError, EXCERPT_LIMIT, Error, ErrorKind, InvalidInput, Resource, TransportError,
     TransportErrorKind, excerpt, server_message,

@@ -76,6 +76,14 @@ impl Offsets {
         self.chunks[i >> SHIFT][i & (CHUNK - 1)] as usize
     }
 
+    /// Offsets `i..i + n` when they lie in one chunk (a row's cells
+    /// nearly always do), else `None`.
+    #[inline]
+    pub fn run(&self, i: usize, n: usize) -> Option<&[u32]> {
+        let at = i & (CHUNK - 1);
+        self.chunks.get(i >> SHIFT)?.get(at..at.checked_add(n)?)
+    }
+
     /// Heap bytes held.
     pub fn heap_size(&self) -> usize {
         self.chunks.capacity() * std::mem::size_of::<Vec<u32>>()
@@ -100,6 +108,12 @@ mod tests {
         for i in [0, 1, CHUNK - 1, CHUNK, 2 * CHUNK + 5, n - 1] {
             assert_eq!(o.get(i), i * 3);
         }
+        assert_eq!(
+            o.run(CHUNK - 2, 2),
+            Some(&[(CHUNK as u32 - 2) * 3, (CHUNK as u32 - 1) * 3][..])
+        );
+        assert_eq!(o.run(CHUNK - 1, 2), None);
+        assert_eq!(o.run(n - 1, 2), None);
         // Three full chunks and a trimmed last one.
         assert!(o.heap_size() <= n * 4 + 4 * std::mem::size_of::<Vec<u32>>());
     }

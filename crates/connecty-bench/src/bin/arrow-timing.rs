@@ -3,11 +3,13 @@
 //! bookkeeping to every allocation). The bench starts it and reads its
 //! output; see `src/arrow.rs`.
 //!
-//! `arrow-timing convert|parquet ROWS ITERATIONS RUNS` prints one line per
-//! run: `<connecty ns> <baseline ns> <connecty on one thread ns>`, each the
-//! median of ITERATIONS calls, the three taking turns call by call
+//! `arrow-timing convert|parquet|whole ROWS ITERATIONS RUNS` prints one
+//! line per run: `<connecty ns> <baseline ns> <connecty on one thread ns>`,
+//! each the median of ITERATIONS calls, the three taking turns call by call
 //! (connecty with its default threads, the single-threaded baseline, then
-//! connecty held to one thread; the order rotates). `split` (a diagnostic)
+//! connecty held to one thread; the order rotates). `whole` is the path
+//! from a results body to a Parquet file, connecty on exactly 2 threads
+//! against arrow-json plus `ArrowWriter`. `split` (a diagnostic)
 //! prints connecty's parse and conversion times instead (the third figure
 //! is the conversion on one thread).
 
@@ -33,7 +35,7 @@ fn timed<O>(f: impl FnOnce() -> Result<O, String>) -> Result<Duration, String> {
 
 fn run(args: &[String]) -> Result<(), String> {
     let [what, rows, iterations, runs] = args else {
-        return Err("usage: arrow-timing convert|parquet ROWS ITERATIONS RUNS".into());
+        return Err("usage: arrow-timing convert|parquet|whole|split ROWS ITERATIONS RUNS".into());
     };
     let parse = |s: &String| s.parse::<usize>().map_err(|e| format!("{s}: {e}"));
     let (rows, iterations, runs) = (parse(rows)?, parse(iterations)?, parse(runs)?);
@@ -41,6 +43,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let df = arrow_work::frame(inputs.body.clone())?;
     let auto = connecty_arrow::Options::new();
     let one = connecty_arrow::Options::new().threads(std::num::NonZeroUsize::MIN);
+    let two = connecty_arrow::Options::new().threads(std::num::NonZeroUsize::MIN.saturating_add(1));
     let prebuilt = arrow_work::connecty(inputs.body.clone(), &one)?;
     // One warm-up call of each side, then RUNS runs of ITERATIONS pairs.
     for run in 0..=runs {
@@ -71,6 +74,18 @@ fn run(args: &[String]) -> Result<(), String> {
                     ("parquet", 0) => timed(|| arrow_work::connecty_parquet(&df, &auto))?,
                     ("parquet", 1) => timed(|| arrow_work::arrow_writer(&prebuilt))?,
                     ("parquet", _) => timed(|| arrow_work::connecty_parquet(&df, &one))?,
+                    ("whole", 0) => {
+                        let body = inputs.body.clone();
+                        timed(|| arrow_work::connecty_whole(body, &two))?
+                    }
+                    ("whole", 1) => {
+                        let text = inputs.rows_text.clone();
+                        timed(|| inputs.arrow_json_parquet(text))?
+                    }
+                    ("whole", _) => {
+                        let body = inputs.body.clone();
+                        timed(|| arrow_work::connecty_whole(body, &one))?
+                    }
                     _ => return Err(format!("unknown workload {what:?}")),
                 };
                 times[side].push(d);

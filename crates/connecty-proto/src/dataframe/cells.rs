@@ -6,8 +6,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::rows::RowDeserializer;
-use super::{CellKind, DataFrame, RowError};
+use super::{CellKind, DataFrame};
 use crate::json::{self, Scanner, ValueKind};
 
 /// One data row.
@@ -38,14 +37,6 @@ impl<'a> Row<'a> {
         let df = self.df;
         let row = self.index + 1;
         (0..df.width()).map(move |c| df.cell_unchecked(row, c))
-    }
-
-    /// Deserialises this row into `T` by column name.
-    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, RowError> {
-        T::deserialize(RowDeserializer { row: *self }).map_err(|mut e| {
-            e.row = self.index;
-            e
-        })
     }
 }
 

@@ -23,12 +23,24 @@
 //! as written, nested arrays and objects, any Unicode. Serialising a
 //! dataframe writes those same bytes back.
 //!
+//! # Reading every cell
+//!
+//! [`DataFrame::raw_rows`] is a cursor over a range of rows for code that
+//! turns the whole frame into something else (connecty-arrow builds its
+//! Arrow columns with it): each [`RawCell`] is the cell's exact bytes, its
+//! kind and whether a string holds escapes, its end found from the next
+//! cell's offset, so the text is read once by the scanner and never walked
+//! again. [`decode_string`] is the string decoder, strict
+//! ([`Surrogates::Refuse`]: a lone surrogate is refused) or lenient
+//! ([`Surrogates::Replace`], what [`Cell::as_str`] does).
+//!
 //! # Limits
 //!
 //! A body larger than 4 GiB (`u32::MAX` bytes) cannot be held this way and
 //! is a decode error; the transports' default body limit is 256 MiB.
 
 mod cells;
+mod raw;
 mod rows;
 mod scan;
 
@@ -43,7 +55,9 @@ use crate::json::{self, Scanner};
 use crate::offsets::Offsets;
 
 pub use self::cells::{Cell, Column, Row};
+pub use self::raw::{RawCell, RawRow, RawRows, decode_string, decode_string_in};
 pub use self::rows::RowError;
+pub use crate::json::Surrogates;
 pub use crate::json::ValueKind as CellKind;
 
 /// The rows of a result, column names first, with every cell's exact JSON.

@@ -2,9 +2,19 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess};
 
 use super::Row;
+
+impl<'a> Row<'a> {
+    /// Deserialises this row into `T` by column name.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, RowError> {
+        T::deserialize(RowDeserializer { row: *self }).map_err(|mut e| {
+            e.row = self.index;
+            e
+        })
+    }
+}
 
 /// A row that could not be deserialised into the caller's type.
 #[derive(Debug, Clone, PartialEq, Eq)]

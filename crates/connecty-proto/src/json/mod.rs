@@ -18,9 +18,12 @@
 mod scanner;
 mod spans;
 mod swar;
+mod unescape;
 
 pub(crate) use self::scanner::Scanner;
 pub(crate) use self::spans::{decode_string, text_of, value_end};
+pub use self::unescape::Surrogates;
+pub(crate) use self::unescape::{decode as decode_str, inner as string_inner, unescape};
 
 /// The deepest nesting accepted inside a response, arrays and objects
 /// counted. Deeper input is a decode error, never a stack overflow.

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use super::Surrogates;
+
 /// The text of a span the scanner accepted (valid UTF-8 by construction;
 /// anything else, which would be a bug, reads as empty).
 #[inline]
@@ -29,7 +31,8 @@ fn string_end(b: &[u8], start: usize) -> usize {
 }
 
 /// Decodes the string at `start..end` (quotes included), which must have
-/// been scanned by [`Scanner::string`].
+/// been scanned by [`Scanner::string`](super::Scanner::string); a lone
+/// surrogate becomes U+FFFD.
 pub(crate) fn decode_string(b: &[u8], start: usize, end: usize, escaped: bool) -> Cow<'_, str> {
     let inner = &b[start + 1..end - 1];
     if !escaped {
@@ -38,42 +41,7 @@ pub(crate) fn decode_string(b: &[u8], start: usize, end: usize, escaped: bool) -
         return Cow::Borrowed(std::str::from_utf8(inner).unwrap_or_default());
     }
     let raw = std::str::from_utf8(&b[start..end]).unwrap_or_default();
-    match serde_json::from_str::<String>(raw) {
-        Ok(s) => Cow::Owned(s),
-        // Lone surrogates (`"\ud800"`) are valid JSON syntax but not Unicode:
-        // keep what can be kept.
-        Err(_) => Cow::Owned(lossy_unescape(inner)),
-    }
-}
-
-fn lossy_unescape(inner: &[u8]) -> String {
-    let mut out = String::with_capacity(inner.len());
-    let text = std::str::from_utf8(inner).unwrap_or_default();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('b') => out.push('\u{8}'),
-            Some('f') => out.push('\u{c}'),
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                let ch = u32::from_str_radix(&hex, 16)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .unwrap_or('\u{FFFD}');
-                out.push(ch);
-            }
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
+    super::unescape::decode(raw, Surrogates::Replace).unwrap_or_default()
 }
 
 /// The end of the value starting at `start` in `b`, which the scanner

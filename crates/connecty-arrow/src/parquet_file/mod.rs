@@ -1,30 +1,21 @@
-//! Parquet files, their columns encoded on several threads.
-//!
-//! arrow-rs's `ArrowWriter` encodes a batch's columns one after another.
-//! Parquet encodes each column chunk on its own (its pages, dictionary and
-//! statistics depend only on that column), and arrow-rs exposes exactly
-//! that: a file writer made by `ArrowWriter` (so the file carries the same
-//! Arrow schema metadata), one `ArrowColumnWriter` per leaf column from
-//! `ArrowRowGroupWriterFactory`, `compute_leaves` for its input. Here the
-//! columns of each row group are encoded at the same time, each thread
-//! taking the next column from a queue, and the finished chunks are
-//! appended in schema order. Row groups are cut where `ArrowWriter` cuts
-//! them, so the file is the same, byte for byte, as `ArrowWriter` writes
-//! with the same properties (a test checks it).
+//! Parquet files: from a record batch ([`batch`]) or straight from a
+//! dataframe, in blocks of rows ([`frame`]).
+
+mod batch;
+mod frame;
 
 use std::io::Write;
 
 use arrow_array::RecordBatch;
 use connecty_proto::{DataFrame, Statistics};
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
 
-use crate::write::Watched;
-use crate::{Error, FileFormat, Options, threads};
+use crate::convert::to_record_batch_with;
+use crate::error::Error;
+use crate::io::watched;
+use crate::threads::Options;
 
 /// The Parquet settings [`write_parquet`] uses: arrow-rs's defaults
 /// (dictionary encoding, page statistics, row groups of up to 1,048,576
@@ -63,10 +54,10 @@ fn write_with_properties<W: Write + Send>(
     props: WriterProperties,
 ) -> Result<(), Error> {
     if batch.num_columns() == 0 {
-        return Err(no_columns());
+        return Err(Error::no_columns());
     }
     let threads = options.threads_for(batch.num_rows().saturating_mul(batch.num_columns()));
-    watched(out, |out| {
+    watched(out, Error::from_parquet, |out| {
         if !cut_as_arrow_writer(&props) {
             let mut w = ArrowWriter::try_new(out, batch.schema(), Some(props))?;
             w.write(batch)?;
@@ -75,7 +66,7 @@ fn write_with_properties<W: Write + Send>(
         }
         let writer = ArrowWriter::try_new(out, batch.schema(), Some(props))?;
         let (mut file, factory) = writer.into_serialized_writer()?;
-        write_groups(&mut file, &factory, batch, 0, threads)?;
+        batch::write_groups(&mut file, &factory, batch, 0, threads)?;
         file.into_inner()?.flush()?;
         Ok(())
     })
@@ -83,8 +74,7 @@ fn write_with_properties<W: Write + Send>(
 
 /// Converts `df` and writes it as Parquet (with [`parquet_properties`]):
 /// what [`write_with`](crate::write_with) does for Parquet, in blocks of
-/// rows, converting and encoding at the same time (see
-/// [`crate::parquet_frame`]).
+/// rows, converting and encoding at the same time (see [`frame`]).
 pub(crate) fn write_frame<W: Write + Send>(
     df: &DataFrame,
     statistics: Option<&Statistics>,
@@ -103,108 +93,16 @@ fn write_frame_with_properties<W: Write + Send>(
 ) -> Result<(), Error> {
     let threads = options.threads_for(df.len().saturating_mul(df.width()));
     if !cut_as_arrow_writer(&props) {
-        let batch = crate::to_record_batch_with(df, statistics, options)?;
+        let batch = to_record_batch_with(df, statistics, options)?;
         return write_with_properties(&batch, out, options, props);
     }
-    crate::parquet_frame::write_frame(df, statistics, out, threads, props)
+    frame::write_frame(df, statistics, out, threads, props)
 }
 
 /// Whether `props` cut row groups only by their row count, as
-/// [`write_groups`] does (else ArrowWriter writes the batch itself).
+/// [`batch::write_groups`] does (else ArrowWriter writes the batch itself).
 fn cut_as_arrow_writer(props: &WriterProperties) -> bool {
     props.max_row_group_bytes().is_none() && props.content_defined_chunking().is_none()
-}
-
-pub(crate) fn no_columns() -> Error {
-    Error::Encode {
-        format: FileFormat::Parquet,
-        message: "a Parquet file needs at least one column, and this answer has none".into(),
-    }
-}
-
-/// Why a Parquet write failed: in Parquet (perhaps an I/O error it
-/// wrapped), or making a column's array.
-pub(crate) enum Fail {
-    Parquet(ParquetError),
-    Frame(Error),
-}
-
-impl From<std::io::Error> for Fail {
-    fn from(e: std::io::Error) -> Fail {
-        Fail::Parquet(e.into())
-    }
-}
-
-impl From<ParquetError> for Fail {
-    fn from(e: ParquetError) -> Fail {
-        Fail::Parquet(e)
-    }
-}
-
-/// Runs `write` on `out` watched for I/O errors, which Parquet keeps only
-/// as text: the error is then the I/O error itself.
-pub(crate) fn watched<W: Write + Send>(
-    out: W,
-    write: impl FnOnce(Watched<'_, W>) -> Result<(), Fail>,
-) -> Result<(), Error> {
-    let mut io_error = None;
-    let out = Watched {
-        inner: out,
-        error: &mut io_error,
-    };
-    match write(out) {
-        Ok(()) => Ok(()),
-        Err(Fail::Frame(e)) => Err(e),
-        Err(Fail::Parquet(e)) => Err(match io_error.take() {
-            Some(io) => Error::Io(io),
-            None => Error::from_parquet(e),
-        }),
-    }
-}
-
-/// Writes `batch`'s rows as row groups `first_group`, `first_group + 1`…,
-/// starting where the groups before it ended, each cut where ArrowWriter
-/// cuts them; the columns of each are encoded on up to `threads` threads.
-fn write_groups<W: Write + Send>(
-    file: &mut SerializedFileWriter<W>,
-    factory: &ArrowRowGroupWriterFactory,
-    batch: &RecordBatch,
-    first_group: usize,
-    threads: usize,
-) -> Result<(), ParquetError> {
-    let props = file.properties().clone();
-    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
-    let schema = batch.schema();
-    let mut at = group_rows.saturating_mul(first_group).min(batch.num_rows());
-    // As ArrowWriter: no row group for no rows.
-    for group in first_group.. {
-        if at >= batch.num_rows() {
-            break;
-        }
-        let rows = group_rows.min(batch.num_rows() - at);
-        let slice = batch.slice(at, rows);
-        let mut writers = factory.create_column_writers(group)?.into_iter();
-        let mut jobs = Vec::with_capacity(writers.len());
-        for (field, column) in schema.fields().iter().zip(slice.columns()) {
-            for leaf in compute_leaves(field, column)? {
-                let writer = writers.next().ok_or_else(|| {
-                    ParquetError::General("fewer column writers than leaves".into())
-                })?;
-                jobs.push((writer, leaf));
-            }
-        }
-        let chunks: Vec<ArrowColumnChunk> = threads::run(jobs, threads, |(mut w, leaf)| {
-            w.write(&leaf)?;
-            w.close()
-        })?;
-        let mut row_group = file.next_row_group()?;
-        for chunk in chunks {
-            chunk.append_to_row_group(&mut row_group)?;
-        }
-        row_group.close()?;
-        at += rows;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

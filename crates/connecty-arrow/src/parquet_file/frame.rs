@@ -1,22 +1,24 @@
-//! A dataframe written as Parquet in blocks of rows: each block converted,
-//! then each of its columns encoded, the two kinds of work sharing the
-//! threads so that encoding starts long before the last row is read.
+//! A dataframe written as Parquet in blocks of rows, converting the next
+//! block while the columns of the one before are encoded.
 //!
 //! The rows are cut into blocks (about [`BLOCK_CELLS`] cells each, a
-//! multiple of 1,024 rows, never across a row group). A worker takes the
-//! next job: encoding the blocks of a column that are ready (oldest
-//! first), else converting the next block. Each block is converted as a
-//! stretch of [`parts`] is, every column starting with the type its first
-//! value suggests; a column is encoded as the type of the first block
-//! that holds a value, block after block, each block's array handed to
-//! that column's `ArrowColumnWriter` as one write.
+//! multiple of 1,024 rows, never across a row group). The write goes in
+//! steps, each a fork-join over [`threads::run`]: convert the next block
+//! (every column starting with the type its first value suggests, as
+//! [`block::convert`] does), and at the same time encode each column of
+//! the block converted in the step before, one job per column, each
+//! block's array handed to that column's `ArrowColumnWriter` as one
+//! write. The first step converts one block per thread, so that no
+//! thread waits for the first block.
 //!
-//! That type is a guess until the last block is read. A block that built
-//! the column as another type (or gave it up) shows the guess wrong: the
-//! column's encoding is dropped, and once every block is read the column
-//! is decided from all its cells and encoded again, as the conversion
-//! does for a column its stretches disagree on. A column with no value
-//! in any block gets its type from the statistics (else Null) at the end.
+//! A column is encoded as the type of the first block that holds a
+//! value. That type is a guess until the last block is read. A block
+//! that built the column as another type (or gave it up) shows the guess
+//! wrong: the column's encoding is dropped, and once every block is read
+//! the column is decided from all its cells and encoded again, as the
+//! conversion does for a column its blocks disagree on. A column with no
+//! value in any block gets its type from the statistics (else Null) at
+//! the end.
 //!
 //! The file is the same, byte for byte, whatever the thread count: every
 //! column is written in the same blocks, each as one write. It holds the
@@ -27,10 +29,11 @@
 use std::collections::VecDeque;
 use std::io::Write;
 use std::ops::Range;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use arrow_array::ArrayRef;
 use arrow_schema::{FieldRef, Schema};
+use connecty_proto::ColumnStatistics;
 use connecty_proto::{DataFrame, Statistics};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{
@@ -39,11 +42,14 @@ use parquet::arrow::arrow_writer::{
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
+use crate::block::{self, Converted};
 use crate::build::Builder;
-use crate::convert::{build_column, decide_type, field, hint, text_bytes_hint, unique_names};
-use crate::infer::ColumnType;
-use crate::parquet_file::{Fail, no_columns, watched};
-use crate::{Error, parts, threads};
+use crate::convert::{build_column, column_statistics, decide_type};
+use crate::error::Error;
+use crate::infer::{ColumnType, hint, text_bytes_hint};
+use crate::io::{Fail, watched};
+use crate::schema::{field, unique_names};
+use crate::threads;
 
 /// About how many cells one block holds.
 pub(crate) const BLOCK_CELLS: usize = 1 << 19;
@@ -161,123 +167,38 @@ fn one_writer(
         .ok_or_else(|| ParquetError::General("no column writer for a one-column schema".into()))
 }
 
-/// Where a column stands.
-#[derive(Default)]
-struct Column {
-    /// The next block to look at.
-    next: usize,
-    /// The type guessed from the first block with a value; while it is
-    /// `None`, every block before `next` held only nulls and none is
-    /// written yet.
-    ty: Option<ColumnType>,
-    /// `None` while a worker encodes the column (or before its type is
-    /// known, or after the guess proved wrong).
-    encoder: Option<Box<Encoder>>,
-    /// A worker is encoding it.
-    busy: bool,
+/// Where a column stands between steps.
+enum Column {
+    /// Every block so far held only nulls (none is written yet).
+    Nulls,
+    /// Encoded as the type of its first block with a value.
+    Typed(Box<Encoder>),
+    /// Its encoder is out, in a job of this step.
+    Busy,
     /// A block disagreed with the guess: decided and encoded at the end.
-    wrong: bool,
+    Wrong,
 }
 
-/// What one job encodes for a column: blocks, oldest first, each as its
-/// index and its builder (`Builder::Null` for nulls only).
-type Batch = Vec<(usize, Builder)>;
-
-/// The work shared by the workers, under one lock.
-struct State {
-    /// Each block's columns once converted; builders are taken out as they
-    /// are encoded.
-    converted: Vec<Option<Vec<Option<Builder>>>>,
-    /// The blocks not yet taken for conversion, with their indices.
-    to_convert: std::iter::Enumerate<std::vec::IntoIter<parts::Stretch>>,
-    columns: Vec<Column>,
-    /// Columns that may have blocks ready to encode.
-    ready: VecDeque<usize>,
-    /// Jobs running.
-    running: usize,
-    failure: Option<Fail>,
-}
-
-/// A job a worker took.
+/// One job of a step.
 enum Job {
-    /// Block `.0`, its text `.1`.
-    Convert(usize, parts::Stretch),
-    /// Column `c`'s ready blocks, as type `ty` (its encoder made on the
-    /// first job).
+    /// Convert block `.0`.
+    Convert(usize),
+    /// Write column `c`'s blocks (index and builder, oldest first) with
+    /// its encoder.
     Encode {
         c: usize,
-        ty: ColumnType,
-        encoder: Option<Box<Encoder>>,
-        batch: Batch,
+        encoder: Box<Encoder>,
+        blocks: Vec<(usize, Builder)>,
     },
 }
 
-impl Column {
-    /// The guess proved wrong: the column is done again at the end.
-    fn give_up(&mut self) {
-        self.wrong = true;
-        self.encoder = None;
-    }
+/// What a job did.
+enum Done {
+    Converted(usize, Converted),
+    Encoded(usize, Box<Encoder>),
 }
 
-impl State {
-    /// Takes column `c`'s ready blocks, if any, as a job; marks the
-    /// column wrong when one disagrees with its type.
-    fn take_batch(&mut self, c: usize, blocks: &[Block]) -> Option<Job> {
-        let col = &mut self.columns[c];
-        if col.busy || col.wrong {
-            return None;
-        }
-        let mut batch = Batch::new();
-        while let Some(Some(block)) = self.converted.get_mut(col.next) {
-            let b = col.next;
-            match (block[c].take(), col.ty) {
-                // Given up in this block: the guess cannot stand.
-                (None, _) => {
-                    col.give_up();
-                    return None;
-                }
-                // Nulls before any value: held until the type is known.
-                (Some(Builder::Null(_)), None) => {}
-                (Some(nulls @ Builder::Null(_)), Some(_)) => batch.push((b, nulls)),
-                (Some(builder), None) => {
-                    col.ty = Some(builder.column_type());
-                    let held = (0..b).map(|k| (k, Builder::Null(blocks[k].rows.len())));
-                    batch.extend(held);
-                    batch.push((b, builder));
-                }
-                (Some(builder), Some(ty)) if builder.column_type() != ty => {
-                    col.give_up();
-                    return None;
-                }
-                (Some(builder), Some(_)) => batch.push((b, builder)),
-            }
-            col.next += 1;
-        }
-        let ty = col.ty.filter(|_| !batch.is_empty())?;
-        col.busy = true;
-        Some(Job::Encode {
-            c,
-            ty,
-            encoder: col.encoder.take(),
-            batch,
-        })
-    }
-
-    fn next_job(&mut self, blocks: &[Block]) -> Option<Job> {
-        while let Some(c) = self.ready.pop_front() {
-            if let Some(job) = self.take_batch(c, blocks) {
-                return Some(job);
-            }
-        }
-        let (b, stretch) = self.to_convert.next()?;
-        Some(Job::Convert(b, stretch))
-    }
-}
-
-fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+type Failure = Fail<ParquetError>;
 
 /// Converts `df` and writes it as Parquet with `props` (which cut row
 /// groups by row count only), on up to `threads` threads.
@@ -302,119 +223,108 @@ fn write_in_blocks<W: Write + Send>(
 ) -> Result<(), Error> {
     let width = df.width();
     if width == 0 {
-        return Err(no_columns());
+        return Err(Error::no_columns());
     }
     let rows = df.len();
     let names = df.columns();
     let unique = unique_names(names);
-    let stats: Vec<_> = names
-        .iter()
-        .map(|n| statistics.and_then(|s| s.column(n)))
-        .collect();
+    let stats = column_statistics(df, statistics);
     let text_hints: Vec<usize> = stats.iter().map(|s| text_bytes_hint(*s, rows)).collect();
     let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
     let blocks = blocks(rows, group_rows, block_rows);
-    let text = df.raw_json_bytes();
-    let mut cuts: Vec<usize> = blocks.iter().map(|b| b.rows.start).collect();
-    cuts.push(rows);
-    let state = Mutex::new(State {
-        converted: (0..blocks.len()).map(|_| None).collect(),
-        to_convert: parts::stretches_at(df, text, &cuts).into_iter().enumerate(),
-        columns: (0..width).map(|_| Column::default()).collect(),
-        ready: VecDeque::new(),
-        running: 0,
-        failure: None,
-    });
-    let wake = Condvar::new();
 
-    let run_job = |job: Job| -> Result<Option<(usize, Box<Encoder>)>, Fail> {
+    let run_job = |job: Job| -> Result<Done, Failure> {
         match job {
-            Job::Convert(b, stretch) => {
+            Job::Convert(b) => {
                 #[cfg(test)]
                 if b == 1 && names.first().map(String::as_str) == Some(tests::PANICS) {
                     panic!("a job panics (test)");
                 }
-                let part = parts::convert(df, text, stretch, &text_hints).map_err(Fail::Frame)?;
-                let mut s = lock(&state);
-                s.converted[b] = Some(part.columns);
-                // Columns waiting for this block.
-                for c in 0..width {
-                    let col = &s.columns[c];
-                    if col.next == b && !col.busy && !col.wrong {
-                        s.ready.push_back(c);
-                    }
-                }
-                Ok(None)
+                let converted =
+                    block::convert(df, blocks[b].rows.clone(), &text_hints).map_err(Fail::Frame)?;
+                Ok(Done::Converted(b, converted))
             }
             Job::Encode {
                 c,
-                ty,
-                encoder,
-                batch,
+                mut encoder,
+                blocks: builders,
             } => {
-                let mut encoder = match encoder {
-                    Some(e) => e,
-                    None => Box::new(Encoder::new(&unique[c], &names[c], ty, &props)?),
-                };
-                for (b, builder) in batch {
+                for (b, builder) in builders {
                     encoder.write_builder(blocks[b].group, builder)?;
                 }
-                Ok(Some((c, encoder)))
+                Ok(Done::Encoded(c, encoder))
             }
         }
     };
-    let worker = || {
-        let mut s = lock(&state);
+    // Conversion first: one long job, while the columns' writes share
+    // the other threads.
+    let weight = |job: &Job| match job {
+        Job::Convert(_) => usize::MAX,
+        Job::Encode { blocks, .. } => blocks.iter().map(|(_, b)| b.weight()).sum(),
+    };
+
+    watched(out, Error::from_parquet, |out| {
+        let mut columns: Vec<Column> = (0..width).map(|_| Column::Nulls).collect();
+        let mut converted: VecDeque<(usize, Converted)> = VecDeque::new();
+        let mut next = 0;
         loop {
-            if s.failure.is_some() {
+            let mut jobs = Vec::new();
+            if let Some((b, block)) = converted.pop_front() {
+                for (c, built) in block.columns.into_iter().enumerate() {
+                    let start = |c: usize, ty: ColumnType| {
+                        Encoder::new(&unique[c], &names[c], ty, &props).map(Box::new)
+                    };
+                    let (state, job) =
+                        match (std::mem::replace(&mut columns[c], Column::Wrong), built) {
+                            (Column::Wrong, _) | (_, None) => (Column::Wrong, None),
+                            (Column::Nulls, Some(Builder::Null(_))) => (Column::Nulls, None),
+                            // The first value: the nulls before it are written
+                            // now, as the column's type.
+                            (Column::Nulls, Some(builder)) => {
+                                let held = (0..b).map(|k| (k, Builder::Null(blocks[k].rows.len())));
+                                let mut ready: Vec<(usize, Builder)> = held.collect();
+                                let encoder = start(c, builder.column_type())?;
+                                ready.push((b, builder));
+                                (Column::Busy, Some((encoder, ready)))
+                            }
+                            (Column::Typed(encoder), Some(builder))
+                                if matches!(builder, Builder::Null(_))
+                                    || builder.column_type() == encoder.ty =>
+                            {
+                                (Column::Busy, Some((encoder, vec![(b, builder)])))
+                            }
+                            (Column::Typed(_) | Column::Busy, Some(_)) => (Column::Wrong, None),
+                        };
+                    columns[c] = state;
+                    if let Some((encoder, blocks)) = job {
+                        jobs.push(Job::Encode { c, encoder, blocks });
+                    }
+                }
+            }
+            let convert = if jobs.is_empty() && converted.is_empty() {
+                threads
+            } else {
+                1
+            };
+            for _ in 0..convert {
+                if next < blocks.len() {
+                    jobs.push(Job::Convert(next));
+                    next += 1;
+                }
+            }
+            if jobs.is_empty() {
                 break;
             }
-            let Some(job) = s.next_job(&blocks) else {
-                if s.running == 0 {
-                    break;
-                }
-                s = wake.wait(s).unwrap_or_else(|p| p.into_inner());
-                continue;
-            };
-            s.running += 1;
-            drop(s);
-            let unwinding = Unwinding {
-                state: &state,
-                wake: &wake,
-            };
-            let done = run_job(job);
-            std::mem::forget(unwinding);
-            s = lock(&state);
-            s.running -= 1;
-            match done {
-                Ok(None) => {}
-                Ok(Some((c, encoder))) => {
-                    let col = &mut s.columns[c];
-                    col.busy = false;
-                    col.encoder = Some(encoder);
-                    s.ready.push_back(c);
-                }
-                Err(e) => {
-                    s.failure.get_or_insert(e);
+            for done in threads::run_largest_first(jobs, threads, weight, run_job)? {
+                match done {
+                    Done::Converted(b, block) => converted.push_back((b, block)),
+                    Done::Encoded(c, encoder) => columns[c] = Column::Typed(encoder),
                 }
             }
-            wake.notify_all();
-        }
-        wake.notify_all();
-    };
-    threads::spread(threads, worker);
-
-    let mut s = state.into_inner().unwrap_or_else(|p| p.into_inner());
-    watched(out, move |out| {
-        if let Some(e) = s.failure.take() {
-            return Err(e);
         }
         // The columns whose guess was wrong or that held only nulls,
         // finished here; the others' last row group closed.
-        let columns: Vec<(usize, Column)> = std::mem::take(&mut s.columns)
-            .into_iter()
-            .enumerate()
-            .collect();
+        let columns: Vec<(usize, Column)> = columns.into_iter().enumerate().collect();
         let finished = threads::run(columns, threads, |(c, col)| {
             finish_column(df, c, col, &stats, &unique, &blocks, &props)
         })?;
@@ -439,42 +349,21 @@ fn write_in_blocks<W: Write + Send>(
     })
 }
 
-/// Dropped only if a job panics (a bug): stops the other workers, which
-/// would otherwise wait for the job for ever, so that the panic reaches
-/// the caller when the threads are joined.
-struct Unwinding<'a> {
-    state: &'a Mutex<State>,
-    wake: &'a Condvar,
-}
-
-impl Drop for Unwinding<'_> {
-    fn drop(&mut self) {
-        let mut s = lock(self.state);
-        s.running = s.running.saturating_sub(1);
-        s.failure.get_or_insert(Fail::Parquet(ParquetError::General(
-            "a worker panicked".into(),
-        )));
-        self.wake.notify_all();
-    }
-}
-
 /// Column `c`'s field and chunks, once every block is read: its
 /// encoding closed, or (a wrong guess, or nulls only) done here.
 fn finish_column(
     df: &DataFrame,
     c: usize,
     col: Column,
-    stats: &[Option<&connecty_proto::ColumnStatistics>],
+    stats: &[Option<&ColumnStatistics>],
     unique: &[String],
     blocks: &[Block],
     props: &WriterProperties,
-) -> Result<(FieldRef, Vec<ArrowColumnChunk>), Fail> {
+) -> Result<(FieldRef, Vec<ArrowColumnChunk>), Failure> {
     let name = &df.columns()[c];
-    if !col.wrong {
-        if let Some(encoder) = col.encoder {
-            return Ok(encoder.finish()?);
-        }
-        if col.ty.is_none() {
+    match col {
+        Column::Typed(encoder) => return Ok(encoder.finish()?),
+        Column::Nulls => {
             // Nulls only (or no rows): the statistics' type, else Null.
             let ty = stats[c].and_then(hint).unwrap_or(ColumnType::Null);
             if blocks.is_empty() {
@@ -487,6 +376,8 @@ fn finish_column(
             }
             return Ok(encoder.finish()?);
         }
+        // An encoder still out (it never is: each step takes them back).
+        Column::Wrong | Column::Busy => {}
     }
     let ty = decide_type(df, c);
     let array =
