@@ -97,6 +97,38 @@ const NEEDS: &[Need] = &[
         used_by: "connecty-arrow's and the CLI's readers tests",
     },
     Need {
+        source: Source::Python {
+            module: "maturin",
+            distribution: "maturin",
+            version: "1.16.0",
+        },
+        used_by: "the Python package's build (`maturin develop` in `cargo xtask ci`)",
+    },
+    Need {
+        source: Source::Python {
+            module: "pytest",
+            distribution: "pytest",
+            version: "9.2.0",
+        },
+        used_by: "the Python package's tests (crates/connecty-python/tests)",
+    },
+    Need {
+        source: Source::Python {
+            module: "polars",
+            distribution: "polars",
+            version: "2.1.0",
+        },
+        used_by: "the Python package's tests (to_polars, the PyCapsule read by polars)",
+    },
+    Need {
+        source: Source::Python {
+            module: "pandas",
+            distribution: "pandas",
+            version: "3.1.1",
+        },
+        used_by: "the Python package's tests (to_pandas)",
+    },
+    Need {
         source: Source::Cargo {
             subcommand: "deny",
             krate: "cargo-deny",
@@ -137,7 +169,7 @@ fn on_path(program: &str) -> bool {
         || found(Path::new("/usr/sbin"))
 }
 
-fn python_has(module: &str, version: &str) -> bool {
+fn python_has(module: &str, distribution: &str, version: &str) -> bool {
     let python = venv_python();
     if !python.is_file() {
         return false;
@@ -145,7 +177,11 @@ fn python_has(module: &str, version: &str) -> bool {
     let mut cmd = Command::new(python);
     cmd.args([
         "-c",
-        &format!("import sys, {module}; sys.exit({module}.__version__ != {version:?})"),
+        // The installed distribution's version (maturin has no
+        // `__version__`), and the module imports.
+        &format!(
+            "import sys, importlib.metadata as m, {module}; sys.exit(m.version({distribution:?}) != {version:?})"
+        ),
     ]);
     quiet(cmd)
 }
@@ -154,8 +190,10 @@ fn present(source: Source) -> bool {
     match source {
         Source::Debian { program, .. } => on_path(program),
         Source::Python {
-            module, version, ..
-        } => python_has(module, version),
+            module,
+            distribution,
+            version,
+        } => python_has(module, distribution, version),
         Source::Cargo { subcommand, .. } => {
             let mut cmd = cargo();
             cmd.args([subcommand, "--version"]);
@@ -414,7 +452,7 @@ mod tests {
             commands,
             [
                 "sudo apt-get install --no-install-recommends nginx-light tinyproxy zsh fish",
-                "python3 -m venv target/venv && target/venv/bin/python3 -m pip install pyarrow==26.0.1 duckdb==2.0.0",
+                "python3 -m venv target/venv && target/venv/bin/python3 -m pip install pyarrow==26.0.1 duckdb==2.0.0 maturin==1.16.0 pytest==9.2.0 polars==2.1.0 pandas==3.1.1",
                 "cargo install cargo-deny --locked --version 0.20.2",
             ]
         );

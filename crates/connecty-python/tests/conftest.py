@@ -181,3 +181,10 @@ def no_profile(tmp_path, monkeypatch):
         if name.startswith("CONNECTY_") and name != "CONNECTY_BIN":
             monkeypatch.delenv(name)
     monkeypatch.setenv("CONNECTY_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No test skips: a skipped test fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.stats.get("skipped"):
+        session.exitstatus = 1
