@@ -52,6 +52,16 @@ impl Prepared {
         }
     }
 
+    /// A waited-for answer: `COMPLETED`, converted.
+    pub(crate) fn completed(answer: connecty_proto::Answer) -> Self {
+        Self::new(
+            Some(answer.question_id),
+            State::Completed,
+            Some(answer.results),
+            answer.max_rows,
+        )
+    }
+
     /// The Python object (or the conversion's failure).
     pub(crate) fn into_answer(self, py: Python<'_>) -> PyResult<Answer> {
         let batch = self.batch.map_err(|e| {

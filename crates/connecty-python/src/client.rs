@@ -100,6 +100,28 @@ pub(crate) fn configure(
     })
 }
 
+/// The options of a wait: results options, `all_rows`, `timeout`.
+pub(crate) fn wait_options(
+    results: ResultsOptions,
+    all_rows: bool,
+    timeout: Option<f64>,
+) -> Result<WaitOptions, Raise> {
+    let mut options = WaitOptions::new();
+    options.results = results;
+    options.all_rows = all_rows;
+    options.timeout = args::timeout(timeout)?;
+    Ok(options)
+}
+
+/// The words of the errors of a call on workspace `dw`.
+pub(crate) fn words_for(words: &Words, dw: Option<WorkspaceId>, all_rows: bool) -> Words {
+    Words {
+        dw,
+        all_rows,
+        ..words.clone()
+    }
+}
+
 /// The blocking client with its cancellable transport.
 pub(crate) type Inner = BlockingClient<Cancellable>;
 
@@ -136,11 +158,7 @@ pub struct Client {
 
 impl Client {
     fn words_for(&self, dw: Option<WorkspaceId>, all_rows: bool) -> Words {
-        Words {
-            dw,
-            all_rows,
-            ..self.words.clone()
-        }
+        words_for(&self.words, dw, all_rows)
     }
 
     fn check_credentials(&self, py: Python<'_>) -> PyResult<()> {
@@ -162,10 +180,7 @@ impl Client {
         timeout: Option<f64>,
         on_progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Answer> {
-        let mut options = WaitOptions::new();
-        options.results = results;
-        options.all_rows = all_rows;
-        options.timeout = args::timeout(timeout).map_err(|r| r.into_pyerr(py))?;
+        let mut options = wait_options(results, all_rows, timeout).map_err(|r| r.into_pyerr(py))?;
         let client = self.inner.clone();
         let known = match &target {
             Target::Question(q) => Some(*q),
@@ -182,13 +197,7 @@ impl Client {
                     Target::Question(q) => client.wait(dw, q, &options),
                     Target::Ask(question) => client.ask_and_wait(dw, &question, &options),
                 }?;
-                let state = connecty_proto::State::Completed;
-                Ok(Prepared::new(
-                    Some(answer.question_id),
-                    state,
-                    Some(answer.results),
-                    answer.max_rows,
-                ))
+                Ok(Prepared::completed(answer))
             },
             |e| describe(e, &words),
         )?;
@@ -197,7 +206,7 @@ impl Client {
 }
 
 /// What a wait waits for.
-enum Target {
+pub(crate) enum Target {
     /// A question already asked.
     Question(QuestionId),
     /// A question to ask first.

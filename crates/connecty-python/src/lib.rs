@@ -31,11 +31,13 @@
 
 mod answer;
 mod args;
+mod asynchronous;
 mod client;
 mod errors;
 mod wait;
 
 pub use answer::{Answer, Completeness};
+pub use asynchronous::AsyncClient;
 pub use client::Client;
 
 use pyo3::prelude::*;
@@ -44,6 +46,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _connecty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Client>()?;
+    m.add_class::<AsyncClient>()?;
     m.add_class::<Answer>()?;
     m.add_class::<Completeness>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

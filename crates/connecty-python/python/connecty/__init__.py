@@ -11,7 +11,7 @@ GIL while they wait, and answers reach pyarrow, polars and DuckDB through
 the Arrow PyCapsule interface without a copy.
 """
 
-from ._connecty import Answer, Client, Completeness, __version__
+from ._connecty import Answer, AsyncClient, Client, Completeness, __version__
 from ._errors import (
     AnswerTooLarge,
     AuthError,
@@ -26,6 +26,7 @@ from ._errors import (
 
 __all__ = [
     "Answer",
+    "AsyncClient",
     "Client",
     "Completeness",
     "ConnectyError",

@@ -3,7 +3,7 @@
 import datetime
 import decimal
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import pyarrow
 
@@ -100,5 +100,47 @@ class Client:
         timeout: Optional[float] = None,
         on_progress: Optional[Callable[[str], object]] = None,
     ) -> Answer: ...
+    @property
+    def token_exchanges(self) -> int: ...
+
+class AsyncClient:
+    """A ConnectyAI client for asyncio (concurrent calls share one token)."""
+
+    def __init__(
+        self,
+        profile: Optional[str] = None,
+        *,
+        base_url: Optional[str] = None,
+        region: Optional[str] = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        timeout: Optional[float] = None,
+        ca_cert: Optional[Union[str, os.PathLike[str]]] = None,
+    ) -> None: ...
+    def health(self) -> Awaitable[None]: ...
+    def ask(
+        self,
+        dw: int,
+        question: str,
+        *,
+        max_rows: Optional[int] = None,
+        all_rows: bool = False,
+        include: Optional[Sequence[str]] = None,
+        timeout: Optional[float] = None,
+        on_progress: Optional[Callable[[str], object]] = None,
+    ) -> Awaitable[Answer]: ...
+    def submit(self, dw: int, question: str) -> Awaitable[str]: ...
+    def results(
+        self,
+        dw: int,
+        question_id: str,
+        *,
+        wait: bool = True,
+        max_rows: Optional[int] = None,
+        all_rows: bool = False,
+        include: Optional[Sequence[str]] = None,
+        timeout: Optional[float] = None,
+        on_progress: Optional[Callable[[str], object]] = None,
+    ) -> Awaitable[Answer]: ...
     @property
     def token_exchanges(self) -> int: ...

@@ -1,0 +1,257 @@
+//! `connecty.AsyncClient`: the same calls as coroutines, over
+//! connecty-hyper's client on pyo3-async-runtimes' tokio runtime.
+//! Concurrent calls share one client, so one token exchange serves them.
+//!
+//! `on_progress(state)` is called with the GIL held on the runtime's
+//! thread; an exception in it ends the call (the call's future is
+//! dropped, which cancels it) and propagates. Cancelling the awaiting
+//! task (asyncio's Ctrl-C) drops the call's future the same way.
+
+use std::sync::{Arc, Mutex};
+
+use connecty_hyper::HyperTransport;
+use connecty_proto::{AsyncClient as Core, Error, Event, WorkspaceId};
+use pyo3::prelude::*;
+use pyo3_async_runtimes::tokio::{future_into_py, get_runtime};
+use tokio::sync::Notify;
+
+use crate::answer::Prepared;
+use crate::args;
+use crate::client::{Options, Target, configure, wait_options, words_for};
+use crate::errors::{Raise, Words, describe};
+
+/// Turns the core's error into the Python exception, taking the GIL.
+fn raise(e: &Error, words: &Words) -> PyErr {
+    let r = describe(e, words);
+    Python::attach(|py| r.into_pyerr(py))
+}
+
+/// A ConnectyAI client for asyncio: ``await client.ask(13, "...")``.
+///
+/// The same settings and methods as ``Client``, as coroutines. Calls
+/// running at once (``asyncio.gather``) share its connections and its
+/// access token: one token exchange for all.
+#[pyclass(module = "connecty", frozen)]
+pub struct AsyncClient {
+    inner: Core<HyperTransport>,
+    words: Words,
+    no_credentials: Option<Raise>,
+}
+
+impl AsyncClient {
+    fn ready(&self, py: Python<'_>) -> PyResult<()> {
+        match &self.no_credentials {
+            Some(r) => Err(r.clone().into_pyerr(py)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `on_progress` on the runtime's thread, and the first exception it
+/// raised, which ends the call.
+struct Progress {
+    callback: Py<PyAny>,
+    failed: Mutex<Option<PyErr>>,
+    stop: Notify,
+}
+
+impl Progress {
+    fn call(&self, state: &str) {
+        let r = Python::attach(|py| self.callback.call1(py, (state,)).map(drop));
+        if let Err(e) = r {
+            if let Ok(mut slot) = self.failed.lock() {
+                slot.get_or_insert(e);
+            }
+            self.stop.notify_one();
+        }
+    }
+
+    fn error(&self) -> PyErr {
+        self.failed
+            .lock()
+            .ok()
+            .and_then(|mut e| e.take())
+            .unwrap_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("on_progress failed"))
+    }
+}
+
+#[pymethods]
+impl AsyncClient {
+    #[new]
+    #[pyo3(signature = (profile=None, *, base_url=None, region=None, client_id=None, client_secret=None, timeout=None, ca_cert=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        profile: Option<String>,
+        base_url: Option<String>,
+        region: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        timeout: Option<f64>,
+        ca_cert: Option<std::path::PathBuf>,
+    ) -> PyResult<Self> {
+        let options = Options {
+            profile,
+            base_url,
+            region,
+            client_id,
+            client_secret,
+            timeout,
+            ca_cert,
+        };
+        let built = py.detach(|| {
+            let c = configure(options, &connecty_settings::process_env)?;
+            let _runtime = get_runtime().enter();
+            let inner = connecty_hyper::ClientBuilder::from_settings(c.settings.clone())
+                .build()
+                .map_err(|e| describe(&e, &c.words))?;
+            Ok::<_, Raise>((inner, c.words, c.no_credentials))
+        });
+        let (inner, words, no_credentials) = built.map_err(|r| r.into_pyerr(py))?;
+        Ok(AsyncClient {
+            inner,
+            words,
+            no_credentials,
+        })
+    }
+
+    /// ``GET /v1/health`` (a coroutine): None when the service answers.
+    fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (client, words) = (self.inner.clone(), words_for(&self.words, None, false));
+        future_into_py(py, async move {
+            client.health().await.map_err(|e| raise(&e, &words))
+        })
+    }
+
+    /// ``Client.ask``, as a coroutine.
+    #[pyo3(signature = (dw, question, *, max_rows=None, all_rows=false, include=None, timeout=None, on_progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn ask<'py>(
+        &self,
+        py: Python<'py>,
+        dw: i64,
+        question: String,
+        max_rows: Option<i64>,
+        all_rows: bool,
+        include: Option<Vec<String>>,
+        timeout: Option<f64>,
+        on_progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
+        let results = args::results_options(max_rows, include).map_err(|r| r.into_pyerr(py))?;
+        let options = wait_options(results, all_rows, timeout).map_err(|r| r.into_pyerr(py))?;
+        self.ready(py)?;
+        self.wait(py, dw, Target::Ask(question), options, on_progress)
+    }
+
+    /// ``Client.submit``, as a coroutine: the question's id.
+    fn submit<'py>(
+        &self,
+        py: Python<'py>,
+        dw: i64,
+        question: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
+        self.ready(py)?;
+        let (client, words) = (self.inner.clone(), words_for(&self.words, Some(dw), false));
+        future_into_py(py, async move {
+            let q = client
+                .ask(dw, &question)
+                .await
+                .map_err(|e| raise(&e, &words))?;
+            Ok(q.to_string())
+        })
+    }
+
+    /// ``Client.results``, as a coroutine.
+    #[pyo3(signature = (dw, question_id, *, wait=true, max_rows=None, all_rows=false, include=None, timeout=None, on_progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn results<'py>(
+        &self,
+        py: Python<'py>,
+        dw: i64,
+        question_id: String,
+        wait: bool,
+        max_rows: Option<i64>,
+        all_rows: bool,
+        include: Option<Vec<String>>,
+        timeout: Option<f64>,
+        on_progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
+        let q = args::question_id(&question_id).map_err(|r| r.into_pyerr(py))?;
+        let results = args::results_options(max_rows, include).map_err(|r| r.into_pyerr(py))?;
+        let options = wait_options(results, all_rows, timeout).map_err(|r| r.into_pyerr(py))?;
+        self.ready(py)?;
+        if wait {
+            return self.wait(py, dw, Target::Question(q), options, on_progress);
+        }
+        let (client, words) = (self.inner.clone(), words_for(&self.words, Some(dw), false));
+        future_into_py(py, async move {
+            let r = client
+                .results(dw, q, &results)
+                .await
+                .map_err(|e| raise(&e, &words))?;
+            let prepared = Prepared::new(Some(q), r.state, r.results, results.max_rows);
+            Python::attach(|py| prepared.into_answer(py))
+        })
+    }
+
+    /// How many token exchanges this client made (concurrent calls share
+    /// one).
+    #[getter]
+    fn token_exchanges(&self) -> u64 {
+        self.inner.token_exchanges()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("connecty.AsyncClient(base_url={:?})", self.words.base_url)
+    }
+}
+
+impl AsyncClient {
+    fn wait<'py>(
+        &self,
+        py: Python<'py>,
+        dw: WorkspaceId,
+        target: Target,
+        mut options: connecty_proto::WaitOptions,
+        on_progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let words = words_for(&self.words, Some(dw), options.all_rows);
+        let progress = on_progress.map(|callback| {
+            Arc::new(Progress {
+                callback,
+                failed: Mutex::new(None),
+                stop: Notify::new(),
+            })
+        });
+        if let Some(p) = &progress {
+            let p = Arc::clone(p);
+            options.progress = Some(Arc::new(move |e: &Event| {
+                if let Event::StateChanged { state, .. } = e {
+                    p.call(state.as_str());
+                }
+            }));
+        }
+        future_into_py(py, async move {
+            let call = async {
+                match target {
+                    Target::Question(q) => client.wait(dw, q, &options).await,
+                    Target::Ask(question) => client.ask_and_wait(dw, &question, &options).await,
+                }
+            };
+            let answer = match &progress {
+                Some(p) => tokio::select! {
+                    r = call => r,
+                    () = p.stop.notified() => return Err(p.error()),
+                },
+                None => call.await,
+            }
+            .map_err(|e| raise(&e, &words))?;
+            let prepared = Prepared::completed(answer);
+            Python::attach(|py| prepared.into_answer(py))
+        })
+    }
+}
