@@ -31,11 +31,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use connecty_proto::request::Endpoint;
 use connecty_proto::{
     AccessToken, Ask, AskAndWait, BaseUrl, BlockingClient, BlockingTransport, Call, ClientConfig,
-    Credentials, Endpoint, Error, Event, Health, InvalidInput, Operation, Output,
-    POLLED_AFTER_DONE, PollSchedule, QuestionId, RequestId, Results, ResultsOptions, RetryPolicy,
-    State, Token, TransportError, TransportErrorKind, Wait, WaitOptions,
+    Credentials, Error, Event, Health, InvalidInput, Operation, Output, POLLED_AFTER_DONE,
+    PollSchedule, QuestionId, RequestId, Results, ResultsOptions, RetryPolicy, State, Token,
+    TransportError, TransportErrorKind, Wait, WaitOptions,
 };
 
 use super::scenario::{

@@ -17,11 +17,12 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use connecty_proto::request::Endpoint;
 use connecty_proto::response::{self, RetryAction};
 use connecty_proto::{
     BaseUrl, Cell, CellKind, ClientConfig, Credentials, DataFrame, DecodeError, EXCERPT_LIMIT,
-    Endpoint, Error, IncludeSet, InvalidInput, Operation, Output, QuestionId, QuestionResults,
-    Region, ResultsOptions, ResultsResponse, Settings, Statistics, WorkspaceId, excerpt,
+    Error, IncludeSet, InvalidInput, Operation, Output, QuestionId, QuestionResults, Region,
+    ResultsOptions, ResultsResponse, Settings, Statistics, WorkspaceId, excerpt,
     parse_results_body, server_message, validate_question,
 };
 

@@ -15,8 +15,8 @@
 use std::error::Error;
 use std::path::Path;
 
+use connecty_emulator::{Emulator, Schedule};
 use connecty_proto::{Include, IncludeSet, MAX_ROWS_LIMIT};
-use connecty_testkit::emulator::{Emulator, Schedule};
 use connecty_ureq::{ClientBuilder, WaitOptions};
 
 /// Asks `question` of a fresh emulator and writes its answer to `out` as

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::extension::Json;
 use arrow_schema::{Field, Schema, SchemaRef};
-use connecty_proto::stats::ColumnStatistics;
+use connecty_proto::ColumnStatistics;
 use connecty_proto::{DataFrame, Statistics};
 
 use crate::build::{Builder, Reject};

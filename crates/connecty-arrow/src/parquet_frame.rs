@@ -464,7 +464,7 @@ fn finish_column(
     df: &DataFrame,
     c: usize,
     col: Column,
-    stats: &[Option<&connecty_proto::stats::ColumnStatistics>],
+    stats: &[Option<&connecty_proto::ColumnStatistics>],
     unique: &[String],
     blocks: &[Block],
     props: &WriterProperties,

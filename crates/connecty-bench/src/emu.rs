@@ -17,7 +17,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_emulator::{Emulator, Schedule};
 
 /// The emulator's counters at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

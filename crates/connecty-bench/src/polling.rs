@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use connecty_proto::request::Endpoint;
 use connecty_proto::*;
 
 use crate::report::{Report, Table};

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use connecty_proto::stats::Members;
+use connecty_proto::Members;
 use connecty_proto::{
     Answer, Error, Event, Include, IncludeSet, ProgressFn, QuestionId, QuestionResults,
     ResultsOptions, State, Statistics, WaitOptions, WorkspaceId,

@@ -283,7 +283,7 @@ pub enum Command {
 
     /// Serve a local ConnectyAI emulator on loopback until interrupted
     #[command(
-        long_about = "Serve the testkit's ConnectyAI emulator on 127.0.0.1 until Ctrl-C. It prints \
+        long_about = "Serve the embedded ConnectyAI emulator (connecty-emulator) on 127.0.0.1 until Ctrl-C. It prints \
                       its base URL, the credentials it accepts and the `export` lines that point \
                       this command (or your own code) at it. Questions are answered from a SQLite \
                       database: the built-in sample shop (countries, customers, orders), or --db. SQL text is \

@@ -8,11 +8,11 @@
 use std::fmt::Debug;
 use std::time::Duration;
 
+use connecty_emulator::{Emulator, Schedule};
 use connecty_proto::{
     AskAndWait, Credentials, IncludeSet, Operation, Output, ResultsOptions, Settings, Token,
     WaitOptions,
 };
-use connecty_testkit::emulator::{Emulator, Schedule};
 use connecty_testkit::logs::LogCapture;
 
 const SECRET: &str = "audit-secret-5b1d9e";

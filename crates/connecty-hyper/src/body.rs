@@ -171,14 +171,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use connecty_emulator::gzip;
     use http::HeaderValue;
     use http_body_util::{BodyExt, Full};
-
-    fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
 
     fn full(
         data: Vec<u8>,

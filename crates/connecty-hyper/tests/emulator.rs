@@ -1,63 +1,33 @@
-//! The async client against the testkit's emulator: the whole API
+//! The async client against the emulator: the whole API
 //! contract over real loopback HTTP.
 
-use std::time::Duration;
-
+use connecty_emulator::Schedule;
 use connecty_hyper::connecty_proto::State;
 use connecty_hyper::{ClientBuilder, Error, IncludeSet, WaitOptions};
-use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_testkit::emulators::{self, assert_reference_answer};
 use connecty_testkit::progress::record_states;
-
-fn quick() -> Schedule {
-    Schedule {
-        pending: Duration::from_millis(50),
-        in_progress: Duration::from_millis(100),
-    }
-}
+use connecty_testkit::values::REFERENCE_QUESTION;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asks_the_reference_question_and_gets_typed_results() {
-    let emu = Emulator::builder().schedule(quick()).start().unwrap();
+    let emu = emulators::quick();
     let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
     client.health().await.unwrap();
     let (options, states) = record_states(WaitOptions::new().include(IncludeSet::ALL));
     let answer = client
-        .ask_and_wait(
-            13,
-            "list the top 5 countries with the most orders",
-            &options,
-        )
+        .ask_and_wait(13, REFERENCE_QUESTION, &options)
         .await
         .unwrap();
-    let r = &answer.results;
-    let df = r.dataframe.as_ref().unwrap();
-    assert_eq!(df.len(), 5);
-    assert!(
-        r.sql_query
-            .as_deref()
-            .unwrap()
-            .to_uppercase()
-            .contains("SELECT")
-    );
-    assert!(r.response_summary.is_some());
-    let stats = r.dataframe_stats.as_ref().unwrap();
-    assert_eq!(stats.len(), df.width());
+    assert_reference_answer(&answer);
     assert_eq!(states.lock().unwrap().last(), Some(&State::Completed));
     assert_eq!(emu.token_requests(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
-    let emu = Emulator::builder()
-        .token_ttl(Duration::from_secs(2))
-        .schedule(Schedule {
-            pending: Duration::from_millis(100),
-            in_progress: Duration::from_millis(2600),
-        })
-        .start()
-        .unwrap();
+    let emu = emulators::with_expiring_tokens();
     let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
@@ -74,10 +44,7 @@ async fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_question_fails_with_the_emulators_reason() {
-    let emu = Emulator::builder()
-        .schedule(Schedule::IMMEDIATE)
-        .start()
-        .unwrap();
+    let emu = emulators::start(Schedule::IMMEDIATE);
     let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
@@ -96,12 +63,8 @@ async fn an_unknown_question_fails_with_the_emulators_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_credentials_are_an_authentication_error() {
-    let emu = Emulator::builder().start().unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials("emulator-client", "not-the-secret")
-        .unwrap()
+    let emu = emulators::start(Schedule::DEFAULT);
+    let client = ClientBuilder::from_settings(emulators::wrong_secret_settings(&emu))
         .build()
         .unwrap();
     assert!(matches!(

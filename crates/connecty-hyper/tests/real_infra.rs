@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use connecty_hyper::connecty_proto::{AsyncTransport, ProxySetting, Settings};
 use connecty_hyper::{ClientBuilder, Error, IncludeSet, WaitOptions};
-use connecty_testkit::real::{REFERENCE_QUESTION, Stack};
+use connecty_testkit::real::Stack;
+use connecty_testkit::values::REFERENCE_QUESTION;
 use http::Version;
 
 fn stack() -> Stack {

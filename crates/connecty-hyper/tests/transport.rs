@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use connecty_emulator::gzip;
 use connecty_hyper::connecty_proto::{
     AsyncTransport, Event, PollSchedule, ProxySetting, RetryPolicy, State, TransportErrorKind,
 };
 use connecty_hyper::{Client, ClientBuilder, Error, WaitOptions};
 use connecty_testkit::net::{
     Body, FakeApi, Reply, Request, Server, TestCa, TestProxy, assert_fake_answer, client_settings,
-    completed_body, dead_port, gzip,
+    completed_body, dead_port,
 };
 use connecty_testkit::progress::record_states;
 use connecty_testkit::values::{CLIENT_SECRET, QUESTION_ID};

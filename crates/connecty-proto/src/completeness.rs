@@ -12,7 +12,7 @@
 //!
 //! The reference's example has no nulls, so it does not say whether `count`
 //! counts every row (SQL's `COUNT(*)`) or only the non-null values
-//! (pandas' `count()`, as the testkit's emulator computes it). The rule here
+//! (pandas' `count()`, as connecty-emulator computes it). The rule here
 //! holds under both readings:
 //!
 //! - the total is **at least** every column's `count` (pandas: total =

@@ -101,11 +101,12 @@ mod builder;
 mod client;
 mod completeness;
 mod config;
-pub mod dataframe;
+mod dataframe;
 mod error;
 mod hint;
 mod ids;
 mod json;
+mod line;
 mod machine;
 mod message;
 pub mod net;
@@ -117,7 +118,7 @@ mod results;
 mod schedule;
 mod secret;
 mod settings;
-pub mod stats;
+mod stats;
 mod transport;
 
 pub use builder::{BuildClient, ClientBuilder};
@@ -135,6 +136,7 @@ pub use error::{
 pub use hint::{Hint, Knob, SdkVocabulary, Vocabulary};
 pub use ids::{QuestionId, WorkspaceId};
 pub use json::MAX_DEPTH;
+pub use line::{escape_for_line, is_invisible_format};
 pub use machine::{
     Answer, Ask, AskAndWait, Call, Event, Health, Operation, Output, POLLED_AFTER_DONE, RequestId,
     Results, Token, Transmit, Wait,
@@ -143,7 +145,6 @@ pub use net::proxy::{ProxySetting, redact_userinfo};
 pub use query::{
     Include, IncludeSet, MAX_QUESTION_BYTES, MAX_ROWS_LIMIT, ResultsOptions, validate_question,
 };
-pub use request::Endpoint;
 pub use results::{QuestionResults, ResultsResponse, State, parse_results_body};
 pub use schedule::{PollSchedule, RetryPolicy};
 pub use secret::{AccessToken, ClientSecret, SKEWED_TOKEN_LIFETIME, refresh_margin};
@@ -152,6 +153,7 @@ pub use settings::{
     ENV_CLIENT_SECRET, ENV_REGION, Settings,
 };
 pub use stats::{
-    ColumnStatistics, GeneralStats, Statistics, StringStats, TemporalStats, Timestamp,
+    ColumnStatistics, GeneralStats, Members, RawJson, Statistics, StringStats, TemporalStats,
+    Timestamp,
 };
 pub use transport::{AsyncTransport, BlockingTransport, FnTransport};

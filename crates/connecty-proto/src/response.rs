@@ -92,8 +92,8 @@ pub fn retry_after(headers: &HeaderMap, wall_now: DateTime<Utc>) -> Option<Durat
             return Some(Duration::from_secs_f64(secs.min(1e9)));
         }
     }
-    let at = DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = at.with_timezone(&Utc) - wall_now;
+    let at = crate::net::parse_http_date(v)?;
+    let delta = at - wall_now;
     Some(delta.to_std().unwrap_or(Duration::ZERO))
 }
 
@@ -245,8 +245,7 @@ pub fn parse_token(
         .headers()
         .get(http::header::DATE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
-        .map(|d| d.with_timezone(&Utc))
+        .and_then(crate::net::parse_http_date)
         .unwrap_or(wall_now);
     let (expires_at, lifetime) = match (&body.expires_at, body.expires_in) {
         (Some(text), _) => {

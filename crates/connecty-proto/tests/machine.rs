@@ -4,6 +4,7 @@ mod harness;
 
 use std::time::Duration;
 
+use connecty_proto::request::Endpoint;
 use connecty_proto::*;
 use harness::*;
 

@@ -67,7 +67,6 @@
 mod edit;
 mod error;
 mod files;
-mod line;
 mod load;
 mod profile;
 mod resolve;
@@ -78,7 +77,6 @@ pub use files::{
     CONFIG_FILE, CREDENTIALS_FILE, ENV_CONFIG_DIR, HISTORY_FILE, check_private, config_dir,
     create_private_dir, read_doc,
 };
-pub use line::{escape_for_line, is_invisible_format};
 pub use load::{env_from, load, process_env};
 pub use profile::{
     DEFAULT_PROFILE, ENV_PROFILE, Endpoint, Profile, ProfileName, StoredCredentials, Transport,

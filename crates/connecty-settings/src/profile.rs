@@ -25,7 +25,9 @@ use connecty_proto::{BaseUrl, Region};
 use toml_edit::{DocumentMut, Item, Table};
 
 use crate::files::CREDENTIALS_FILE;
-use crate::{Error, escape_for_line};
+use connecty_proto::escape_for_line;
+
+use crate::Error;
 
 /// Environment variable naming the profile.
 pub const ENV_PROFILE: &str = "CONNECTY_PROFILE";

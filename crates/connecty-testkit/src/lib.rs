@@ -11,10 +11,12 @@
 //!   ([`MockTransport::completed`]) or fail ([`MockTransport::failed`]);
 //! - [`ScriptedServer`]: a loopback HTTP server playing a script of
 //!   exchanges, for testing a real transport;
-//! - [`emulator`]: a stateful local ConnectyAI;
 //! - [`net`]: the loopback test servers every crate's tests share (a
 //!   server answering with a handler, an API look-alike, a forward proxy, a
 //!   test certificate authority);
+//! - [`emulators`]: the emulator (the connecty-emulator crate, on which
+//!   this testkit builds) started as tests start it, and what they assert
+//!   of its answers;
 //! - `real`: real third-party servers (nginx, tinyproxy) started on
 //!   loopback for a test and stopped with it (feature `real`);
 //! - [`logs`]: a `tracing` subscriber that records every line, for tests
@@ -26,11 +28,14 @@
 //! - `tls` (default): TLS test servers and the test CA (rcgen, rustls);
 //! - `real` (default, implies `tls`): `real`, Debian's nginx and tinyproxy.
 //!
-//! A program that embeds only the emulator (the `connecty` CLI) turns both
-//! off with `default-features = false` and pulls neither rcgen nor rustls.
+//! The stateful local ConnectyAI is its own crate, connecty-emulator: a
+//! program that ships it (the `connecty` CLI) depends on that, never on
+//! this testkit. Every HTTP server here runs on its server loop
+//! ([`connecty_emulator::loopback`]).
 //!
-//! **What it is not:** the ConnectyAI service. Nothing here contacts
-//! anything but `127.0.0.1`.
+//! **What it is not:** the ConnectyAI service, nor something to ship: it
+//! belongs in `[dev-dependencies]`. Nothing here contacts anything but
+//! `127.0.0.1`.
 //!
 //! ```
 //! // Every shipped fixture, over the mock transport, with both clients.
@@ -43,7 +48,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod emulator;
+pub mod emulators;
 pub mod fixture;
 pub mod logs;
 pub mod mock;

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_emulator::{Emulator, Schedule};
 use connecty_testkit::net::TestCa;
 use connecty_testkit::real::{Nginx, RealError, Tinyproxy, find_program};
 

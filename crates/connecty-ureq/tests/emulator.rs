@@ -1,26 +1,16 @@
-//! The blocking client against the testkit's emulator: the whole API
+//! The blocking client against the emulator: the whole API
 //! contract over real loopback HTTP.
 
-use std::time::Duration;
-
-use connecty_testkit::emulator::{Emulator, Schedule};
+use connecty_emulator::{EmulatorHandle, Schedule};
+use connecty_testkit::emulators::{self, assert_reference_answer};
 use connecty_testkit::progress::record_states;
+use connecty_testkit::values::REFERENCE_QUESTION;
 use connecty_ureq::connecty_proto::State;
 use connecty_ureq::{ClientBuilder, Error, IncludeSet, WaitOptions};
 
-fn quick() -> Schedule {
-    Schedule {
-        pending: Duration::from_millis(50),
-        in_progress: Duration::from_millis(100),
-    }
-}
-
 /// An emulator on the quick schedule and a client for it.
-fn started() -> (
-    connecty_testkit::emulator::EmulatorHandle,
-    connecty_ureq::Client,
-) {
-    let emu = Emulator::builder().schedule(quick()).start().unwrap();
+fn started() -> (EmulatorHandle, connecty_ureq::Client) {
+    let emu = emulators::quick();
     let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
@@ -33,39 +23,16 @@ fn asks_the_reference_question_and_gets_typed_results() {
     client.health().unwrap();
     let (options, states) = record_states(WaitOptions::new().include(IncludeSet::ALL));
     let answer = client
-        .ask_and_wait(
-            13,
-            "list the top 5 countries with the most orders",
-            &options,
-        )
+        .ask_and_wait(13, REFERENCE_QUESTION, &options)
         .unwrap();
-    let r = &answer.results;
-    let df = r.dataframe.as_ref().unwrap();
-    assert_eq!(df.len(), 5);
-    assert!(
-        r.sql_query
-            .as_deref()
-            .unwrap()
-            .to_uppercase()
-            .contains("SELECT")
-    );
-    assert!(r.response_summary.is_some());
-    let stats = r.dataframe_stats.as_ref().unwrap();
-    assert_eq!(stats.len(), df.width());
+    assert_reference_answer(&answer);
     assert_eq!(states.lock().unwrap().last(), Some(&State::Completed));
     assert_eq!(emu.token_requests(), 1);
 }
 
 #[test]
 fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
-    let emu = Emulator::builder()
-        .token_ttl(Duration::from_secs(2))
-        .schedule(Schedule {
-            pending: Duration::from_millis(100),
-            in_progress: Duration::from_millis(2600),
-        })
-        .start()
-        .unwrap();
+    let emu = emulators::with_expiring_tokens();
     let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
@@ -81,10 +48,7 @@ fn a_token_expiring_mid_wait_is_refreshed_against_the_emulator() {
 
 #[test]
 fn an_unknown_question_fails_with_the_emulators_reason() {
-    let emu = Emulator::builder()
-        .schedule(Schedule::IMMEDIATE)
-        .start()
-        .unwrap();
+    let emu = emulators::start(Schedule::IMMEDIATE);
     let client = ClientBuilder::from_settings(emu.settings())
         .build()
         .unwrap();
@@ -100,12 +64,8 @@ fn an_unknown_question_fails_with_the_emulators_reason() {
 
 #[test]
 fn wrong_credentials_are_an_authentication_error() {
-    let emu = Emulator::builder().start().unwrap();
-    let client = ClientBuilder::new()
-        .base_url(&emu.base_url())
-        .unwrap()
-        .credentials("emulator-client", "not-the-secret")
-        .unwrap()
+    let emu = emulators::start(Schedule::DEFAULT);
+    let client = ClientBuilder::from_settings(emulators::wrong_secret_settings(&emu))
         .build()
         .unwrap();
     assert!(matches!(client.token(), Err(Error::Authentication { .. })));

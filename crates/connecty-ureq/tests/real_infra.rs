@@ -7,7 +7,8 @@
 //! (`connecty_testkit::real`). A missing nginx or tinyproxy fails the test
 //! with the command that installs it: these tests never skip.
 
-use connecty_testkit::real::{REFERENCE_QUESTION, Stack};
+use connecty_testkit::real::Stack;
+use connecty_testkit::values::REFERENCE_QUESTION;
 use connecty_ureq::connecty_proto::{ProxySetting, Settings};
 use connecty_ureq::{ClientBuilder, Error, IncludeSet, WaitOptions};
 

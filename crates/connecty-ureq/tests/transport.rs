@@ -5,9 +5,10 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+use connecty_emulator::gzip;
 use connecty_testkit::net::{
     Body, FakeApi, Reply, Request, Server, TestCa, TestProxy, assert_fake_answer, client_settings,
-    dead_port, gzip,
+    dead_port,
 };
 use connecty_testkit::progress::record_states;
 use connecty_testkit::values::{CLIENT_ID, CLIENT_SECRET, QUESTION_ID};

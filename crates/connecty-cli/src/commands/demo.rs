@@ -16,7 +16,7 @@ use crate::progress::Progress;
 
 /// `connecty demo`: asks an in-process emulator the sample question.
 pub fn run(transport: Transport, pager: bool) -> Outcome {
-    let handle = start_emulator(connecty_testkit::emulator::Emulator::builder())?;
+    let handle = start_emulator(connecty_emulator::Emulator::builder())?;
     let base_url = BaseUrl::parse(&handle.base_url())
         .map_err(|e| failure(&connecty_proto::Error::InvalidInput(e), &Context::default()))?;
     let ctx = Context {

@@ -1,4 +1,4 @@
-//! `connecty emulator`: the testkit's emulator on loopback until Ctrl-C,
+//! `connecty emulator`: the embedded emulator (connecty-emulator) on loopback until Ctrl-C,
 //! for trying the command (and your own code) without an account.
 
 use crate::cli::EmulatorArgs;
@@ -10,12 +10,12 @@ pub const DEMO_QUESTION: &str = "list the top 5 countries with the most orders";
 
 /// Starts the emulator `builder` describes (a port in use is a hint).
 pub fn start_emulator(
-    builder: connecty_testkit::emulator::EmulatorBuilder,
-) -> Result<connecty_testkit::emulator::EmulatorHandle, Failure> {
+    builder: connecty_emulator::EmulatorBuilder,
+) -> Result<connecty_emulator::EmulatorHandle, Failure> {
     builder.start().map_err(|e| {
         let f = Failure::other(format!("{e}"));
         match e {
-            connecty_testkit::emulator::EmulatorError::Bind(_) => {
+            connecty_emulator::EmulatorError::Bind(_) => {
                 f.hint("choose a free --port, or 0 for any")
             }
             _ => f,
@@ -25,7 +25,7 @@ pub fn start_emulator(
 
 /// `connecty emulator`: serves until Ctrl-C or SIGTERM.
 pub fn run(args: &EmulatorArgs) -> Outcome {
-    let mut builder = connecty_testkit::emulator::Emulator::builder().port(args.port);
+    let mut builder = connecty_emulator::Emulator::builder().port(args.port);
     if let Some(db) = &args.db {
         if !db.is_file() {
             return Err(Failure::usage(format!(
@@ -58,7 +58,7 @@ pub fn run(args: &EmulatorArgs) -> Outcome {
         id = handle.client_id(),
         secret = handle.client_secret(),
     );
-    for q in connecty_testkit::emulator::KNOWN_QUESTIONS {
+    for q in connecty_emulator::KNOWN_QUESTIONS {
         text.push_str(&format!("  {}\n", q.question));
     }
     text.push_str("Anything else ends FAILED. Press Ctrl-C to stop.");

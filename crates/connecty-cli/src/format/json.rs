@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use connecty_proto::stats::Members;
+use connecty_proto::Members;
 use connecty_proto::{CellKind, DataFrame, QuestionId, QuestionResults, State};
 
 use super::{Compactor, write_compact_json};

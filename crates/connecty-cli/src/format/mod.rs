@@ -217,7 +217,7 @@ pub fn cell_text<'a>(cell: &Cell<'a>) -> Option<Cow<'a, str>> {
 
 // One home for the escaping of a line: connecty-settings names profiles
 // and keys the same way in its messages.
-pub use connecty_settings::{escape_for_line, is_invisible_format};
+pub use connecty_proto::{escape_for_line, is_invisible_format};
 
 /// `s` with control characters other than newline made visible (as in
 /// [`escape_for_line`]) and tabs expanded to two spaces: for text blocks

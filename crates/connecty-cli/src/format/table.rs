@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use connecty_proto::stats::Members;
+use connecty_proto::Members;
 use connecty_proto::{Cell, DataFrame, QuestionResults};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 

@@ -12,6 +12,8 @@
 //! | what a proxy URL may be, its default port, its credentials | [`ProxyUrl`] |
 //! | which extra root certificates are accepted, and the one message that refuses a bundle | [`parse_root_certificates`] |
 //! | the words of transport failures, and the hint for a certificate problem | [`failure`] |
+//! | how percent-escapes decode (proxy credentials, query strings) | [`percent_decode`] |
+//! | how HTTP dates read and print (`Date`, `Retry-After`) | [`parse_http_date`] / [`format_http_date`] |
 //!
 //! The rules and the reason for each choice are in `docs/architecture.md`
 //! ("Network rules").
@@ -19,13 +21,17 @@
 mod base64;
 pub(crate) mod certificate;
 pub mod failure;
+mod http_date;
 mod no_proxy;
 mod pem;
+mod percent;
 pub(crate) mod proxy;
 mod proxy_url;
 
 pub use certificate::CertificateProblem;
+pub use http_date::{format_http_date, parse_http_date};
 pub use no_proxy::NoProxy;
 pub use pem::{ROOT_CERTIFICATE_FIELD, parse_root_certificates};
+pub use percent::{Plus, percent_decode};
 pub use proxy::{ProxyDecision, ProxyEnv, ProxyRoute, ProxyRules, Via, proxy_for};
 pub use proxy_url::{ProxyScheme, ProxyUrl};

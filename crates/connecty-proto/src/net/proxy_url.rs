@@ -82,27 +82,14 @@ impl fmt::Display for ProxyUrl {
     }
 }
 
-fn percent_decode(field: &'static str, s: &str) -> Result<String, InvalidInput> {
-    let bad = || {
+/// Percent-decoded user information (`+` is a plus sign there).
+fn decode_userinfo(field: &'static str, s: &str) -> Result<String, InvalidInput> {
+    super::percent::percent_decode(s, super::percent::Plus::Literal).ok_or_else(|| {
         InvalidInput::new(
             field,
             "has credentials that are not valid percent-encoded UTF-8",
         )
-    };
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or_else(bad)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad())
+    })
 }
 
 impl ProxyUrl {
@@ -152,8 +139,8 @@ impl ProxyUrl {
                     None => (info, None),
                 };
                 (
-                    Some(percent_decode(field, user)?),
-                    pass.map(|p| percent_decode(field, p)).transpose()?,
+                    Some(decode_userinfo(field, user)?),
+                    pass.map(|p| decode_userinfo(field, p)).transpose()?,
                 )
             }
         };

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use connecty_proto::request::Endpoint;
 use connecty_proto::*;
 
 /// One request the operation sent, with when.

@@ -7,6 +7,7 @@ use connecty_proto::{AsyncClient, BaseUrl, BlockingClient, ClientConfig, Credent
 
 use super::MockTransport;
 use crate::fixture::{CannedResponse, RecordedRequest, RequestMatcher};
+use crate::net::completed_body_with;
 
 /// The question id the one-line mocks hand out.
 pub const MOCK_QUESTION_ID: &str = "729cb7a4-4b06-449e-a3c9-df40f5e570b8";
@@ -34,10 +35,7 @@ fn answer(verdict: &Verdict, request: &RecordedRequest) -> CannedResponse {
             serde_json::json!({ "question_id": MOCK_QUESTION_ID }).to_string(),
         ),
         ("GET", p) if p.ends_with("/results") => match verdict {
-            Verdict::Completed(df) => CannedResponse::json(
-                200,
-                format!(r#"{{"state":"COMPLETED","results":{{"dataframe":{df}}}}}"#),
-            ),
+            Verdict::Completed(df) => CannedResponse::json(200, completed_body_with(df)),
             Verdict::Failed(reason) => CannedResponse::json(
                 200,
                 serde_json::json!({ "state": "FAILED", "error": reason }).to_string(),

@@ -76,6 +76,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use connecty_proto::net::format_http_date;
 use connecty_proto::{AsyncTransport, BlockingTransport, TransportError, TransportErrorKind};
 
 mod canned;
@@ -254,7 +255,7 @@ impl MockTransport {
                     b = b.header(k.as_str(), v.as_str());
                 }
                 if !has_date {
-                    b = b.header("date", http_date(self.virtual_wall()));
+                    b = b.header("date", format_http_date(self.virtual_wall()));
                 }
                 b.body(body).map_err(|e| {
                     TransportError::new(
@@ -265,11 +266,6 @@ impl MockTransport {
             }
         }
     }
-}
-
-/// An IMF-fixdate, as servers send in `Date`.
-pub(crate) fn http_date(at: DateTime<Utc>) -> String {
-    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// An expectation being built: a matcher waiting for its response.

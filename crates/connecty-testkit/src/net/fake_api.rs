@@ -1,17 +1,18 @@
 //! [`FakeApi`]: a small, scriptable look-alike of the ConnectyAI API for
 //! transport tests.
 //!
-//! The [`Emulator`](crate::emulator) is the faithful one (real SQL, real
+//! The [`Emulator`](connecty_emulator::Emulator) is the faithful one (real SQL, real
 //! state); this one answers a fixed question with
 //! [`values::DATAFRAME`](crate::values::DATAFRAME) and can misbehave on
 //! purpose: rate-limit asks, stay in progress, expire tokens early, gzip or
 //! chunk its bodies, redirect its results.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use connecty_emulator::gzip;
+use connecty_proto::net::format_http_date;
 use http::Response;
 
 use super::server::{Body, Reply, Request, Server};
@@ -91,17 +92,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `body` gzip-compressed.
-pub fn gzip(body: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    // Writing into a Vec cannot fail.
-    let _ = e.write_all(body);
-    e.finish().unwrap_or_default()
-}
-
 /// The `COMPLETED` results body of the fake API.
 pub fn completed_body() -> String {
-    format!(r#"{{"state":"COMPLETED","results":{{"dataframe":{DATAFRAME}}}}}"#)
+    completed_body_with(DATAFRAME)
+}
+
+/// A `COMPLETED` results body whose only part is `dataframe` (its JSON
+/// text): the fake API's, and the one-line mocks' of
+/// [`MockTransport::completed`](crate::MockTransport::completed).
+pub(crate) fn completed_body_with(dataframe: &str) -> String {
+    format!(r#"{{"state":"COMPLETED","results":{{"dataframe":{dataframe}}}}}"#)
 }
 
 /// A token response for `token` valid `lifetime`, with a `Date` header.
@@ -112,7 +112,7 @@ pub fn token_reply(token: &str, lifetime: Duration) -> Reply {
         "access_token": token,
         "expires_at": expires_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
     });
-    Reply::json(200, body.to_string()).header("date", &crate::mock::http_date(wall))
+    Reply::json(200, body.to_string()).header("date", &format_http_date(wall))
 }
 
 impl FakeApi {

@@ -10,7 +10,7 @@
 //!   by default, as are the TLS servers).
 //!
 //! Everything binds `127.0.0.1` and connects nowhere else. Real
-//! third-party servers (nginx, tinyproxy) are in [`crate::real`].
+//! third-party servers (nginx, tinyproxy) are in `real` (feature `real`).
 //!
 //! ```
 //! # #[cfg(feature = "tls")] {
@@ -34,7 +34,8 @@ mod server;
 
 #[cfg(feature = "tls")]
 pub use ca::{LOOPBACK_NAMES, ServerCert, TestCa};
-pub use fake_api::{FakeApi, completed_body, gzip, token_reply};
+pub(crate) use fake_api::completed_body_with;
+pub use fake_api::{FakeApi, completed_body, token_reply};
 pub use proxy::TestProxy;
 #[cfg(not(feature = "tls"))]
 pub use server::Never;

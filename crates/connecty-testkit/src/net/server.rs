@@ -1,10 +1,12 @@
 //! [`Server`]: a loopback HTTP server answering with a handler.
 //!
-//! It binds `127.0.0.1` on a free port and runs hyper (HTTP/1.1 and HTTP/2,
-//! over plain TCP or TLS with ALPN) on a tokio runtime of its own, on a
-//! background thread, so blocking and async tests use it alike. It records
-//! every request and counts connections, so a test can assert pooling,
-//! keep-alive and that nothing reached it.
+//! It runs on the emulator's server loop
+//! ([`connecty_emulator::loopback`]): `127.0.0.1` on a free port, hyper
+//! (HTTP/1.1 and HTTP/2) on a tokio runtime of its own, on a background
+//! thread, so blocking and async tests use it alike. This file adds what
+//! tests need around it: TLS with ALPN, a handler that may delay, reset or
+//! hang, a record of every request, and counts of connections, so a test
+//! can assert pooling, keep-alive and that nothing reached it.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -13,14 +15,13 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use bytes::Bytes;
+use connecty_emulator::loopback::{Loopback, LoopbackServer, serve_connection};
 use http::{HeaderMap, Method, Response, StatusCode, Uri, Version};
 use http_body_util::BodyExt;
 use hyper::body::{Frame, Incoming};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// A request as the server received it.
@@ -248,7 +249,6 @@ impl std::error::Error for ResetByHandler {}
 #[derive(Default)]
 struct Shared {
     requests: Mutex<Vec<Request>>,
-    connections: AtomicU64,
     tls_failures: AtomicU64,
     closed: Mutex<u64>,
     closed_changed: Condvar,
@@ -256,12 +256,12 @@ struct Shared {
 
 /// A running loopback server. Dropping it stops it.
 pub struct Server {
-    addr: SocketAddr,
+    /// First, so that it stops (and cancels every answer) before the rest
+    /// drops.
+    server: LoopbackServer,
     tls: bool,
     shared: Arc<Shared>,
     close_idle: tokio::sync::watch::Sender<u64>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -308,57 +308,56 @@ impl Server {
     }
 
     fn spawn(tls: Option<Acceptor>, handler: Handler) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
         let shared = Arc::new(Shared::default());
         let (close_idle, close_rx) = tokio::sync::watch::channel(0u64);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let is_tls = tls.is_some();
         let served = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name(format!("connecty-server-{}", addr.port()))
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = rx => {}
-                        () = accept_loop(listener, tls, handler, served, close_rx) => {}
-                    }
-                });
-                // Dropping the runtime cancels answers still waiting and
-                // closes their connections.
-            })?;
+        let server = Loopback::bind(0)?.serve(0, move |tcp, connection| {
+            let (tls, handler, shared, close_idle) = (
+                tls.clone(),
+                Arc::clone(&handler),
+                Arc::clone(&served),
+                close_rx.clone(),
+            );
+            async move {
+                match tls {
+                    #[cfg(feature = "tls")]
+                    Some(acceptor) => match acceptor.accept(tcp).await {
+                        Ok(stream) => serve(stream, connection, handler, &shared, close_idle).await,
+                        Err(_) => {
+                            shared.tls_failures.fetch_add(1, Ordering::SeqCst);
+                        }
+                    },
+                    #[cfg(not(feature = "tls"))]
+                    Some(never) => match never {},
+                    None => serve(tcp, connection, handler, &shared, close_idle).await,
+                }
+                *lock(&shared.closed) += 1;
+                shared.closed_changed.notify_all();
+            }
+        })?;
         Ok(Self {
-            addr,
+            server,
             tls: is_tls,
             shared,
             close_idle,
-            shutdown: Some(tx),
-            thread: Some(thread),
         })
     }
 
     /// The address listened on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The port listened on.
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.addr().port()
     }
 
     /// `http://127.0.0.1:<port>`, or `https://...` over TLS.
     pub fn url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
-        format!("{scheme}://{}", self.addr)
+        format!("{scheme}://{}", self.addr())
     }
 
     /// Every request received so far, in arrival order.
@@ -376,7 +375,7 @@ impl Server {
 
     /// TCP connections accepted (before any TLS handshake).
     pub fn connections(&self) -> u64 {
-        self.shared.connections.load(Ordering::SeqCst)
+        self.server.connections()
     }
 
     /// TLS handshakes that failed.
@@ -406,68 +405,10 @@ impl Server {
     pub fn close_idle(&self) {
         self.close_idle.send_modify(|g| *g += 1);
     }
-
-    fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-async fn accept_loop(
-    listener: tokio::net::TcpListener,
-    tls: Option<Acceptor>,
-    handler: Handler,
-    shared: Arc<Shared>,
-    close_idle: tokio::sync::watch::Receiver<u64>,
-) {
-    loop {
-        let tcp = match listener.accept().await {
-            Ok((tcp, _)) => tcp,
-            Err(_) => {
-                // Out of file descriptors or similar: back off, do not spin.
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        let _ = tcp.set_nodelay(true);
-        let connection = shared.connections.fetch_add(1, Ordering::SeqCst);
-        let (tls, handler, shared, close_idle) = (
-            tls.clone(),
-            Arc::clone(&handler),
-            Arc::clone(&shared),
-            close_idle.clone(),
-        );
-        tokio::spawn(async move {
-            match tls {
-                #[cfg(feature = "tls")]
-                Some(acceptor) => match acceptor.accept(tcp).await {
-                    Ok(stream) => serve(stream, connection, handler, &shared, close_idle).await,
-                    Err(_) => {
-                        shared.tls_failures.fetch_add(1, Ordering::SeqCst);
-                    }
-                },
-                #[cfg(not(feature = "tls"))]
-                Some(never) => match never {},
-                None => serve(tcp, connection, handler, &shared, close_idle).await,
-            }
-            *lock(&shared.closed) += 1;
-            shared.closed_changed.notify_all();
-        });
-    }
 }
 
 async fn serve<IO>(
@@ -504,17 +445,11 @@ async fn serve<IO>(
             reply.response.ok_or(ResetByHandler)
         }
     });
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    let conn = builder.serve_connection(TokioIo::new(io), service);
-    tokio::pin!(conn);
     close_idle.borrow_and_update();
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = close_idle.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        }
-    }
+    let closing = async move {
+        let _ = close_idle.changed().await;
+    };
+    serve_connection(io, service, closing).await;
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! to run `.ci/run`, which installs Debian's `nginx-light` and `tinyproxy`.
 //!
 //! ```no_run
-//! use connecty_testkit::emulator::Emulator;
+//! use connecty_emulator::Emulator;
 //! use connecty_testkit::net::TestCa;
 //! use connecty_testkit::real::{Nginx, Tinyproxy};
 //!
@@ -28,7 +28,7 @@ mod stack;
 mod tinyproxy;
 
 pub use nginx::{AccessLine, Nginx};
-pub use stack::{REFERENCE_QUESTION, Stack};
+pub use stack::Stack;
 pub use tinyproxy::Tinyproxy;
 
 use std::fmt;
@@ -54,7 +54,7 @@ pub enum RealError {
     /// Writing its configuration or starting it failed.
     Io(String, std::io::Error),
     /// The emulator behind a [`Stack`] did not start.
-    Emulator(crate::emulator::EmulatorError),
+    Emulator(connecty_emulator::EmulatorError),
     /// It exited, or did not listen in time; its log says why.
     NotReady {
         /// The program.

@@ -91,7 +91,7 @@ http {{
 impl Nginx {
     /// Starts nginx on a free loopback port, with a certificate for
     /// [`LOOPBACK_NAMES`] issued by `ca`, passing every request to
-    /// `upstream` (such as the [`Emulator`](crate::emulator)'s address).
+    /// `upstream` (such as the [`Emulator`](connecty_emulator::Emulator)'s address).
     pub fn tls_in_front_of(upstream: SocketAddr, ca: &TestCa) -> Result<Nginx, RealError> {
         let program = find_program("nginx", "nginx-light")?;
         let dir = temp_dir("nginx")?;

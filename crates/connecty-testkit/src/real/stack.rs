@@ -7,8 +7,8 @@ use connecty_proto::net::ProxyEnv;
 use connecty_proto::{BaseUrl, Credentials, PollSchedule, ProxySetting, RetryPolicy, Settings};
 
 use super::{Nginx, RealError, Tinyproxy};
-use crate::emulator::{Emulator, EmulatorHandle, Schedule};
 use crate::net::TestCa;
+use connecty_emulator::{Emulator, EmulatorHandle, Schedule};
 
 /// The [`Emulator`] (quick schedule) behind [`Nginx`] (TLS with a fresh
 /// [`TestCa`], HTTP/2, gzip), and a [`Tinyproxy`] that allows `CONNECT` to
@@ -37,17 +37,11 @@ impl std::fmt::Debug for Stack {
     }
 }
 
-/// The question the emulator knows best: the API reference's example.
-pub const REFERENCE_QUESTION: &str = "list the top 5 countries with the most orders";
-
 impl Stack {
     /// Starts all three on loopback.
     pub fn start() -> Result<Stack, RealError> {
         let emulator = Emulator::builder()
-            .schedule(Schedule {
-                pending: Duration::from_millis(50),
-                in_progress: Duration::from_millis(100),
-            })
+            .schedule(Schedule::QUICK)
             .start()
             .map_err(RealError::Emulator)?;
         let ca = TestCa::new();

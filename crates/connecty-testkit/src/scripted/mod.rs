@@ -162,7 +162,10 @@ fn build_response(
         b = b.header(k.as_str(), v.as_str());
     }
     if !has_date {
-        b = b.header("date", crate::mock::http_date(chrono::Utc::now()));
+        b = b.header(
+            "date",
+            connecty_proto::net::format_http_date(chrono::Utc::now()),
+        );
     }
     b.body(Body::full(Bytes::from(body))).unwrap_or_else(|e| {
         // Headers are validated when a fixture loads; a user-built

@@ -1,19 +1,20 @@
 //! The emulator against the API reference, over plain HTTP/1.1 from a
 //! `TcpStream`: no connecty transport is involved.
 
-use connecty_testkit::values::QUESTION_ID;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use connecty_proto::{State, parse_results_body};
-use connecty_testkit::emulator::{
+use connecty_emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorError, EmulatorHandle,
     KNOWN_QUESTIONS, Schedule,
 };
+use connecty_proto::{State, parse_results_body};
 use serde_json::{Value, json};
 
 const TOP5: &str = "list the top 5 countries with the most orders";
+/// The question id of the API reference's examples.
+const QUESTION_ID: &str = "729cb7a4-4b06-449e-a3c9-df40f5e570b8";
 
 /// One HTTP response as received.
 #[derive(Debug)]

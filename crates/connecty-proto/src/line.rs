@@ -14,11 +14,11 @@ pub fn is_invisible_format(c: char) -> bool {
 /// `\n`, `\r`, `\t` as those two characters, other control and
 /// bidirectional-override characters as `\u{..}`.
 ///
-/// This crate names profiles and keys a user typed this way in its
+/// connecty-settings names profiles and keys a user typed this way in its
 /// messages; the `connecty` command uses it for every line it prints.
 ///
 /// ```
-/// use connecty_settings::escape_for_line;
+/// use connecty_proto::escape_for_line;
 /// assert_eq!(escape_for_line("a\tb\u{202E}"), "a\\tb\\u{202e}");
 /// assert_eq!(escape_for_line("plain"), "plain");
 /// ```

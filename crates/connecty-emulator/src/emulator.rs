@@ -1,140 +1,19 @@
-//! A stateful local ConnectyAI for demos and integration tests.
-//!
-//! **What it is:** an emulator of the Public API *contract*. It listens on
-//! `127.0.0.1`, issues and checks bearer tokens, takes questions, moves them
-//! through `PENDING` → `IN_PROGRESS` → `COMPLETED` / `FAILED` on a schedule,
-//! and answers results with a real dataframe and real statistics computed by
-//! an embedded SQLite database. Every client, transport and example can run
-//! against it without an account or a network.
-//!
-//! **What it is not:** a text-to-SQL engine. It understands two kinds of
-//! question:
-//!
-//! - **SQL**: a question starting with `SELECT` or `WITH` (any letter case)
-//!   runs as one read-only SQLite statement, with a time limit;
-//! - **known questions**: the short list in [`KNOWN_QUESTIONS`] (the API
-//!   reference's "list the top 5 countries with the most orders" first),
-//!   each mapped to fixed SQL over the sample workspace. Matching ignores
-//!   letter case, repeated whitespace and a trailing `?`, `.` or `!`, and
-//!   nothing else.
-//!
-//! Anything else ends `FAILED` with a message listing what the emulator can
-//! answer. A SQL error ends `FAILED` with SQLite's own message.
-//!
-//! # Example
-//!
-//! ```
-//! use std::io::{Read, Write};
-//! use connecty_testkit::emulator::Emulator;
-//!
-//! // No async runtime is needed: the emulator runs on its own thread.
-//! let emulator = Emulator::builder().start()?;
-//! let mut stream = std::net::TcpStream::connect(emulator.addr())?;
-//! stream.write_all(b"GET /v1/health HTTP/1.1\r\nHost: emulator\r\nConnection: close\r\n\r\n")?;
-//! let mut response = String::new();
-//! stream.read_to_string(&mut response)?;
-//! assert!(response.starts_with("HTTP/1.1 200"));
-//! assert!(response.ends_with(r#"{"status":"ok"}"#));
-//!
-//! // A connecty client points at it with the emulator's own test credentials:
-//! let config = emulator.client_config();
-//! assert_eq!(config.base_url.to_string(), emulator.base_url());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! # Endpoints
-//!
-//! As in the API reference; every error body is `{"error": "<message>"}`
-//! and every body is `application/json`.
-//!
-//! | endpoint | answers |
-//! |---|---|
-//! | `GET /v1/health` | 200 `{"status":"ok"}` |
-//! | `POST /v1/auth/token` `{client_id, client_secret}` | 200 `{"access_token", "expires_at"}` (RFC 3339, offset and microseconds) with a `Date` header; 401 `{"error":"invalid client credentials"}`; 400 for a body that is not that JSON object |
-//! | `POST /v1/dw/{dw_id}/questions` `{"question"}` | 200 `{"question_id": "<uuid>"}`; 400 for a `dw_id` that is not an integer or a bad body; 404 for another workspace |
-//! | `GET /v1/dw/{dw_id}/questions/{question_id}/results?include=…&max_rows=…` | 200 `{"state": …}` as below; 400 for a bad `dw_id`, `question_id` (not a UUID), `include` value or `max_rows` (not a positive integer); 404 for another workspace or an unknown question |
-//!
-//! The two question endpoints need `Authorization: Bearer <access_token>`;
-//! a missing, unknown or expired token gets 401 with a JSON error and
-//! `WWW-Authenticate: Bearer`. Tokens really expire after
-//! [`EmulatorBuilder::token_ttl`], so a short lifetime exercises a client's
-//! refresh. Other paths get 404, other methods 405 with `Allow`. Request
-//! bodies over 1 MiB get 413. When a request sends `Accept-Encoding: gzip`
-//! (or `x-gzip` or `*`, with a non-zero q-value), every response body is
-//! gzip-compressed, with `Content-Encoding: gzip`.
-//!
-//! # States
-//!
-//! From the moment a question is asked it is `PENDING` for
-//! [`Schedule::pending`], then `IN_PROGRESS` for [`Schedule::in_progress`]
-//! (and for as long as its query still runs), then `COMPLETED` with
-//! `results`, or `FAILED` with `{"state":"FAILED","error":"<reason>"}`.
-//! The query runs in the background as soon as the question is asked.
-//!
-//! # Results
-//!
-//! `include` defaults to `dataframe` and takes any comma-separated mix of
-//! `dataframe`, `statistics`, `sqlquery` and `summary`; `max_rows` defaults
-//! to 1000 and limits the dataframe's rows.
-//!
-//! - `dataframe`: the column names, then the rows. SQLite `INTEGER` is a
-//!   JSON integer (exact `i64`), `REAL` a JSON number, `TEXT` a string,
-//!   `NULL` null, `BLOB` a lower-case hex string; in a column declared
-//!   `BOOLEAN`, 0 and 1 are `false` and `true`.
-//! - `dataframe_stats`: computed from **every row of the result, before
-//!   `max_rows` cuts the dataframe**, in the reference's shape. Every column
-//!   has `general` `{count, nulls_count}` (`count` is the number of non-null
-//!   values). A text column whose values all parse as RFC 3339 date-times
-//!   has `temporal` `{distinct_count, distinct_approx: false, min, max}`
-//!   (min and max compared as instants, sent as their original text); any
-//!   other text column has `string` `{distinct_count, distinct_approx:
-//!   false, empty_string_count, min_len, mean_len, max_len}` (lengths in
-//!   characters, `mean_len` rounded to 2 decimals); a numeric column has
-//!   `numeric` `{distinct_count, min, max, mean, sum}`. Boolean, blob,
-//!   mixed and all-null columns have `general` only. A column name used
-//!   twice has the statistics of its first column.
-//! - `sql_query`: the SQL that ran.
-//! - `response_summary`: one honest sentence, such as `Emulator: 5 rows from
-//!   the SQL mapped to the known question "…".`
-//!
-//! Questions with the same SQL share one stored result (the database is
-//! read-only), so SQL calling `random()` or `'now'` gives the first
-//! answer again.
-//!
-//! # The sample workspace
-//!
-//! Generated in memory at start from a fixed seed, so it is the same on
-//! every run: `countries` (41 rows: `code`, `name`, `region`), `customers`
-//! (1,500 rows: `id`, `name`, `email`, `country_code`, `signup_at` text
-//! timestamps with offsets) and `orders` (5,000 rows: `id`, `customer_id`,
-//! `ordered_at` text timestamps, `amount DECIMAL(10, 2)`, `status`,
-//! `is_gift BOOLEAN`, and a nullable `note` with commas, quotes, an empty
-//! string and non-ASCII text). [`EmulatorBuilder::large_table_rows`] adds an
-//! `events` table for benchmarks. [`EmulatorBuilder::database`] serves a
-//! SQLite file of yours instead, read-only; the known questions still map
-//! to their SQL, which fails unless your file has the sample's tables.
-//!
-//! # Limits
-//!
-//! A query runs at most [`EmulatorBuilder::query_timeout`] (then its
-//! question ends `FAILED`), keeps at most [`EmulatorBuilder::max_rows_cap`]
-//! rows, and the emulator remembers the latest 10,000 questions.
-
-mod db;
-mod questions;
-mod server;
+//! [`Emulator`]: its settings ([`EmulatorBuilder`]), its failures to start
+//! ([`EmulatorError`]) and a running one ([`EmulatorHandle`]).
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use connecty_proto::{BaseUrl, ClientConfig, Credentials};
 
-pub use questions::{KNOWN_QUESTIONS, KnownQuestion};
+use crate::api::{App, Config, Counters};
+use crate::loopback::{Loopback, LoopbackServer};
+use crate::schedule::Schedule;
+use crate::storage::{Database, Source};
 
 /// The client id the emulator accepts unless told otherwise.
 pub const DEFAULT_CLIENT_ID: &str = "emulator-client";
@@ -150,36 +29,6 @@ pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
 pub const DEFAULT_MAX_ROWS_CAP: usize = 1_000_000;
 /// The longest a query may run unless told otherwise: 10 s.
 pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long a question stays in each state before its outcome shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schedule {
-    /// Time in `PENDING`, from when the question was asked.
-    pub pending: Duration,
-    /// Time in `IN_PROGRESS` after that (longer if the query still runs).
-    pub in_progress: Duration,
-}
-
-impl Schedule {
-    /// The default: 200 ms pending, then 600 ms in progress, so a demo
-    /// shows progress without a long wait.
-    pub const DEFAULT: Schedule = Schedule {
-        pending: Duration::from_millis(200),
-        in_progress: Duration::from_millis(600),
-    };
-
-    /// No waiting: the outcome shows as soon as the query has run.
-    pub const IMMEDIATE: Schedule = Schedule {
-        pending: Duration::ZERO,
-        in_progress: Duration::ZERO,
-    };
-}
-
-impl Default for Schedule {
-    fn default() -> Self {
-        Schedule::DEFAULT
-    }
-}
 
 /// Why the emulator could not start.
 #[derive(Debug)]
@@ -216,7 +65,7 @@ impl std::error::Error for EmulatorError {
 }
 
 /// The local ConnectyAI emulator. Start one with
-/// `Emulator::builder().start()`; see the [module docs](self).
+/// `Emulator::builder().start()`; see the [crate docs](crate).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Emulator;
@@ -384,14 +233,14 @@ impl EmulatorBuilder {
                     "large_table_rows adds a table to the sample workspace; it cannot be used with database(path)".to_string(),
                 ));
             }
-            (Some(path), _) => db::Source::File(path.clone()),
-            (None, n) => db::Source::Sample {
+            (Some(path), _) => Source::File(path.clone()),
+            (None, n) => Source::Sample {
                 large_table_rows: n,
             },
         };
         let client_secret = self.client_secret.clone();
         let stopping = Arc::new(AtomicBool::new(false));
-        let database = db::Database::open(
+        let database = Database::open(
             &source,
             self.query_timeout,
             self.max_rows_cap,
@@ -399,18 +248,14 @@ impl EmulatorBuilder {
         )
         .map_err(EmulatorError::Database)?;
 
-        let listener =
-            std::net::TcpListener::bind(("127.0.0.1", self.port)).map_err(EmulatorError::Bind)?;
-        let addr = listener.local_addr().map_err(EmulatorError::Bind)?;
-        listener
-            .set_nonblocking(true)
-            .map_err(EmulatorError::Bind)?;
+        let listener = Loopback::bind(self.port).map_err(EmulatorError::Bind)?;
+        let addr = listener.addr();
         let base_url = format!("http://{addr}");
         let parsed_base =
             BaseUrl::parse(&base_url).map_err(|e| EmulatorError::InvalidConfig(e.to_string()))?;
 
-        let app = Arc::new(server::App::new(
-            server::Config {
+        let app = Arc::new(App::new(
+            Config {
                 client_id: self.client_id.clone(),
                 client_secret: client_secret.clone(),
                 token_ttl: self.token_ttl,
@@ -421,46 +266,9 @@ impl EmulatorBuilder {
             database,
         ));
         let counters = Arc::clone(&app.counters);
-        let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
-        let thread = std::thread::Builder::new()
-            .name("connecty-emulator".to_string())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .max_blocking_threads(8)
-                    .thread_name("connecty-emulator-worker")
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let listener =
-                    match rt.block_on(async { tokio::net::TcpListener::from_std(listener) }) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                let _ = ready_tx.send(Ok(()));
-                rt.block_on(server::serve(listener, app, shutdown_rx));
-                rt.shutdown_timeout(Duration::from_secs(2));
-            })
+        let server = listener
+            .serve(2, move |tcp, _| Arc::clone(&app).serve(tcp))
             .map_err(EmulatorError::Runtime)?;
-        let ready = ready_rx.recv().unwrap_or_else(|_| {
-            Err(std::io::Error::other(
-                "the emulator thread ended before it was ready",
-            ))
-        });
-        if let Err(e) = ready {
-            let _ = thread.join();
-            return Err(EmulatorError::Runtime(e));
-        }
         Ok(EmulatorHandle {
             addr,
             base_url,
@@ -470,8 +278,7 @@ impl EmulatorBuilder {
             workspace_id: self.workspace_id,
             counters,
             stopping,
-            shutdown: Some(shutdown_tx),
-            thread: Some(thread),
+            server,
         })
     }
 }
@@ -485,10 +292,9 @@ pub struct EmulatorHandle {
     client_id: String,
     client_secret: String,
     workspace_id: u64,
-    counters: Arc<server::Counters>,
+    counters: Arc<Counters>,
     stopping: Arc<AtomicBool>,
-    shutdown: Option<tokio::sync::watch::Sender<bool>>,
-    thread: Option<JoinHandle<()>>,
+    server: LoopbackServer,
 }
 
 impl fmt::Debug for EmulatorHandle {
@@ -563,7 +369,7 @@ impl EmulatorHandle {
 
     /// How many TCP connections the emulator accepted.
     pub fn connections(&self) -> u64 {
-        self.counters.connections.load(Ordering::Relaxed)
+        self.server.connections()
     }
 
     /// How many questions were accepted (answered with a `question_id`).
@@ -580,12 +386,7 @@ impl EmulatorHandle {
 
     fn stop(&mut self) {
         self.stopping.store(true, Ordering::Relaxed);
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(true);
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.server.stop();
     }
 }
 
