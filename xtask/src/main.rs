@@ -20,7 +20,7 @@ tasks:
                      cargo deny check bans licenses sources
   python             build the Python package into target/venv (maturin develop)
                      and run its pytest suite (the step `ci` runs after the
-                     cargo tests; it needs the `connecty` binary they build)
+                     cargo tests)
   setup              check the programs and Python packages the tests need and
                      install what is missing (apt-get, pip into target/venv,
                      cargo install), one step each

@@ -1,8 +1,7 @@
 //! The Python package's step of `cargo xtask ci`: build `connecty` into
 //! the project's environment (`target/venv`) with `maturin develop` (a
-//! debug build, editable) and run its pytest suite there. The suite
-//! starts the emulator through the `connecty` binary that the cargo tests
-//! built, so this step comes after them.
+//! debug build, editable) and run its pytest suite there, after the cargo
+//! tests (a Rust failure is cheaper to read first).
 
 use std::process::Command;
 

@@ -33,12 +33,14 @@ mod answer;
 mod args;
 mod asynchronous;
 mod client;
+mod emulator;
 mod errors;
 mod wait;
 
 pub use answer::{Answer, Completeness};
 pub use asynchronous::AsyncClient;
 pub use client::Client;
+pub use emulator::Emulator;
 
 use pyo3::prelude::*;
 
@@ -49,6 +51,7 @@ fn _connecty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<AsyncClient>()?;
     m.add_class::<Answer>()?;
     m.add_class::<Completeness>()?;
+    m.add_class::<Emulator>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-"""Fixtures: the emulator (the `connecty emulator` command, on loopback) and
+"""Fixtures: the emulator (connecty.Emulator, on loopback) and
 a scripted server (a few lines of http.server that answer what a test
 says, as the Rust tests' scripted servers do)."""
 
@@ -6,64 +6,20 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-EMULATOR_ID = "emulator-client"
-EMULATOR_SECRET = "emulator-secret"
-
-
-def connecty_bin() -> str:
-    """The `connecty` binary: $CONNECTY_BIN, else the cargo target dir's."""
-    if os.environ.get("CONNECTY_BIN"):
-        return os.environ["CONNECTY_BIN"]
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    path = target / "debug" / "connecty"
-    if not path.is_file():
-        raise RuntimeError(
-            f"no connecty binary at {path}: run `cargo build -p connecty-cli` or set CONNECTY_BIN"
-        )
-    return str(path)
-
-
-class Emulator:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [connecty_bin(), "emulator", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        first = self.proc.stdout.readline()
-        # "ConnectyAI emulator listening on http://127.0.0.1:PORT (workspace 13, ...)"
-        self.base_url = first.split(" listening on ")[1].split()[0]
-
-    def client(self, **kwargs: Any) -> Any:
-        import connecty
-
-        kwargs.setdefault("base_url", self.base_url)
-        kwargs.setdefault("client_id", EMULATOR_ID)
-        kwargs.setdefault("client_secret", EMULATOR_SECRET)
-        return connecty.Client(**kwargs)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def emulator():
-    emu = Emulator()
-    yield emu
-    emu.stop()
+    """The shipped emulator (connecty-emulator), in this process."""
+    import connecty
+
+    with connecty.Emulator() as emu:
+        yield emu
 
 
 class Script:
@@ -178,7 +134,7 @@ def no_profile(tmp_path, monkeypatch):
     """Every test reads an empty config directory and no CONNECTY_ variables,
     never the user's own profile."""
     for name in list(os.environ):
-        if name.startswith("CONNECTY_") and name != "CONNECTY_BIN":
+        if name.startswith("CONNECTY_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("CONNECTY_CONFIG_DIR", str(tmp_path / "config"))
 

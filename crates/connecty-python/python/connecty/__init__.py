@@ -2,6 +2,9 @@
 Arrow, pandas, polars or Python values.
 
     >>> import connecty
+    >>> with connecty.Emulator() as emu:    # a local ConnectyAI, no account
+    ...     emu.client().ask(13, "list the top 5 countries with the most orders")
+
     >>> client = connecty.Client()          # the `connecty` command's profile
     >>> answer = client.ask(13, "list the top 5 countries with the most orders")
     >>> answer.to_pandas()
@@ -11,7 +14,7 @@ GIL while they wait, and answers reach pyarrow, polars and DuckDB through
 the Arrow PyCapsule interface without a copy.
 """
 
-from ._connecty import Answer, AsyncClient, Client, Completeness, __version__
+from ._connecty import Answer, AsyncClient, Client, Completeness, Emulator, __version__
 from ._errors import (
     AnswerTooLarge,
     AuthError,
@@ -29,6 +32,7 @@ __all__ = [
     "AsyncClient",
     "Client",
     "Completeness",
+    "Emulator",
     "ConnectyError",
     "AuthError",
     "ForbiddenError",
