@@ -17,8 +17,8 @@ use tokio::sync::Notify;
 
 use crate::answer::Prepared;
 use crate::args;
-use crate::client::{Options, Target, configure, wait_options, words_for};
-use crate::errors::{Raise, Words, describe};
+use crate::client::{Front, Options, Target, open, wait_args};
+use crate::errors::{Words, describe};
 
 /// Turns the core's error into the Python exception, taking the GIL.
 fn raise(e: &Error, words: &Words) -> PyErr {
@@ -34,17 +34,7 @@ fn raise(e: &Error, words: &Words) -> PyErr {
 #[pyclass(module = "connecty", frozen)]
 pub struct AsyncClient {
     inner: Core<HyperTransport>,
-    words: Words,
-    no_credentials: Option<Raise>,
-}
-
-impl AsyncClient {
-    fn ready(&self, py: Python<'_>) -> PyResult<()> {
-        match &self.no_credentials {
-            Some(r) => Err(r.clone().into_pyerr(py)),
-            None => Ok(()),
-        }
-    }
+    front: Front,
 }
 
 /// `on_progress` on the runtime's thread, and the first exception it
@@ -99,25 +89,18 @@ impl AsyncClient {
             timeout,
             ca_cert,
         };
-        let built = py.detach(|| {
-            let c = configure(options, &connecty_settings::process_env)?;
+        let (inner, front) = open(py, options, |c| {
             let _runtime = get_runtime().enter();
-            let inner = connecty_hyper::ClientBuilder::from_settings(c.settings.clone())
+            connecty_hyper::ClientBuilder::from_settings(c.settings.clone())
                 .build()
-                .map_err(|e| describe(&e, &c.words))?;
-            Ok::<_, Raise>((inner, c.words, c.no_credentials))
-        });
-        let (inner, words, no_credentials) = built.map_err(|r| r.into_pyerr(py))?;
-        Ok(AsyncClient {
-            inner,
-            words,
-            no_credentials,
-        })
+                .map_err(|e| describe(&e, &c.words))
+        })?;
+        Ok(AsyncClient { inner, front })
     }
 
     /// ``GET /v1/health`` (a coroutine): None when the service answers.
     fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let (client, words) = (self.inner.clone(), words_for(&self.words, None, false));
+        let (client, words) = (self.inner.clone(), self.front.words(None, false));
         future_into_py(py, async move {
             client.health().await.map_err(|e| raise(&e, &words))
         })
@@ -137,11 +120,9 @@ impl AsyncClient {
         timeout: Option<f64>,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
-        let results = args::results_options(max_rows, include).map_err(|r| r.into_pyerr(py))?;
-        let options = wait_options(results, all_rows, timeout).map_err(|r| r.into_pyerr(py))?;
-        self.ready(py)?;
-        self.wait(py, dw, Target::Ask(question), options, on_progress)
+        let wait = wait_args(dw, max_rows, include, all_rows, timeout);
+        let wait = wait.map_err(|r| r.into_pyerr(py))?;
+        self.wait(py, wait, Target::Ask(question), on_progress)
     }
 
     /// ``Client.submit``, as a coroutine: the question's id.
@@ -152,8 +133,8 @@ impl AsyncClient {
         question: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
-        self.ready(py)?;
-        let (client, words) = (self.inner.clone(), words_for(&self.words, Some(dw), false));
+        self.front.ready(py)?;
+        let (client, words) = (self.inner.clone(), self.front.words(Some(dw), false));
         future_into_py(py, async move {
             let q = client
                 .ask(dw, &question)
@@ -178,15 +159,15 @@ impl AsyncClient {
         timeout: Option<f64>,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
         let q = args::question_id(&question_id).map_err(|r| r.into_pyerr(py))?;
-        let results = args::results_options(max_rows, include).map_err(|r| r.into_pyerr(py))?;
-        let options = wait_options(results, all_rows, timeout).map_err(|r| r.into_pyerr(py))?;
-        self.ready(py)?;
+        let args = wait_args(dw, max_rows, include, all_rows, timeout);
+        let (dw, options) = args.map_err(|r| r.into_pyerr(py))?;
         if wait {
-            return self.wait(py, dw, Target::Question(q), options, on_progress);
+            return self.wait(py, (dw, options), Target::Question(q), on_progress);
         }
-        let (client, words) = (self.inner.clone(), words_for(&self.words, Some(dw), false));
+        self.front.ready(py)?;
+        let results = options.results;
+        let (client, words) = (self.inner.clone(), self.front.words(Some(dw), false));
         future_into_py(py, async move {
             let r = client
                 .results(dw, q, &results)
@@ -205,7 +186,7 @@ impl AsyncClient {
     }
 
     fn __repr__(&self) -> String {
-        format!("connecty.AsyncClient(base_url={:?})", self.words.base_url)
+        format!("connecty.AsyncClient(base_url={:?})", self.front.base_url())
     }
 }
 
@@ -213,13 +194,13 @@ impl AsyncClient {
     fn wait<'py>(
         &self,
         py: Python<'py>,
-        dw: WorkspaceId,
+        (dw, mut options): (WorkspaceId, connecty_proto::WaitOptions),
         target: Target,
-        mut options: connecty_proto::WaitOptions,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        self.front.ready(py)?;
         let client = self.inner.clone();
-        let words = words_for(&self.words, Some(dw), options.all_rows);
+        let words = self.front.words(Some(dw), options.all_rows);
         let progress = on_progress.map(|callback| {
             Arc::new(Progress {
                 callback,

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use connecty_proto::{
-    BaseUrl, BlockingClient, ENV_CLIENT_ID, ENV_CLIENT_SECRET, Error, QuestionId, Region,
-    ResultsOptions, Settings, WaitOptions, WorkspaceId,
+    BaseUrl, BlockingClient, ENV_CLIENT_ID, ENV_CLIENT_SECRET, Error, QuestionId, Region, Settings,
+    WaitOptions, WorkspaceId,
 };
 use connecty_settings::{Endpoint, Explicit};
 use connecty_ureq::UreqTransport;
@@ -100,26 +100,72 @@ pub(crate) fn configure(
     })
 }
 
-/// The options of a wait: results options, `all_rows`, `timeout`.
-pub(crate) fn wait_options(
-    results: ResultsOptions,
+/// The checked arguments of a wait: the workspace and the wait options.
+pub(crate) fn wait_args(
+    dw: i64,
+    max_rows: Option<i64>,
+    include: Option<Vec<String>>,
     all_rows: bool,
     timeout: Option<f64>,
-) -> Result<WaitOptions, Raise> {
+) -> Result<(WorkspaceId, WaitOptions), Raise> {
+    let dw = args::workspace(dw)?;
     let mut options = WaitOptions::new();
-    options.results = results;
+    options.results = args::results_options(max_rows, include)?;
     options.all_rows = all_rows;
     options.timeout = args::timeout(timeout)?;
-    Ok(options)
+    Ok((dw, options))
 }
 
-/// The words of the errors of a call on workspace `dw`.
-pub(crate) fn words_for(words: &Words, dw: Option<WorkspaceId>, all_rows: bool) -> Words {
-    Words {
-        dw,
-        all_rows,
-        ..words.clone()
+/// What both clients keep beside their core client: the words of their
+/// errors, and why they have no credentials, if they have none.
+pub(crate) struct Front {
+    words: Words,
+    no_credentials: Option<Raise>,
+}
+
+impl Front {
+    /// Fails with the settings' `AuthError` when there are no credentials.
+    pub(crate) fn ready(&self, py: Python<'_>) -> PyResult<()> {
+        match &self.no_credentials {
+            Some(r) => Err(r.clone().into_pyerr(py)),
+            None => Ok(()),
+        }
     }
+
+    /// The words of the errors of a call on workspace `dw`.
+    pub(crate) fn words(&self, dw: Option<WorkspaceId>, all_rows: bool) -> Words {
+        Words {
+            dw,
+            all_rows,
+            ..self.words.clone()
+        }
+    }
+
+    /// The base URL, for `repr`.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.words.base_url
+    }
+}
+
+/// Resolves `options` (without the GIL) and builds a core client with
+/// `build`.
+pub(crate) fn open<C: Send>(
+    py: Python<'_>,
+    options: Options,
+    build: impl FnOnce(&Configured) -> Result<C, Raise> + Send,
+) -> PyResult<(C, Front)> {
+    let built = py.detach(|| {
+        let c = configure(options, &connecty_settings::process_env)?;
+        let inner = build(&c)?;
+        Ok::<_, Raise>((
+            inner,
+            Front {
+                words: c.words,
+                no_credentials: c.no_credentials,
+            },
+        ))
+    });
+    built.map_err(|r| r.into_pyerr(py))
 }
 
 /// The blocking client with its cancellable transport.
@@ -152,41 +198,25 @@ pub(crate) fn build(configured: &Configured) -> Result<Inner, Raise> {
 #[pyclass(module = "connecty", frozen)]
 pub struct Client {
     inner: Inner,
-    words: Words,
-    no_credentials: Option<Raise>,
+    front: Front,
 }
 
 impl Client {
-    fn words_for(&self, dw: Option<WorkspaceId>, all_rows: bool) -> Words {
-        words_for(&self.words, dw, all_rows)
-    }
-
-    fn check_credentials(&self, py: Python<'_>) -> PyResult<()> {
-        match &self.no_credentials {
-            Some(r) => Err(r.clone().into_pyerr(py)),
-            None => Ok(()),
-        }
-    }
-
     /// Waits for `question_id` (known) or asks `question` and waits.
-    #[allow(clippy::too_many_arguments)]
     fn wait(
         &self,
         py: Python<'_>,
-        dw: WorkspaceId,
+        (dw, mut options): (WorkspaceId, WaitOptions),
         target: Target,
-        results: ResultsOptions,
-        all_rows: bool,
-        timeout: Option<f64>,
         on_progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Answer> {
-        let mut options = wait_options(results, all_rows, timeout).map_err(|r| r.into_pyerr(py))?;
+        self.front.ready(py)?;
         let client = self.inner.clone();
         let known = match &target {
             Target::Question(q) => Some(*q),
             Target::Ask(_) => None,
         };
-        let words = self.words_for(Some(dw), all_rows);
+        let words = self.front.words(Some(dw), options.all_rows);
         let prepared = run(
             py,
             on_progress,
@@ -237,24 +267,15 @@ impl Client {
             timeout,
             ca_cert,
         };
-        let built = py.detach(|| {
-            let c = configure(options, &connecty_settings::process_env)?;
-            let inner = build(&c)?;
-            Ok::<_, Raise>((inner, c.words, c.no_credentials))
-        });
-        let (inner, words, no_credentials) = built.map_err(|r| r.into_pyerr(py))?;
-        Ok(Client {
-            inner,
-            words,
-            no_credentials,
-        })
+        let (inner, front) = open(py, options, build)?;
+        Ok(Client { inner, front })
     }
 
     /// ``GET /v1/health``: returns None when the service answers, raises
     /// otherwise. Needs no credentials.
     fn health(&self, py: Python<'_>) -> PyResult<()> {
         let client = self.inner.clone();
-        let words = self.words_for(None, false);
+        let words = self.front.words(None, false);
         run(
             py,
             None,
@@ -285,28 +306,18 @@ impl Client {
         timeout: Option<f64>,
         on_progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Answer> {
-        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
-        let results = args::results_options(max_rows, include).map_err(|r| r.into_pyerr(py))?;
-        self.check_credentials(py)?;
-        let target = Target::Ask(question);
-        self.wait(
-            py,
-            dw,
-            target,
-            results,
-            all_rows,
-            timeout,
-            on_progress.as_ref(),
-        )
+        let wait = wait_args(dw, max_rows, include, all_rows, timeout);
+        let wait = wait.map_err(|r| r.into_pyerr(py))?;
+        self.wait(py, wait, Target::Ask(question), on_progress.as_ref())
     }
 
     /// Asks ``question`` of data workspace ``dw`` and returns its id at
     /// once, without waiting: ``results(dw, id)`` collects the answer.
     fn submit(&self, py: Python<'_>, dw: i64, question: String) -> PyResult<String> {
         let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
-        self.check_credentials(py)?;
+        self.front.ready(py)?;
         let client = self.inner.clone();
-        let words = self.words_for(Some(dw), false);
+        let words = self.front.words(Some(dw), false);
         let q = run(
             py,
             None,
@@ -335,24 +346,16 @@ impl Client {
         timeout: Option<f64>,
         on_progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Answer> {
-        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
         let q = args::question_id(&question_id).map_err(|r| r.into_pyerr(py))?;
-        let results = args::results_options(max_rows, include).map_err(|r| r.into_pyerr(py))?;
-        self.check_credentials(py)?;
+        let args = wait_args(dw, max_rows, include, all_rows, timeout);
+        let (dw, options) = args.map_err(|r| r.into_pyerr(py))?;
         if wait {
             let target = Target::Question(q);
-            return self.wait(
-                py,
-                dw,
-                target,
-                results,
-                all_rows,
-                timeout,
-                on_progress.as_ref(),
-            );
+            return self.wait(py, (dw, options), target, on_progress.as_ref());
         }
-        let client = self.inner.clone();
-        let words = self.words_for(Some(dw), false);
+        self.front.ready(py)?;
+        let (client, results) = (self.inner.clone(), options.results);
+        let words = self.front.words(Some(dw), false);
         let prepared = run(
             py,
             None,
@@ -373,6 +376,6 @@ impl Client {
     }
 
     fn __repr__(&self) -> String {
-        format!("connecty.Client(base_url={:?})", self.words.base_url)
+        format!("connecty.Client(base_url={:?})", self.front.base_url())
     }
 }
