@@ -6,12 +6,45 @@ use std::time::Duration;
 
 use connecty_proto::{IncludeSet, MAX_ROWS_LIMIT, QuestionId, ResultsOptions, WorkspaceId};
 
+use pyo3::exceptions::PyOverflowError;
+use pyo3::prelude::*;
+
 use crate::errors::{Exception, Raise};
 
+/// An integer argument: `TypeError` when it is not an int; one beyond 128
+/// bits is clamped to `i128::MIN` or `i128::MAX`, which every check
+/// refuses, so a huge `dw` is an `InvalidInput` and not an
+/// `OverflowError`.
+pub(crate) fn int(obj: &Bound<'_, PyAny>) -> PyResult<i128> {
+    match obj.extract::<i128>() {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
+            Ok(if obj.lt(0)? { i128::MIN } else { i128::MAX })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `n` as a message shows it: a clamped value is "out of range".
+fn shown(n: i128) -> String {
+    if n == i128::MIN || n == i128::MAX {
+        "a number out of range".to_string()
+    } else {
+        n.to_string()
+    }
+}
+
 /// `dw`: a workspace id, 0 or more.
-pub(crate) fn workspace(dw: i64) -> Result<WorkspaceId, Raise> {
+pub(crate) fn workspace(dw: i128) -> Result<WorkspaceId, Raise> {
     u64::try_from(dw).map(WorkspaceId).map_err(|_| {
-        Exception::invalid("dw", format!("must be a workspace id, 0 or more, got {dw}"))
+        Exception::invalid(
+            "dw",
+            format!(
+                "must be a workspace id, 0 to {}, got {}",
+                u64::MAX,
+                shown(dw)
+            ),
+        )
     })
 }
 
@@ -29,7 +62,7 @@ pub(crate) fn question_id(id: &str) -> Result<QuestionId, Raise> {
 }
 
 /// `max_rows`: 1 to 10,000,000, or `None` (the server's 1,000).
-pub(crate) fn max_rows(max_rows: Option<i64>) -> Result<Option<u32>, Raise> {
+pub(crate) fn max_rows(max_rows: Option<i128>) -> Result<Option<u32>, Raise> {
     match max_rows {
         None => Ok(None),
         Some(n) => u32::try_from(n)
@@ -39,7 +72,7 @@ pub(crate) fn max_rows(max_rows: Option<i64>) -> Result<Option<u32>, Raise> {
             .ok_or_else(|| {
                 Exception::invalid(
                     "max_rows",
-                    format!("must be between 1 and {MAX_ROWS_LIMIT}, got {n}"),
+                    format!("must be between 1 and {MAX_ROWS_LIMIT}, got {}", shown(n)),
                 )
             }),
     }
@@ -74,7 +107,7 @@ pub(crate) fn timeout(seconds: Option<f64>) -> Result<Option<Duration>, Raise> {
 
 /// The results options of `ask` and `results`.
 pub(crate) fn results_options(
-    max_rows_arg: Option<i64>,
+    max_rows_arg: Option<i128>,
     include_arg: Option<Vec<String>>,
 ) -> Result<ResultsOptions, Raise> {
     Ok(ResultsOptions {
@@ -94,6 +127,9 @@ mod tests {
             (max_rows(Some(0)).unwrap_err(), "max_rows"),
             (max_rows(Some(-5)).unwrap_err(), "max_rows"),
             (max_rows(Some(10_000_001)).unwrap_err(), "max_rows"),
+            (max_rows(Some(i128::MAX)).unwrap_err(), "max_rows"),
+            (workspace(i128::MIN).unwrap_err(), "dw"),
+            (workspace(i128::from(u64::MAX) + 1).unwrap_err(), "dw"),
             (include(Some(vec!["rows".into()])).unwrap_err(), "include"),
             (include(Some(vec![])).unwrap_err(), "include"),
             (timeout(Some(0.0)).unwrap_err(), "timeout"),
@@ -112,6 +148,7 @@ mod tests {
     #[test]
     fn good_values_pass() {
         assert_eq!(workspace(13).unwrap(), WorkspaceId(13));
+        assert_eq!(workspace(u64::MAX.into()).unwrap(), WorkspaceId(u64::MAX));
         assert_eq!(max_rows(Some(10_000_000)).unwrap(), Some(10_000_000));
         assert_eq!(max_rows(None).unwrap(), None);
         assert_eq!(

@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 
 use crate::answer::Prepared;
 use crate::args;
-use crate::client::{Front, Options, Target, open, wait_args};
+use crate::client::{Front, Options, Target, open, wait_args, workspace_arg};
 use crate::errors::{Words, describe};
 
 /// Turns the core's error into the Python exception, taking the GIL.
@@ -112,16 +112,15 @@ impl AsyncClient {
     fn ask<'py>(
         &self,
         py: Python<'py>,
-        dw: i64,
+        dw: Bound<'_, PyAny>,
         question: String,
-        max_rows: Option<i64>,
+        max_rows: Option<Bound<'_, PyAny>>,
         all_rows: bool,
         include: Option<Vec<String>>,
         timeout: Option<f64>,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let wait = wait_args(dw, max_rows, include, all_rows, timeout);
-        let wait = wait.map_err(|r| r.into_pyerr(py))?;
+        let wait = wait_args(&dw, max_rows.as_ref(), include, all_rows, timeout)?;
         self.wait(py, wait, Target::Ask(question), on_progress)
     }
 
@@ -129,10 +128,10 @@ impl AsyncClient {
     fn submit<'py>(
         &self,
         py: Python<'py>,
-        dw: i64,
+        dw: Bound<'_, PyAny>,
         question: String,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
+        let dw = workspace_arg(&dw)?;
         self.front.ready(py)?;
         let (client, words) = (self.inner.clone(), self.front.words(Some(dw), false));
         future_into_py(py, async move {
@@ -150,18 +149,17 @@ impl AsyncClient {
     fn results<'py>(
         &self,
         py: Python<'py>,
-        dw: i64,
+        dw: Bound<'_, PyAny>,
         question_id: String,
         wait: bool,
-        max_rows: Option<i64>,
+        max_rows: Option<Bound<'_, PyAny>>,
         all_rows: bool,
         include: Option<Vec<String>>,
         timeout: Option<f64>,
         on_progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let q = args::question_id(&question_id).map_err(|r| r.into_pyerr(py))?;
-        let args = wait_args(dw, max_rows, include, all_rows, timeout);
-        let (dw, options) = args.map_err(|r| r.into_pyerr(py))?;
+        let (dw, options) = wait_args(&dw, max_rows.as_ref(), include, all_rows, timeout)?;
         if wait {
             return self.wait(py, (dw, options), Target::Question(q), on_progress);
         }

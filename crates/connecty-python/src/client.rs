@@ -102,18 +102,29 @@ pub(crate) fn configure(
 
 /// The checked arguments of a wait: the workspace and the wait options.
 pub(crate) fn wait_args(
-    dw: i64,
-    max_rows: Option<i64>,
+    dw: &Bound<'_, PyAny>,
+    max_rows: Option<&Bound<'_, PyAny>>,
     include: Option<Vec<String>>,
     all_rows: bool,
     timeout: Option<f64>,
-) -> Result<(WorkspaceId, WaitOptions), Raise> {
-    let dw = args::workspace(dw)?;
-    let mut options = WaitOptions::new();
-    options.results = args::results_options(max_rows, include)?;
-    options.all_rows = all_rows;
-    options.timeout = args::timeout(timeout)?;
-    Ok((dw, options))
+) -> PyResult<(WorkspaceId, WaitOptions)> {
+    let py = dw.py();
+    let dw = args::int(dw)?;
+    let max_rows = max_rows.map(args::int).transpose()?;
+    let checked = || -> Result<_, Raise> {
+        let dw = args::workspace(dw)?;
+        let mut options = WaitOptions::new();
+        options.results = args::results_options(max_rows, include)?;
+        options.all_rows = all_rows;
+        options.timeout = args::timeout(timeout)?;
+        Ok((dw, options))
+    };
+    checked().map_err(|r| r.into_pyerr(py))
+}
+
+/// `dw` alone (submit).
+pub(crate) fn workspace_arg(dw: &Bound<'_, PyAny>) -> PyResult<WorkspaceId> {
+    args::workspace(args::int(dw)?).map_err(|r| r.into_pyerr(dw.py()))
 }
 
 /// What both clients keep beside their core client: the words of their
@@ -298,23 +309,22 @@ impl Client {
     fn ask(
         &self,
         py: Python<'_>,
-        dw: i64,
+        dw: Bound<'_, PyAny>,
         question: String,
-        max_rows: Option<i64>,
+        max_rows: Option<Bound<'_, PyAny>>,
         all_rows: bool,
         include: Option<Vec<String>>,
         timeout: Option<f64>,
         on_progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Answer> {
-        let wait = wait_args(dw, max_rows, include, all_rows, timeout);
-        let wait = wait.map_err(|r| r.into_pyerr(py))?;
+        let wait = wait_args(&dw, max_rows.as_ref(), include, all_rows, timeout)?;
         self.wait(py, wait, Target::Ask(question), on_progress.as_ref())
     }
 
     /// Asks ``question`` of data workspace ``dw`` and returns its id at
     /// once, without waiting: ``results(dw, id)`` collects the answer.
-    fn submit(&self, py: Python<'_>, dw: i64, question: String) -> PyResult<String> {
-        let dw = args::workspace(dw).map_err(|r| r.into_pyerr(py))?;
+    fn submit(&self, py: Python<'_>, dw: Bound<'_, PyAny>, question: String) -> PyResult<String> {
+        let dw = workspace_arg(&dw)?;
         self.front.ready(py)?;
         let client = self.inner.clone();
         let words = self.front.words(Some(dw), false);
@@ -337,18 +347,17 @@ impl Client {
     fn results(
         &self,
         py: Python<'_>,
-        dw: i64,
+        dw: Bound<'_, PyAny>,
         question_id: String,
         wait: bool,
-        max_rows: Option<i64>,
+        max_rows: Option<Bound<'_, PyAny>>,
         all_rows: bool,
         include: Option<Vec<String>>,
         timeout: Option<f64>,
         on_progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Answer> {
         let q = args::question_id(&question_id).map_err(|r| r.into_pyerr(py))?;
-        let args = wait_args(dw, max_rows, include, all_rows, timeout);
-        let (dw, options) = args.map_err(|r| r.into_pyerr(py))?;
+        let (dw, options) = wait_args(&dw, max_rows.as_ref(), include, all_rows, timeout)?;
         if wait {
             let target = Target::Question(q);
             return self.wait(py, (dw, options), target, on_progress.as_ref());

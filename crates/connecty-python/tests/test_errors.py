@@ -91,6 +91,10 @@ def test_an_unreachable_server_is_a_transport_error():
         (lambda c: c.ask(13, "q", timeout=0), "timeout"),
         (lambda c: c.results(13, "not-a-uuid"), "question_id"),
         (lambda c: c.submit(-5, "q"), "dw"),
+        (lambda c: c.ask(2**64, "q"), "dw"),
+        (lambda c: c.ask(-(2**200), "q"), "dw"),
+        (lambda c: c.ask(13, "q", max_rows=2**200), "max_rows"),
+        (lambda c: c.results(2**70, "6f1c2a3b-0000-4000-8000-000000000001"), "dw"),
     ],
 )
 def test_bad_values_raise_invalid_input_naming_the_argument(scripted, call, argument):
@@ -99,6 +103,13 @@ def test_bad_values_raise_invalid_input_naming_the_argument(scripted, call, argu
     assert e.value.argument == argument
     assert str(e.value).startswith(f"{argument}: ")
     assert isinstance(e.value, ValueError)
+    assert scripted.script.asks == 0
+
+
+def test_an_empty_question_is_invalid_input_naming_it(scripted):
+    with pytest.raises(connecty.InvalidInput) as e:
+        scripted.client().ask(13, "   ")
+    assert e.value.argument == "question"
     assert scripted.script.asks == 0
 
 
