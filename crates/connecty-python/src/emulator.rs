@@ -23,8 +23,9 @@ use crate::errors::Exception;
 /// ``port=0`` picks a free port; ``database`` serves an SQLite file
 /// instead of the sample shop; ``token_ttl`` is the tokens' lifetime in
 /// seconds; ``quick=True`` shortens the states to 50 ms and 100 ms (the
-/// default shows them for 200 ms and 600 ms). It stops on ``close()`` or
-/// at the end of the ``with`` block.
+/// default shows them for 200 ms and 600 ms); ``large_table_rows=N`` adds
+/// an ``events`` table of N rows of six mixed columns (the benchmarks'
+/// table). It stops on ``close()`` or at the end of the ``with`` block.
 #[pyclass(module = "connecty", frozen)]
 pub struct Emulator {
     handle: Mutex<Option<EmulatorHandle>>,
@@ -66,13 +67,14 @@ impl Emulator {
 #[pymethods]
 impl Emulator {
     #[new]
-    #[pyo3(signature = (*, port=0, database=None, token_ttl=None, quick=false))]
+    #[pyo3(signature = (*, port=0, database=None, token_ttl=None, quick=false, large_table_rows=0))]
     fn new(
         py: Python<'_>,
         port: u16,
         database: Option<std::path::PathBuf>,
         token_ttl: Option<f64>,
         quick: bool,
+        large_table_rows: u64,
     ) -> PyResult<Self> {
         let ttl = crate::args::timeout(token_ttl)
             .map_err(|_| Exception::invalid("token_ttl", "must be a number of seconds above 0"))
@@ -86,6 +88,9 @@ impl Emulator {
         }
         if quick {
             builder = builder.schedule(Schedule::QUICK);
+        }
+        if large_table_rows > 0 {
+            builder = builder.large_table_rows(large_table_rows);
         }
         let handle = py
             .detach(|| builder.start())

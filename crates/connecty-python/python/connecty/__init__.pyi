@@ -155,6 +155,7 @@ class Emulator:
         database: Optional[Union[str, os.PathLike[str]]] = None,
         token_ttl: Optional[float] = None,
         quick: bool = False,
+        large_table_rows: int = 0,
     ) -> None: ...
     @property
     def base_url(self) -> str: ...
