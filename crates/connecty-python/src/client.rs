@@ -18,7 +18,8 @@ use crate::errors::{Exception, Raise, Words, describe, describe_settings};
 use crate::wait::{Cancellable, run};
 
 /// The keyword arguments of `Client(...)`, as connecty-settings takes them.
-#[derive(Debug, Default)]
+/// No `Debug`: it holds the client secret.
+#[derive(Default)]
 pub(crate) struct Options {
     pub profile: Option<String>,
     pub base_url: Option<String>,
