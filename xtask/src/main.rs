@@ -5,6 +5,7 @@
 //! task by adding both (and a line to [`USAGE`]).
 
 mod fuzz;
+mod python;
 mod setup;
 mod supply_chain;
 mod tasks;
@@ -17,7 +18,11 @@ const USAGE: &str = "usage: cargo xtask <task> [options]
 
 tasks:
   ci                 setup, then fmt --check, clippy -D warnings, all tests,
-                     rustdoc -D warnings, cargo deny check bans licenses sources
+                     the Python package's tests, rustdoc -D warnings,
+                     cargo deny check bans licenses sources
+  python             build the Python package into target/venv (maturin develop)
+                     and run its pytest suite (the step `ci` runs after the
+                     cargo tests)
   setup              check the programs and Python packages the tests need and
                      install what is missing (apt-get, pip into target/venv,
                      cargo install), one step each
@@ -92,6 +97,7 @@ fn ci() -> Result<(), String> {
     let mut doctest = cargo();
     doctest.args(["test", "--workspace", "--doc"]);
     run("doctest", doctest)?;
+    python::test()?;
     let mut doc = cargo();
     doc.args(["doc", "--workspace", "--no-deps"]);
     doc.env("RUSTDOCFLAGS", "-Dwarnings");
@@ -133,6 +139,7 @@ fn main() -> ExitCode {
         Some("bench") => tasks::bench(rest),
         Some("conformance") => tasks::conformance(rest),
         Some("man") => man(rest),
+        Some("python") => python::test(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

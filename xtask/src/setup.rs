@@ -126,6 +126,38 @@ const NEEDS: &[Need] = &[
         used_by: "the CLI's `connecty mcp` tests (the MCP Inspector's command-line client)",
     },
     Need {
+        source: Source::Python {
+            module: "maturin",
+            distribution: "maturin",
+            version: "1.16.0",
+        },
+        used_by: "the Python package's build (`maturin develop` in `cargo xtask ci`)",
+    },
+    Need {
+        source: Source::Python {
+            module: "pytest",
+            distribution: "pytest",
+            version: "9.2.0",
+        },
+        used_by: "the Python package's tests (crates/connecty-python/tests)",
+    },
+    Need {
+        source: Source::Python {
+            module: "polars",
+            distribution: "polars",
+            version: "2.1.0",
+        },
+        used_by: "the Python package's tests (to_polars, the PyCapsule read by polars)",
+    },
+    Need {
+        source: Source::Python {
+            module: "pandas",
+            distribution: "pandas",
+            version: "3.1.1",
+        },
+        used_by: "the Python package's tests (to_pandas)",
+    },
+    Need {
         source: Source::Cargo {
             subcommand: "deny",
             krate: "cargo-deny",
@@ -499,7 +531,7 @@ mod tests {
             commands,
             [
                 "sudo apt-get install --no-install-recommends nginx-light tinyproxy zsh fish npm",
-                "python3 -m venv target/venv && target/venv/bin/python3 -m pip install pyarrow==26.0.1 duckdb==2.0.0 mcp==2.3.0",
+                "python3 -m venv target/venv && target/venv/bin/python3 -m pip install pyarrow==26.0.1 duckdb==2.0.0 mcp==2.3.0 maturin==1.16.0 pytest==9.2.0 polars==2.1.0 pandas==3.1.1",
                 "npm install --prefix target/node --no-audit --no-fund @modelcontextprotocol/inspector-cli@1.0.3",
                 "cargo install cargo-deny --locked --version 0.20.2",
             ]
