@@ -72,6 +72,7 @@ mod http;
 pub mod result;
 pub mod save;
 mod server;
+mod stdio;
 mod tools;
 
 pub use http::{
@@ -112,13 +113,9 @@ impl Default for ServerConfig {
 }
 
 /// Serves `server` over stdin and stdout until the client closes stdin.
-/// stdout carries only protocol messages; logs go to stderr.
+/// stdout carries only protocol messages; logs go to stderr. A line that is
+/// not JSON gets JSON-RPC's parse error (`-32700`, null id), and one over
+/// 16 MiB an invalid-request error, and the server goes on.
 pub async fn serve_stdio(server: ConnectyMcp) -> std::io::Result<()> {
-    use rmcp::ServiceExt as _;
-    let running = server
-        .serve(rmcp::transport::io::stdio_pipes())
-        .await
-        .map_err(std::io::Error::other)?;
-    running.waiting().await.map_err(std::io::Error::other)?;
-    Ok(())
+    stdio::serve(server).await
 }
