@@ -2,7 +2,7 @@
 //! Python MCP SDK (client.py) over stdio and over Streamable HTTP, and the
 //! MCP Inspector's command-line client, against the emulator.
 //!
-//! `cargo xtask ci` installs both, pinned (xtask/src/setup.rs): the Python
+//! `cargo xtask ci` installs both, pinned (xtask/src/setup/needs.rs): the Python
 //! SDK into target/venv, whose `bin/` it puts first on `PATH`, and the
 //! Inspector into target/node. A missing one fails these tests with the
 //! command that installs it; they never skip.
