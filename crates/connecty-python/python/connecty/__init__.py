@@ -15,17 +15,8 @@ the Arrow PyCapsule interface without a copy.
 """
 
 from ._connecty import Answer, AsyncClient, Client, Completeness, Emulator, __version__
-from ._errors import (
-    AnswerTooLarge,
-    AuthError,
-    ConnectyError,
-    DeadlineExceeded,
-    ForbiddenError,
-    InvalidInput,
-    NotFoundError,
-    QuestionFailed,
-    TransportError,
-)
+from . import _errors
+from ._errors import *  # noqa: F401,F403 (the exception classes, listed in _errors.__all__)
 
 __all__ = [
     "Answer",
@@ -33,14 +24,6 @@ __all__ = [
     "Client",
     "Completeness",
     "Emulator",
-    "ConnectyError",
-    "AuthError",
-    "ForbiddenError",
-    "NotFoundError",
-    "AnswerTooLarge",
-    "QuestionFailed",
-    "DeadlineExceeded",
-    "TransportError",
-    "InvalidInput",
+    *_errors.__all__,
     "__version__",
 ]
