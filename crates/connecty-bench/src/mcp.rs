@@ -355,6 +355,13 @@ impl HttpClient {
         }
     }
 
+    /// A `ping` request: the protocol's round trip with no tool behind it.
+    fn ping(&self) -> Result<(), String> {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        let (v, _) = self.post(&json!({"jsonrpc": "2.0", "id": id, "method": "ping"}))?;
+        v.map(drop).ok_or_else(|| "no response to ping".to_string())
+    }
+
     fn ask(&self) -> Result<(), String> {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
         let (v, _) = self.post(
@@ -409,17 +416,28 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
         let v = stdio.request("tools/call", ask_params())?;
         completed(&v)
     })?;
+    let ping_stdio = per_call(n, || stdio.request("ping", json!({})).map(drop))?;
     drop(stdio);
     let mut server = ServerProc::start("http", &emu)?;
     let http = HttpClient::start(&mut server)?;
     let over_http = per_call(n, || http.ask())?;
+    let ping_http = per_call(n, || http.ping())?;
     drop(server);
     let ratio = |d: Duration| d.as_secs_f64() / library.as_secs_f64();
-    for (name, d) in [("stdio", over_stdio), ("HTTP", over_http)] {
+    for (name, d, ping) in [
+        ("stdio", over_stdio, ping_stdio),
+        ("HTTP", over_http, ping_http),
+    ] {
         report.target(
             overhead_target(name),
             ratio(d) <= OVERHEAD_TARGET,
-            format!("{:.2}x ({} against {})", ratio(d), ms(d), ms(library)),
+            format!(
+                "{:.2}x ({} against {}; a ping's round trip over {name} alone: {})",
+                ratio(d),
+                ms(d),
+                ms(library),
+                ms(ping)
+            ),
         );
     }
     report.table(Table {
@@ -430,13 +448,17 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
              polls every 5 ms rising to 100 ms on both sides. The MCP server is connecty-mcp in a child \
              process over a connecty-hyper client; this process is its client (JSON-RPC lines on the \
              child's stdin/stdout, or Streamable HTTP POSTs with ureq on one session). The call's time \
-             includes the server's JSON-RPC, the type ladder, the budget and the text block."
+             includes the server's JSON-RPC, the type ladder, the budget and the text block. A `ping` \
+             (a request with no tool behind it) measures the protocol's round trip between the two \
+             processes, the floor under any tool call."
         )],
         header: ["path", "per call", "against the library"].map(String::from).to_vec(),
         rows: vec![
             vec!["library ask_and_wait (in process)".into(), ms(library), "1.00x".into()],
             vec!["MCP ask over stdio".into(), ms(over_stdio), format!("{:.2}x", ratio(over_stdio))],
             vec!["MCP ask over Streamable HTTP".into(), ms(over_http), format!("{:.2}x", ratio(over_http))],
+            vec!["MCP ping over stdio (no tool)".into(), ms(ping_stdio), format!("{:.2}x", ratio(ping_stdio))],
+            vec!["MCP ping over Streamable HTTP (no tool)".into(), ms(ping_http), format!("{:.2}x", ratio(ping_http))],
         ],
     });
     drop(emu);

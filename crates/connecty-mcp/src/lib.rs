@@ -116,6 +116,10 @@ impl Default for ServerConfig {
 /// stdout carries only protocol messages; logs go to stderr. A line that is
 /// not JSON gets JSON-RPC's parse error (`-32700`, null id), and one over
 /// 16 MiB an invalid-request error, and the server goes on.
+///
+/// Run it on a tokio runtime with I/O and time enabled
+/// (`Builder::enable_all`): pipes are read and written from the runtime's
+/// event loop, and waits keep time with its timers.
 pub async fn serve_stdio(server: ConnectyMcp) -> std::io::Result<()> {
     stdio::serve(server).await
 }

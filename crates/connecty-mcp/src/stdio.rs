@@ -132,6 +132,49 @@ fn log_reply(reply: &[u8]) {
     );
 }
 
+/// stdin as an async reader. A pipe (as MCP clients start servers) is
+/// read straight from the runtime's event loop; anything else (a terminal,
+/// a file) through tokio's `stdin`, which hands each read to a blocking
+/// thread: a thread switch per message, measured as most of a tool call's
+/// cost on stdio (docs/benchmarks.md).
+fn stdin() -> Box<dyn AsyncRead + Unpin + Send> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        if let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned()
+            && let Ok(pipe) = tokio::net::unix::pipe::Receiver::from_owned_fd(fd)
+        {
+            return Box::new(pipe);
+        }
+    }
+    Box::new(tokio::io::stdin())
+}
+
+/// stdout as an async writer, read from the event loop as [`stdin`] is,
+/// when it is a pipe that stderr does not share: a non-blocking pipe
+/// shared with stderr would make a log line fail when the pipe is full.
+fn stdout() -> Box<dyn AsyncWrite + Unpin + Send> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        use std::os::unix::fs::MetadataExt as _;
+        let pipe_of = |fd: std::os::fd::BorrowedFd<'_>| {
+            let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
+            let meta = file.metadata().ok()?;
+            Some(((meta.dev(), meta.ino()), file))
+        };
+        let out = pipe_of(std::io::stdout().as_fd());
+        let err = pipe_of(std::io::stderr().as_fd()).map(|(id, _)| id);
+        if let Some((id, file)) = out
+            && Some(id) != err
+            && let Ok(pipe) = tokio::net::unix::pipe::Sender::from_file(file)
+        {
+            return Box::new(pipe);
+        }
+    }
+    Box::new(tokio::io::stdout())
+}
+
 /// Serves `server` over stdin and stdout until the client closes stdin.
 pub(crate) async fn serve(server: crate::ConnectyMcp) -> std::io::Result<()> {
     use rmcp::ServiceExt as _;
@@ -139,7 +182,7 @@ pub(crate) async fn serve(server: crate::ConnectyMcp) -> std::io::Result<()> {
     let (from_rmcp, to_rmcp) = tokio::io::split(our_end);
     let (lines, mut out) = mpsc::unbounded_channel::<Vec<u8>>();
     let writer = tokio::spawn(async move {
-        let mut stdout = tokio::io::stdout();
+        let mut stdout = stdout();
         while let Some(line) = out.recv().await {
             if stdout.write_all(&line).await.is_err() || stdout.flush().await.is_err() {
                 break;
@@ -161,7 +204,7 @@ pub(crate) async fn serve(server: crate::ConnectyMcp) -> std::io::Result<()> {
             }
         }
     });
-    let input = tokio::spawn(feed(tokio::io::stdin(), to_rmcp, lines));
+    let input = tokio::spawn(feed(stdin(), to_rmcp, lines));
     let result = async {
         let running = server
             .serve(tokio::io::split(rmcp_end))

@@ -68,7 +68,7 @@ fn ask_and_wait_completes_after_in_progress() {
 }
 
 #[test]
-fn events_report_the_id_and_each_state_change_once() {
+fn events_report_the_id_each_state_change_once_and_every_poll() {
     let mut sim = Sim::new();
     let op = ask_and_wait(&sim, ResultsOptions::default(), None);
     sim.run(
@@ -84,6 +84,7 @@ fn events_report_the_id_and_each_state_change_once() {
     let kinds: Vec<String> = sim
         .events
         .iter()
+        .filter(|(_, e)| !matches!(e, Event::Polled { .. }))
         .map(|(_, e)| match e {
             Event::Asked { .. } => "asked".to_string(),
             Event::StateChanged { state, .. } => state.to_string(),
@@ -91,6 +92,37 @@ fn events_report_the_id_and_each_state_change_once() {
         })
         .collect();
     assert_eq!(kinds, ["asked", "PENDING", "IN_PROGRESS", "COMPLETED"]);
+    // Every poll is reported, changed or not, numbered from 1, each after
+    // the change it brought.
+    let polls: Vec<(u32, String)> = sim
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Polled { polls, state, .. } => Some((*polls, state.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        polls,
+        [
+            (1, "PENDING".to_string()),
+            (2, "PENDING".to_string()),
+            (3, "IN_PROGRESS".to_string()),
+            (4, "IN_PROGRESS".to_string()),
+            (5, "COMPLETED".to_string()),
+        ]
+    );
+    let order: Vec<&str> = sim
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::StateChanged { .. } => Some("changed"),
+            Event::Polled { .. } => Some("polled"),
+            _ => None,
+        })
+        .take(3)
+        .collect();
+    assert_eq!(order, ["changed", "polled", "polled"]);
 }
 
 #[test]

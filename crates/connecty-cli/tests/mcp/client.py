@@ -274,6 +274,13 @@ async def progress_notifications():
     gaps = [b[0] - a[0] for a, b in zip([(start, 0, "")] + seen, seen)]
     assert max(gaps) < 2.0, gaps
     assert any("IN_PROGRESS" in (m or "") for _, _, m in seen), seen
+    # A notification at every poll: the polls named run 1, 2, 3... with none
+    # missing (the every-second ones repeat the last poll's number), the
+    # last one COMPLETED.
+    polls = [int(m.split(", poll ")[1].split(",")[0]) for _, _, m in seen if ", poll " in (m or "")]
+    assert polls == sorted(polls) and sorted(set(polls)) == list(range(1, max(polls) + 1)), seen
+    assert max(polls) >= 3, seen
+    assert "COMPLETED, poll" in seen[-1][2], seen
 
 
 async def cancel_stops_the_wait():

@@ -128,6 +128,9 @@ fn on_event(event: &Event, progress: Option<&ProgressFn>) {
             span.record("state", tracing::field::display(state));
             tracing::debug!(%state, "state changed");
         }
+        Event::Polled { state, polls, .. } => {
+            tracing::trace!(%state, polls, "polled");
+        }
         Event::Retrying {
             endpoint,
             attempt,

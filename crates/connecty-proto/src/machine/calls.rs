@@ -139,6 +139,7 @@ pub struct Cx<'a> {
     pub events: &'a mut VecDeque<Event>,
     pub asked: &'a mut Asked,
     pub last_state: &'a mut Option<State>,
+    pub polls: &'a mut u32,
 }
 
 impl Cx<'_> {
@@ -148,16 +149,25 @@ impl Cx<'_> {
         self.events.push_back(Event::Asked { question_id: q });
     }
 
-    /// A poll of `q` saw `state`: reported when it changed.
+    /// A poll of `q` saw `state`: reported at every poll, and as a change
+    /// when it differs from the last.
     pub fn saw_state(&mut self, q: QuestionId, state: &State) {
+        let elapsed = self.now.saturating_duration_since(self.started);
         if self.last_state.as_ref() != Some(state) {
             *self.last_state = Some(state.clone());
             self.events.push_back(Event::StateChanged {
                 question_id: q,
                 state: state.clone(),
-                elapsed: self.now.saturating_duration_since(self.started),
+                elapsed,
             });
         }
+        *self.polls = self.polls.saturating_add(1);
+        self.events.push_back(Event::Polled {
+            question_id: q,
+            state: state.clone(),
+            polls: *self.polls,
+            elapsed,
+        });
     }
 }
 

@@ -101,6 +101,8 @@ pub struct Operation<C: Call> {
 
     asked: Asked,
     last_state: Option<State>,
+    /// Polls answered so far ([`Event::Polled`]).
+    polls: u32,
     /// The failure being retried, for the timeout error if the deadline
     /// strikes before a retry succeeds.
     last_failure: Option<Error>,
@@ -134,6 +136,7 @@ impl<C: Call> Operation<C> {
             deadline,
             jitter: Jitter::new(0),
             last_state: None,
+            polls: 0,
             last_failure: None,
             token: None,
             fresh_token: false,
@@ -468,6 +471,7 @@ impl<C: Call> Operation<C> {
             events: &mut self.events,
             asked: &mut self.asked,
             last_state: &mut self.last_state,
+            polls: &mut self.polls,
         };
         match self.call.answered(response, &mut cx) {
             Answered::Done(r) => self.finish(r),

@@ -64,6 +64,21 @@ pub enum Event {
         /// Time since the operation started.
         elapsed: Duration,
     },
+    /// A poll answered (every poll, the state changed or not; after
+    /// [`StateChanged`](Event::StateChanged) when it did): for displays
+    /// and protocols that show a long wait is alive, such as MCP's
+    /// progress notifications.
+    Polled {
+        /// The question.
+        question_id: QuestionId,
+        /// Its state at this poll.
+        state: State,
+        /// Polls of this question so far in this operation (1 is the
+        /// first).
+        polls: u32,
+        /// Time since the operation started.
+        elapsed: Duration,
+    },
     /// A request failed and will be tried again after `delay`.
     Retrying {
         /// The endpoint.
