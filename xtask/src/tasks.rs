@@ -1,13 +1,15 @@
 //! `bench` and `conformance`: thin wrappers over the crates that do the work.
 
-use crate::{cargo, root, run};
+use crate::{cargo, python, root, run, setup};
 
 /// `cargo xtask bench [--quick] [--only NAME,...]`: builds connecty-bench in
 /// the `bench` profile (release, thin LTO, one codegen unit: the root
 /// `Cargo.toml`), runs it, and writes docs/benchmarks.md (unless `--only`
 /// picks a subset, which prints to stdout instead). Its parse section runs
 /// `cargo bench -p connecty-bench --bench parse` and `--bench parse_heap`,
-/// which use the same profile.
+/// which use the same profile. Its python section needs the release wheel
+/// ([`python::bench_wheel`]) and the project's Python environment, which
+/// this prepares first.
 pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     let mut cmd = cargo();
     cmd.current_dir(root()).args([
@@ -20,6 +22,18 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         "--",
     ]);
     let partial = args.iter().any(|a| a == "--only");
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1));
+    if only.is_none_or(|names| names.split(',').any(|n| n.trim() == "python")) {
+        // The python section measures the release wheel against pandas:
+        // the project's environment must hold both.
+        setup::ensure(setup::Mode::Install)?;
+        let (python, site) = python::bench_wheel()?;
+        cmd.env("CONNECTY_BENCH_PYTHON", python)
+            .env("CONNECTY_BENCH_PYTHONPATH", site);
+    }
     cmd.args(args);
     if !partial {
         cmd.args(["--out", "docs/benchmarks.md"]);

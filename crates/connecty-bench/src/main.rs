@@ -6,7 +6,8 @@
 //! The parse section's timings run in a process of their own with the
 //! system allocator (`benches/parse.rs`); this binary's counting allocator
 //! serves the heap figures of the other sections. `--only NAME[,NAME...]` runs some measurements:
-//! parse, polling, transport, concurrency, compression, cli, arrow, chart, mcp.
+//! parse, polling, transport, concurrency, compression, cli, arrow, chart, mcp,
+//! python (which `cargo xtask bench` prepares: a release wheel).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -25,6 +26,7 @@ mod emu;
 mod mcp;
 mod parse;
 mod polling;
+mod python;
 mod raw;
 mod report;
 mod transport;
@@ -43,7 +45,7 @@ pub fn reset_peak() {
 }
 
 /// The measurements, in the order they run; `--only` picks some by name.
-const MEASUREMENTS: [&str; 9] = [
+const MEASUREMENTS: [&str; 10] = [
     "parse",
     "polling",
     "transport",
@@ -53,10 +55,11 @@ const MEASUREMENTS: [&str; 9] = [
     "arrow",
     "chart",
     "mcp",
+    "python",
 ];
 
 const USAGE: &str = "usage: connecty-bench [--quick] [--out FILE] [--only NAME[,NAME...]]
-names: parse, polling, transport, concurrency, compression, cli, arrow, chart, mcp";
+names: parse, polling, transport, concurrency, compression, cli, arrow, chart, mcp, python";
 
 /// Runs one measurement; an error or a panic becomes a note in the report.
 /// `targets` are the measurement's targets, recorded as not measured when
@@ -166,6 +169,11 @@ fn main() {
     if wants("mcp") {
         guarded(&mut report, "mcp", &mcp::target_names(quick), |r| {
             mcp::run(r, quick)
+        });
+    }
+    if wants("python") {
+        guarded(&mut report, "python", &python::target_names(quick), |r| {
+            python::run(r, quick)
         });
     }
     // Compression and the CLI share one emulator with a large `events`
