@@ -10,7 +10,10 @@
 //! keeps (a growing `Vec` would hold its old and new buffers at once). A
 //! cell's end is found again when it is read: the value is known to be
 //! valid, so it is skipped without checking it again (`memchr` over a
-//! string's body). The parsed dataframe is the body plus four bytes a cell;
+//! string's body). Beside each offset one bit says whether the cell is a
+//! string with an escape, as the scanner saw it, so that a reader of every
+//! cell (connecty-arrow) need not search each string for a backslash. The
+//! parsed dataframe is the body plus four bytes and a bit a cell;
 //! `cargo xtask bench` measures the ratio and the peak.
 //!
 //! The body is kept as bytes. It is valid UTF-8 all the same: the scanner
@@ -327,7 +330,7 @@ mod tests {
     }
 
     #[test]
-    fn memory_is_body_plus_four_bytes_a_cell() {
+    fn memory_is_body_plus_four_bytes_and_a_bit_a_cell() {
         let mut t = String::from("[[\"a\",\"b\"]");
         for i in 0..1000 {
             t.push_str(&format!(",[{i},\"row {i}\"]"));
@@ -336,7 +339,7 @@ mod tests {
         let df = DataFrame::from_json(&t).unwrap();
         assert_eq!(df.len(), 1000);
         assert!(
-            df.heap_size() <= t.len() + 2002 * 4 + 100,
+            df.heap_size() <= t.len() + 2002 * 4 + 2002usize.div_ceil(64) * 8 + 100,
             "{}",
             df.heap_size()
         );

@@ -56,12 +56,13 @@ impl DataFrame {
                     loop {
                         s.ws();
                         cells.push(s.pos as u32);
-                        s.cell(2).map_err(|e| {
+                        let escaped = s.cell(2).map_err(|e| {
                             scan_err(
                                 e,
                                 format!("$.results.dataframe[{row}][{}]", cells.len() - 1 - before),
                             )
                         })?;
+                        cells.escaped(escaped);
                         if closed(s, row_path, "',' or ']' expected")? {
                             break;
                         }

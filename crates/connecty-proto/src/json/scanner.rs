@@ -172,13 +172,14 @@ impl<'a> Scanner<'a> {
 
     /// Skips one value at the current position, after white space: the
     /// same as [`value`](Self::value), with strings and numbers (most
-    /// cells) handled without its dispatch.
+    /// cells) handled without its dispatch. Returns whether it was a
+    /// string with an escape.
     #[inline]
-    pub fn cell(&mut self, depth: usize) -> Result<()> {
+    pub fn cell(&mut self, depth: usize) -> Result<bool> {
         match self.b.get(self.pos) {
-            Some(b'"') => self.string().map(|_| ()),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => self.value(depth).map(|_| ()),
+            Some(b'"') => self.string().map(|(_, _, escaped)| escaped),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|()| false),
+            _ => self.value(depth).map(|_| false),
         }
     }
 
