@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use connecty_arrow::arrow_schema::{DataType, Field, TimeUnit};
+use connecty_format::{compact_json, escape_markdown_cell};
 use connecty_proto::{
     Answer, CellKind, Completeness, DataFrame, QuestionId, QuestionResults, State,
 };
@@ -103,28 +104,6 @@ fn rule(type_name: &str) -> CellRule {
     }
 }
 
-/// `raw` JSON without the whitespace between tokens.
-pub(crate) fn compact_json(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in raw.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if !c.is_ascii_whitespace() {
-            in_string = c == '"';
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn cell_value(raw: &str, kind: CellKind, rule: CellRule) -> Value {
     match (rule, kind) {
         (_, CellKind::Null) => Value::Null,
@@ -133,7 +112,7 @@ fn cell_value(raw: &str, kind: CellKind, rule: CellRule) -> Value {
             serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
         }
         (_, _) => match serde_json::from_str::<Value>(raw) {
-            Ok(v) if serde_json::to_string(&v).is_ok_and(|t| t == compact_json(raw)) => v,
+            Ok(v) if serde_json::to_string(&v).is_ok_and(|t| t == *compact_json(raw)) => v,
             _ => Value::String(raw.to_string()),
         },
     }
@@ -163,28 +142,11 @@ pub fn columns(df: &DataFrame, answer: &Completed) -> Vec<(String, String)> {
     }
 }
 
-/// A Markdown table cell: pipes, backslashes and line breaks escaped.
-fn markdown_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("<br>"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn markdown_row(cells: impl Iterator<Item = String>) -> String {
     let mut line = String::from("|");
     for c in cells {
         line.push(' ');
-        line.push_str(&markdown_cell(&c));
+        line.push_str(&escape_markdown_cell(&c));
         line.push_str(" |");
     }
     line.push('\n');
@@ -306,7 +268,7 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
             .map(|row| {
                 markdown_row(row.cells().map(|c| match c.as_str() {
                     Some(s) if c.kind() == CellKind::String => s.into_owned(),
-                    _ => compact_json(c.raw()),
+                    _ => compact_json(c.raw()).into_owned(),
                 }))
             })
             .collect(),

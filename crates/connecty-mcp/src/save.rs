@@ -14,9 +14,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use connecty_arrow::FileFormat;
-use connecty_proto::{CellKind, DataFrame};
 
-use crate::result::{Completed, Saved, compact_json};
+use crate::result::{Completed, Saved};
 
 /// The file formats `save_as` picks by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +160,7 @@ pub fn save(
         return Err(Refusal("no output directory".to_string()));
     };
     let df = answer.results.dataframe.as_ref();
-    let rows = df.map_or(0, DataFrame::len) as u64;
+    let rows = df.map_or(0, connecty_proto::DataFrame::len) as u64;
     write_atomically(&dir, &target, overwrite, |out| write(format, answer, out))
         .map_err(|e| Refusal(format!("could not write {}: {e}", target.display())))?;
     let bytes = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
@@ -214,77 +213,18 @@ fn write(format: SaveFormat, answer: &Completed, out: &mut (dyn Write + Send)) -
     match format {
         SaveFormat::Parquet => arrow(FileFormat::Parquet),
         SaveFormat::Arrow => arrow(FileFormat::ArrowIpc),
-        SaveFormat::Csv => write_csv(out, df),
-        SaveFormat::Ndjson => write_ndjson(out, df),
-        SaveFormat::Json => {
-            let doc = serde_json::json!({
-                "question_id": answer.question_id.to_string(),
-                "state": "COMPLETED",
-            });
-            // The results are the API's own object, dataframe text exact.
-            let head = doc.to_string();
-            out.write_all(&head.as_bytes()[..head.len() - 1])?;
-            out.write_all(b",\"results\":")?;
-            serde_json::to_writer(&mut *out, &answer.results).map_err(io::Error::from)?;
-            out.write_all(b"}\n")
-        }
+        // The CLI's writers (connecty-format): the same bytes as
+        // `connecty ask --format csv|ndjson|json`.
+        SaveFormat::Csv => connecty_format::write_csv(out, df),
+        SaveFormat::Ndjson => connecty_format::write_ndjson(out, df),
+        SaveFormat::Json => connecty_format::write_json(
+            out,
+            &answer.question_id,
+            &connecty_proto::State::Completed,
+            Some(&answer.results),
+            None,
+        ),
     }
-}
-
-fn write_csv_field(out: &mut dyn Write, s: &str) -> io::Result<()> {
-    if s.contains([',', '"', '\r', '\n']) {
-        write!(out, "\"{}\"", s.replace('"', "\"\""))
-    } else {
-        out.write_all(s.as_bytes())
-    }
-}
-
-fn write_csv(out: &mut dyn Write, df: &DataFrame) -> io::Result<()> {
-    for (i, name) in df.columns().iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        write_csv_field(out, name)?;
-    }
-    out.write_all(b"\r\n")?;
-    for row in df.rows() {
-        for (i, cell) in row.cells().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            match cell.kind() {
-                CellKind::Null => {}
-                CellKind::String => {
-                    write_csv_field(out, &cell.as_str().unwrap_or_default())?;
-                }
-                CellKind::Number | CellKind::Bool => out.write_all(cell.raw().as_bytes())?,
-                _ => write_csv_field(out, &compact_json(cell.raw()))?,
-            }
-        }
-        out.write_all(b"\r\n")?;
-    }
-    Ok(())
-}
-
-fn write_ndjson(out: &mut dyn Write, df: &DataFrame) -> io::Result<()> {
-    let keys: Vec<String> = df
-        .columns()
-        .iter()
-        .map(|c| serde_json::Value::String(c.clone()).to_string())
-        .collect();
-    for row in df.rows() {
-        out.write_all(b"{")?;
-        for (i, (cell, key)) in row.cells().zip(&keys).enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            out.write_all(key.as_bytes())?;
-            out.write_all(b":")?;
-            out.write_all(compact_json(cell.raw()).as_bytes())?;
-        }
-        out.write_all(b"}\n")?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -381,7 +321,9 @@ mod tests {
 
     #[test]
     fn text_files_keep_every_cell_exact() {
-        let df = DataFrame::from_json(
+        // What `save_as` writes, through the CLI's writers.
+        use connecty_format::{write_csv, write_ndjson};
+        let df = connecty_proto::DataFrame::from_json(
             r#"[["n","s","j"],[12345678901234567890,"a,\"b\"",{"x": [1, 2]}],[null,"zaż",null]]"#,
         )
         .unwrap();

@@ -24,20 +24,19 @@
 //! (the unit test `csv_of_the_module_example` holds it).
 
 use std::borrow::Cow;
-use std::io::{self, Write};
-
-use connecty_proto::{Cell, CellKind, DataFrame};
+use connecty_proto::{CellKind, DataFrame};
 
 mod binary;
-mod csv;
-mod json;
 mod markdown;
 mod table;
 
 pub use binary::write_file_format;
 pub use connecty_arrow::FileFormat;
-pub use csv::write_csv;
-pub use json::{write_json, write_ndjson};
+// The portable text formats live in connecty-format, shared with the MCP
+// server's `save_as` and tool results.
+pub use connecty_format::{
+    Compactor, cell_text, compact_json, escape_markdown_cell, write_csv, write_json, write_ndjson,
+};
 pub use markdown::write_markdown;
 pub use table::{TableOptions, write_table};
 
@@ -117,80 +116,6 @@ pub const MIN_WIDTH: usize = 20;
 // ---------------------------------------------------------------------------
 // Cell text.
 
-/// Writes a JSON text without the whitespace between its tokens. Strings are
-/// copied byte for byte, so numbers, escapes and non-ASCII text are exactly
-/// as sent.
-pub fn write_compact_json<W: Write + ?Sized>(out: &mut W, raw: &str) -> io::Result<()> {
-    let mut c = Compactor::new(out);
-    c.write_all(raw.as_bytes())
-}
-
-/// The compact JSON text of `raw` (see [`write_compact_json`]); borrowed when
-/// `raw` has no whitespace between tokens.
-pub fn compact_json(raw: &str) -> Cow<'_, str> {
-    if !raw
-        .bytes()
-        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
-    {
-        return Cow::Borrowed(raw);
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    // Writing to a Vec cannot fail.
-    let _ = write_compact_json(&mut out, raw);
-    // Only ASCII whitespace outside strings was removed: still UTF-8.
-    Cow::Owned(
-        String::from_utf8(out)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    )
-}
-
-/// A [`Write`] adapter that drops JSON whitespace outside strings, so a
-/// document the server pretty-printed comes out on one line.
-pub struct Compactor<W> {
-    inner: W,
-    in_string: bool,
-    escaped: bool,
-}
-
-impl<W: Write> Compactor<W> {
-    /// Wraps `inner`.
-    pub fn new(inner: W) -> Self {
-        Self {
-            inner,
-            in_string: false,
-            escaped: false,
-        }
-    }
-}
-
-impl<W: Write> Write for Compactor<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut start = 0;
-        for (i, &b) in buf.iter().enumerate() {
-            if self.in_string {
-                if self.escaped {
-                    self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
-                }
-            } else if b == b'"' {
-                self.in_string = true;
-            } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-                self.inner.write_all(&buf[start..i])?;
-                start = i + 1;
-            }
-        }
-        self.inner.write_all(&buf[start..])?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// For each column, whether it holds numbers and nulls only, and at least
 /// one number: such columns are right-aligned in tables.
 pub(crate) fn number_columns(df: &DataFrame) -> Vec<bool> {
@@ -214,18 +139,6 @@ pub(crate) fn number_columns(df: &DataFrame) -> Vec<bool> {
         .zip(&any_value)
         .map(|(n, a)| *n && *a)
         .collect()
-}
-
-/// The text of a cell for humans and CSV: strings unescaped, numbers and
-/// booleans as their exact JSON text, nested values as compact JSON.
-/// `None` for `null`.
-pub fn cell_text<'a>(cell: &Cell<'a>) -> Option<Cow<'a, str>> {
-    match cell.kind() {
-        CellKind::Null => None,
-        CellKind::String => Some(cell.as_str().unwrap_or(Cow::Borrowed(""))),
-        CellKind::Array | CellKind::Object => Some(compact_json(cell.raw())),
-        CellKind::Number | CellKind::Bool => Some(Cow::Borrowed(cell.raw())),
-    }
 }
 
 // One home for the escaping of a line: connecty-settings names profiles
@@ -267,15 +180,6 @@ mod tests {
 
     pub(crate) const AWKWARD: &str = r#"[["big","s","n","u","b","nested","e","f"],
         [12345678901234567890,"a,\"b\"\nc",null,"żółw 🐢",true,{"k": [1, 2.50, "x y"]},"",1.0e-7]]"#;
-
-    #[test]
-    fn compactor_only_touches_whitespace_outside_strings() {
-        assert_eq!(
-            compact_json("[ 1 ,\n {\"a b\" : \"c \\\" d\\\\\" } ]"),
-            "[1,{\"a b\":\"c \\\" d\\\\\"}]"
-        );
-        assert!(matches!(compact_json("[1,2]"), Cow::Borrowed(_)));
-    }
 
     #[test]
     fn escapes() {

@@ -1,10 +1,11 @@
-//! `--format csv`: RFC 4180.
+//! CSV (RFC 4180): the CLI's `--format csv` and the MCP server's
+//! `save_as: "*.csv"`.
 
 use std::io::{self, Write};
 
 use connecty_proto::{Cell, CellKind, DataFrame};
 
-use super::cell_text;
+use crate::cell_text;
 
 fn needs_quotes(s: &str) -> bool {
     s.is_empty() || s.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
@@ -82,7 +83,7 @@ pub fn write_csv<W: Write + ?Sized>(out: &mut W, df: &DataFrame) -> io::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::tests::AWKWARD;
+    use crate::tests::AWKWARD;
 
     fn df(json: &str) -> DataFrame {
         DataFrame::from_json(json).expect("valid dataframe")

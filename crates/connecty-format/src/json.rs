@@ -1,11 +1,12 @@
-//! `--format json` and `--format ndjson`.
+//! JSON and NDJSON: the CLI's `--format json|ndjson` and the MCP
+//! server's `save_as: "*.json"|"*.ndjson"`.
 
 use std::io::{self, Write};
 
 use connecty_proto::Members;
 use connecty_proto::{CellKind, DataFrame, QuestionId, QuestionResults, State};
 
-use super::{Compactor, write_compact_json};
+use crate::{Compactor, write_compact_json};
 
 fn write_json_string<W: Write + ?Sized>(out: &mut W, s: &str) -> io::Result<()> {
     serde_json::to_writer(&mut *out, s).map_err(io::Error::from)
@@ -85,7 +86,7 @@ pub fn write_ndjson<W: Write + ?Sized>(out: &mut W, df: &DataFrame) -> io::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::tests::AWKWARD;
+    use crate::tests::AWKWARD;
 
     fn df(json: &str) -> DataFrame {
         DataFrame::from_json(json).expect("valid dataframe")
