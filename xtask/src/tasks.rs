@@ -34,6 +34,9 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         cmd.env("CONNECTY_BENCH_PYTHON", python)
             .env("CONNECTY_BENCH_PYTHONPATH", site);
     }
+    // The CLI section's Python + pandas contender, like the python
+    // section, runs in the project's environment.
+    cmd.env("PATH", setup::path_with_venv());
     cmd.args(args);
     if !partial {
         cmd.args(["--out", "docs/benchmarks.md"]);

@@ -44,6 +44,18 @@ impl Stats {
     }
 }
 
+/// This binary, to start children of it (the emulator, the MCP server):
+/// `/proc/self/exe` still runs it after cargo replaced the file (the parse
+/// and arrow sections' `cargo bench`/`cargo build` relink it mid-run),
+/// where the path from `current_exe` would name a deleted file.
+pub fn self_exe() -> Result<std::path::PathBuf, String> {
+    let proc_exe = std::path::Path::new("/proc/self/exe");
+    if proc_exe.exists() {
+        return Ok(proc_exe.to_path_buf());
+    }
+    std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))
+}
+
 /// A running emulator in a child process, with `Schedule::IMMEDIATE`.
 pub struct EmuProc {
     child: Child,
@@ -67,16 +79,7 @@ impl EmuProc {
     /// [`start`](Self::start) with access tokens that live `token_ttl`
     /// (the emulator's default, one hour, when `None`).
     pub fn start_with(large_rows: u64, token_ttl: Option<Duration>) -> Result<EmuProc, String> {
-        // `/proc/self/exe` still runs this binary after cargo replaced the
-        // file (the parse section's `cargo bench` relinks it), where the
-        // path from `current_exe` would name a deleted file.
-        let proc_exe = std::path::Path::new("/proc/self/exe");
-        let exe = if proc_exe.exists() {
-            proc_exe.to_path_buf()
-        } else {
-            std::env::current_exe()
-                .map_err(|e| format!("cannot find the bench binary to start the emulator: {e}"))?
-        };
+        let exe = self_exe()?;
         let mut child = Command::new(exe)
             .arg("--serve-emulator")
             .arg(large_rows.to_string())

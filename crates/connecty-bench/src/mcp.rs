@@ -137,7 +137,7 @@ struct ServerProc {
 
 impl ServerProc {
     fn start(mode: &str, emu: &EmuProc) -> Result<ServerProc, String> {
-        let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
+        let exe = crate::emu::self_exe()?;
         let mut child = Command::new(exe)
             .args([
                 "--serve-mcp",
