@@ -42,8 +42,11 @@ const POLL: PollSchedule = PollSchedule {
 };
 const OVERHEAD_TARGET: f64 = 1.2;
 const CONCURRENT: usize = 100;
-/// Two at a time, so that the run outlasts several 2 s tokens.
+/// Two at a time.
 const SOAK_THREADS: usize = 2;
+/// The soak's calls are spread over at least this long, so that it
+/// outlasts three 2 s tokens: unpaced, 5,000 calls take about 1.5 s.
+const SOAK_SPAN: Duration = Duration::from_secs(7);
 
 fn overhead_target(transport: &str) -> String {
     format!(
@@ -519,7 +522,16 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
                 Arc::clone(&first_error),
             );
             std::thread::spawn(move || {
-                while done.fetch_add(1, Ordering::SeqCst) < calls {
+                loop {
+                    let k = done.fetch_add(1, Ordering::SeqCst);
+                    if k >= calls {
+                        break;
+                    }
+                    // Call k starts no earlier than its share of the span.
+                    let due = SOAK_SPAN.mul_f64(k as f64 / calls as f64);
+                    if let Some(wait) = due.checked_sub(start.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
                     if let Err(e) = http.ask() {
                         failures.fetch_add(1, Ordering::SeqCst);
                         let mut first = first_error.lock().unwrap_or_else(|p| p.into_inner());
@@ -557,8 +569,10 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
     );
     let mut notes = vec![format!(
         "{calls} ask calls ({QUESTION}) over one Streamable HTTP session, {SOAK_THREADS} at a time, against \
-         an emulator whose access tokens live 2 s; the server is connecty-mcp in a child process. RSS is \
-         the server process's VmRSS, read every 50 ms; warm-up is the first {warm} calls."
+         an emulator whose access tokens live 2 s, call k starting no earlier than k/{calls} of {} s into the run \
+         (unpaced, the calls would end before the first token does); the server is connecty-mcp in a child \
+         process. RSS is the server process's VmRSS, read every 50 ms; warm-up is the first {warm} calls.",
+        SOAK_SPAN.as_secs()
     )];
     if let Some(e) = first_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
         notes.push(format!("First failure: {e}"));

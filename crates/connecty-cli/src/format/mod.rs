@@ -23,8 +23,8 @@
 //! ["a,\"b\"",null]]` as `country,orders␍␊Poland,12␍␊"a,""b""",␍␊`
 //! (the unit test `csv_of_the_module_example` holds it).
 
-use std::borrow::Cow;
 use connecty_proto::{CellKind, DataFrame};
+use std::borrow::Cow;
 
 mod binary;
 mod markdown;
