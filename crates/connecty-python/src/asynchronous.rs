@@ -5,7 +5,11 @@
 //! `on_progress(state)` is called with the GIL held on the runtime's
 //! thread; an exception in it ends the call (the call's future is
 //! dropped, which cancels it) and propagates. Cancelling the awaiting
-//! task (asyncio's Ctrl-C) drops the call's future the same way.
+//! task (asyncio's Ctrl-C) drops the call's future the same way; the
+//! Python class `connecty.AsyncClient` (a subclass of this one, in
+//! `python/connecty/_async.py`) then puts the question's id, which the
+//! call recorded in a [`QuestionSlot`] when it was asked, on the
+//! `CancelledError`.
 
 use std::sync::{Arc, Mutex};
 
@@ -30,11 +34,34 @@ fn raise(e: &Error, words: &Words) -> PyErr {
 ///
 /// The same settings and methods as ``Client``, as coroutines. Calls
 /// running at once (``asyncio.gather``) share its connections and its
-/// access token: one token exchange for all.
-#[pyclass(module = "connecty", frozen)]
+/// access token: one token exchange for all. A cancelled ``ask`` or
+/// ``results`` raises ``asyncio.CancelledError`` with ``.question_id``
+/// (``None`` when it was cancelled before the question was asked): the
+/// question goes on server-side, and ``results`` resumes it.
+#[pyclass(module = "connecty", frozen, subclass)]
 pub struct AsyncClient {
     inner: Core<HyperTransport>,
     front: Front,
+}
+
+/// Where a call records its question's id as soon as it is asked, for the
+/// `CancelledError` of a cancelled call (set by `connecty.AsyncClient`).
+#[pyclass(module = "connecty._connecty", name = "_QuestionSlot", frozen)]
+#[derive(Default)]
+pub struct QuestionSlot(Arc<Mutex<Option<String>>>);
+
+#[pymethods]
+impl QuestionSlot {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// The question's id, once it was asked.
+    #[getter]
+    fn question_id(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|q| q.clone())
+    }
 }
 
 /// `on_progress` on the runtime's thread, and the first exception it
@@ -107,7 +134,7 @@ impl AsyncClient {
     }
 
     /// ``Client.ask``, as a coroutine.
-    #[pyo3(signature = (dw, question, *, max_rows=None, all_rows=false, include=None, timeout=None, on_progress=None))]
+    #[pyo3(signature = (dw, question, *, max_rows=None, all_rows=false, include=None, timeout=None, on_progress=None, _slot=None))]
     #[allow(clippy::too_many_arguments)]
     fn ask<'py>(
         &self,
@@ -119,9 +146,11 @@ impl AsyncClient {
         include: Option<Vec<String>>,
         timeout: Option<f64>,
         on_progress: Option<Py<PyAny>>,
+        _slot: Option<Bound<'_, QuestionSlot>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let wait = wait_args(&dw, max_rows.as_ref(), include, all_rows, timeout)?;
-        self.wait(py, wait, Target::Ask(question), on_progress)
+        let slot = _slot.map(|s| Arc::clone(&s.get().0));
+        self.wait(py, wait, Target::Ask(question), on_progress, slot)
     }
 
     /// ``Client.submit``, as a coroutine: the question's id.
@@ -161,7 +190,7 @@ impl AsyncClient {
         let q = args::question_id(&question_id).map_err(|r| r.into_pyerr(py))?;
         let (dw, options) = wait_args(&dw, max_rows.as_ref(), include, all_rows, timeout)?;
         if wait {
-            return self.wait(py, (dw, options), Target::Question(q), on_progress);
+            return self.wait(py, (dw, options), Target::Question(q), on_progress, None);
         }
         self.front.ready(py)?;
         let results = options.results;
@@ -195,6 +224,7 @@ impl AsyncClient {
         (dw, mut options): (WorkspaceId, connecty_proto::WaitOptions),
         target: Target,
         on_progress: Option<Py<PyAny>>,
+        slot: Option<Arc<Mutex<Option<String>>>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.front.ready(py)?;
         let client = self.inner.clone();
@@ -206,12 +236,20 @@ impl AsyncClient {
                 stop: Notify::new(),
             })
         });
-        if let Some(p) = &progress {
-            let p = Arc::clone(p);
-            options.progress = Some(Arc::new(move |e: &Event| {
-                if let Event::StateChanged { state, .. } = e {
-                    p.call(state.as_str());
+        if progress.is_some() || slot.is_some() {
+            let p = progress.clone();
+            options.progress = Some(Arc::new(move |e: &Event| match e {
+                Event::Asked { question_id } => {
+                    if let Some(Ok(mut q)) = slot.as_ref().map(|s| s.lock()) {
+                        *q = Some(question_id.to_string());
+                    }
                 }
+                Event::StateChanged { state, .. } => {
+                    if let Some(p) = &p {
+                        p.call(state.as_str());
+                    }
+                }
+                _ => {}
             }));
         }
         future_into_py(py, async move {

@@ -8,7 +8,6 @@ use connecty_emulator::{EmulatorHandle, Schedule};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
-use crate::asynchronous::AsyncClient;
 use crate::client::Client;
 use crate::errors::Exception;
 
@@ -161,7 +160,11 @@ impl Emulator {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let kwargs = self.client_kwargs(py, kwargs)?;
-        py.get_type::<AsyncClient>().call((), Some(&kwargs))
+        // The Python class (a subclass of the native one), which puts the
+        // question's id on a cancelled call's error.
+        py.import("connecty")?
+            .getattr("AsyncClient")?
+            .call((), Some(&kwargs))
     }
 
     /// Stops it (waiting for its thread to end).

@@ -49,6 +49,7 @@ use pyo3::prelude::*;
 fn _connecty(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Client>()?;
     m.add_class::<AsyncClient>()?;
+    m.add_class::<asynchronous::QuestionSlot>()?;
     m.add_class::<Answer>()?;
     m.add_class::<Completeness>()?;
     m.add_class::<Emulator>()?;

@@ -75,7 +75,20 @@ def test_a_cancelled_wait_ends(scripted):
         task = asyncio.ensure_future(async_client(scripted).ask(13, "x"))
         await asyncio.sleep(0.3)
         task.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        with pytest.raises(asyncio.CancelledError) as e:
             await task
+        # The question goes on server-side; its id comes with the error.
+        assert e.value.question_id is not None and len(e.value.question_id) == 36
+        await asyncio.sleep(0.05)  # a poll already on the wire lands
+        polls = sum(scripted.script.polls.values())
+        await asyncio.sleep(0.3)
+        assert sum(scripted.script.polls.values()) == polls  # the wait stopped
+        client = async_client(scripted)
+        task = asyncio.ensure_future(client.results(13, e.value.question_id))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError) as again:
+            await task
+        assert again.value.question_id == e.value.question_id
 
     asyncio.run(main())

@@ -14,7 +14,8 @@ GIL while they wait, and answers reach pyarrow, polars and DuckDB through
 the Arrow PyCapsule interface without a copy.
 """
 
-from ._connecty import Answer, AsyncClient, Client, Completeness, Emulator, __version__
+from ._connecty import Answer, Client, Completeness, Emulator, __version__
+from ._async import AsyncClient
 from . import _errors
 from ._errors import *  # noqa: F401,F403 (the exception classes, listed in _errors.__all__)
 

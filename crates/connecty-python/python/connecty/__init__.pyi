@@ -104,7 +104,11 @@ class Client:
     def token_exchanges(self) -> int: ...
 
 class AsyncClient:
-    """A ConnectyAI client for asyncio (concurrent calls share one token)."""
+    """A ConnectyAI client for asyncio (concurrent calls share one token).
+
+    A cancelled ``ask`` or ``results`` raises ``asyncio.CancelledError``
+    with ``.question_id`` (``None`` if cancelled before the question was
+    asked); the question goes on server-side and ``results`` resumes it."""
 
     def __init__(
         self,
