@@ -229,6 +229,24 @@ pub struct Rendered {
     pub text: String,
 }
 
+/// The length of `v` as compact JSON text, counted without building it.
+fn json_len(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Counting cannot fail; a failure would count what was written.
+    let _ = serde_json::to_writer(&mut count, v);
+    count.0
+}
+
 /// The result of a `COMPLETED` question, cut to the budget.
 pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Rendered {
     let r = &answer.results;
@@ -241,52 +259,50 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
     if let Some(s) = sql {
         let _ = writeln!(text, "\nSQL:\n```sql\n{s}\n```");
     }
-    let (cols, rows, row_count) = match &r.dataframe {
-        Some(df) => {
-            let cols = columns(df, answer);
-            let rules: Vec<CellRule> = cols.iter().map(|(_, t)| rule(t)).collect();
-            let rows: Vec<Value> = df
-                .rows()
-                .map(|row| {
-                    Value::Array(
-                        row.cells()
-                            .zip(&rules)
-                            .map(|(c, rule)| cell_value(c.raw(), c.kind(), *rule))
-                            .collect(),
-                    )
-                })
-                .collect();
-            (cols, rows, df.len())
-        }
-        None => (Vec::new(), Vec::new(), 0),
-    };
+    let cols = r
+        .dataframe
+        .as_ref()
+        .map_or_else(Vec::new, |df| columns(df, answer));
+    let row_count = r.dataframe.as_ref().map_or(0, DataFrame::len);
     let header = markdown_row(cols.iter().map(|(n, t)| format!("{n} ({t})")))
         + &markdown_row(cols.iter().map(|_| "---".to_string()));
-    let lines: Vec<String> = match &r.dataframe {
-        Some(df) => df
-            .rows()
-            .map(|row| {
-                markdown_row(row.cells().map(|c| match c.as_str() {
-                    Some(s) if c.kind() == CellKind::String => s.into_owned(),
-                    _ => compact_json(c.raw()).into_owned(),
-                }))
-            })
-            .collect(),
-        None => Vec::new(),
-    };
     let fixed =
         2 * (summary.map_or(0, str::len) + sql.map_or(0, str::len)) + 2 * header.len() + 1024;
-    let costs = rows
-        .iter()
-        .zip(&lines)
-        .map(|(v, line)| v.to_string().len() + 1 + line.len());
-    let shown = rows_that_fit(fixed, costs, shape.budget);
+    // Rows are rendered (a JSON array and a Markdown line each) only while
+    // they fit: an answer of a million rows costs the budget's rows, not a
+    // million renderings. `rows_that_fit` pulls one row past the last that
+    // fits, which is dropped.
+    let rules: Vec<CellRule> = cols.iter().map(|(_, t)| rule(t)).collect();
+    let mut rendered: Vec<(Value, String)> = Vec::new();
+    let shown = match &r.dataframe {
+        Some(df) => {
+            let costs = df.rows().map(|row| {
+                let value = Value::Array(
+                    row.cells()
+                        .zip(&rules)
+                        .map(|(c, rule)| cell_value(c.raw(), c.kind(), *rule))
+                        .collect(),
+                );
+                let line = markdown_row(row.cells().map(|c| match c.as_str() {
+                    Some(s) if c.kind() == CellKind::String => s.into_owned(),
+                    _ => compact_json(c.raw()).into_owned(),
+                }));
+                let cost = json_len(&value) + 1 + line.len();
+                rendered.push((value, line));
+                cost
+            });
+            rows_that_fit(fixed, costs, shape.budget)
+        }
+        None => 0,
+    };
+    rendered.truncate(shown);
+    let (rows, lines): (Vec<Value>, Vec<String>) = rendered.into_iter().unzip();
     let omitted = row_count - shown;
     let completeness = answer.completeness();
     if !cols.is_empty() {
         text.push('\n');
         text.push_str(&header);
-        for line in &lines[..shown] {
+        for line in &lines {
             text.push_str(line);
         }
     }
@@ -315,10 +331,7 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
                 .collect(),
         ),
     );
-    out.insert(
-        "rows".into(),
-        Value::Array(rows.into_iter().take(shown).collect()),
-    );
+    out.insert("rows".into(), Value::Array(rows));
     out.insert("row_count".into(), json!(row_count));
     out.insert(
         "completeness".into(),
@@ -545,5 +558,21 @@ mod tests {
         assert!(shown < 100, "{shown}");
         assert_eq!(r.structured["rows_omitted"], json!(500 - shown));
         assert!(r.text.contains("--output-dir"), "{}", r.text);
+        // The text shows exactly the rows the structured content holds,
+        // each once, the first ones.
+        let lines = r.text.lines().filter(|l| l.starts_with("| ")).count();
+        assert_eq!(lines, 2 + shown, "{}", r.text); // the header is two lines
+        assert_eq!(r.structured["rows"][0], json!([0]));
+    }
+
+    #[test]
+    fn a_row_costs_its_compact_json_length() {
+        for v in [
+            json!([1, "a\"b", null, {"k": [1.5, true]}]),
+            json!([]),
+            json!(["żółw 🐢", 12345678901234567890u64]),
+        ] {
+            assert_eq!(json_len(&v), v.to_string().len(), "{v}");
+        }
     }
 }
