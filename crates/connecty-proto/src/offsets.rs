@@ -32,13 +32,22 @@ pub(crate) struct OffsetsBuilder {
 }
 
 impl OffsetsBuilder {
-    /// Appends the start of the next cell.
+    /// Appends the start of the next cell and whether it is a string with
+    /// an escape, in one step (the scanner's loop calls this once a cell).
     #[inline]
-    pub fn push(&mut self, offset: u32) {
+    pub fn push_cell(&mut self, offset: u32, escaped: bool) {
         if self.current.len() == CHUNK {
             self.next_chunk();
         }
+        // A chunk holds a whole number of words, so the position in the
+        // word is the position in the chunk's.
+        let at = self.current.len() % 64;
         self.current.push(offset);
+        self.word |= u64::from(escaped) << at;
+        if at == 63 {
+            self.escaped.push(self.word);
+            self.word = 0;
+        }
     }
 
     #[cold]
@@ -51,20 +60,6 @@ impl OffsetsBuilder {
     #[inline]
     pub fn len(&self) -> usize {
         self.full.len() * CHUNK + self.current.len()
-    }
-
-    /// Records whether the last cell pushed is a string with an escape.
-    /// Once per cell, after [`push`](Self::push).
-    #[inline]
-    pub fn escaped(&mut self, yes: bool) {
-        // A chunk holds a whole number of words, so the position in the
-        // word is the position in the chunk's.
-        let at = self.current.len().wrapping_sub(1) % 64;
-        self.word |= u64::from(yes) << at;
-        if at == 63 {
-            self.escaped.push(self.word);
-            self.word = 0;
-        }
     }
 
     /// The offsets, the last chunk trimmed to its length.
@@ -142,8 +137,7 @@ mod tests {
         for n in [0, 1, 63, 64, 65, 200, CHUNK + 101] {
             let mut b = OffsetsBuilder::default();
             for i in 0..n {
-                b.push(i as u32);
-                b.escaped(marked(i));
+                b.push_cell(i as u32, marked(i));
             }
             let o = b.finish();
             for i in 0..n + 70 {
@@ -158,8 +152,7 @@ mod tests {
         let mut b = OffsetsBuilder::default();
         let n = 3 * CHUNK + 17;
         for i in 0..n {
-            b.push(i as u32 * 3);
-            b.escaped(false);
+            b.push_cell(i as u32 * 3, false);
         }
         assert_eq!(b.len(), n);
         let o = b.finish();
@@ -182,7 +175,7 @@ mod tests {
         let o = OffsetsBuilder::default().finish();
         assert_eq!(o.len(), 0);
         let mut b = OffsetsBuilder::default();
-        b.push(7);
+        b.push_cell(7, false);
         let o = b.finish();
         assert_eq!((o.len(), o.get(0)), (1, 7));
     }

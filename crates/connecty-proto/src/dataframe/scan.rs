@@ -55,14 +55,14 @@ impl DataFrame {
                 } else {
                     loop {
                         s.ws();
-                        cells.push(s.pos as u32);
+                        let start = s.pos as u32;
                         let escaped = s.cell(2).map_err(|e| {
                             scan_err(
                                 e,
-                                format!("$.results.dataframe[{row}][{}]", cells.len() - 1 - before),
+                                format!("$.results.dataframe[{row}][{}]", cells.len() - before),
                             )
                         })?;
-                        cells.escaped(escaped);
+                        cells.push_cell(start, escaped);
                         if closed(s, row_path, "',' or ']' expected")? {
                             break;
                         }
