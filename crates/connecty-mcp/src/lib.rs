@@ -69,6 +69,7 @@ use connecty_proto::WorkspaceId;
 
 pub mod args;
 mod http;
+mod progress;
 pub mod result;
 pub mod save;
 mod server;

@@ -3,7 +3,7 @@
 #![allow(deprecated)] // rmcp marks MCP logging deprecated (SEP-2577); clients still ask for it.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use connecty_proto::{
     Answer, Asked, Error, Event, Knob, QuestionId, ResultsOptions, State, Vocabulary, WaitOptions,
@@ -12,14 +12,14 @@ use connecty_proto::{
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListToolsResult, LoggingLevel, LoggingMessageNotificationParam, PaginatedRequestParams,
-    ProgressNotificationParam, ProgressToken, ServerCapabilities, ServerConfig as InitInfo,
-    SetLevelRequestParams,
+    ServerCapabilities, ServerConfig as InitInfo, SetLevelRequestParams,
 };
 use rmcp::service::{Peer, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
 use crate::args::{self, ArgError, Fetch};
+use crate::progress::Progress;
 use crate::result::{self, Budget, Completed, Rendered, Shape};
 use crate::{ServerConfig, save, tools};
 
@@ -85,50 +85,6 @@ impl Vocabulary for Words<'_> {
         match self.dw {
             Some(dw) => format!("call results with question_id {question_id} and dw {dw}"),
             None => format!("call results with question_id {question_id}"),
-        }
-    }
-}
-
-/// What a wait has seen so far, for its progress notifications.
-#[derive(Debug, Default)]
-struct Seen {
-    asked: Option<QuestionId>,
-    state: Option<State>,
-    polls: u32,
-}
-
-impl Seen {
-    /// Takes in `e`; whether it deserves a notification (every poll, the
-    /// ask, retries; a state change is followed by its poll's `Polled`,
-    /// which sends it).
-    fn note(&mut self, e: &Event) -> bool {
-        match e {
-            Event::Asked { question_id } => {
-                self.asked = Some(*question_id);
-                true
-            }
-            Event::StateChanged { .. } => false,
-            Event::Polled {
-                question_id,
-                state,
-                polls,
-                ..
-            } => {
-                self.asked = Some(*question_id);
-                self.state = Some(state.clone());
-                self.polls = *polls;
-                true
-            }
-            _ => true,
-        }
-    }
-
-    /// The notification's message, without the elapsed time.
-    fn message(&self) -> String {
-        match (&self.asked, &self.state) {
-            (Some(q), Some(s)) => format!("question {q}: {}, poll {}", s.as_str(), self.polls),
-            (Some(q), None) => format!("question {q}: asked"),
-            _ => "asking".to_string(),
         }
     }
 }
@@ -240,8 +196,7 @@ impl ConnectyMcp {
         options.progress = Some(Arc::new(move |e: &Event| {
             let _ = tx.send(e.clone());
         }));
-        let token: Option<ProgressToken> = ctx.meta.get_progress_token();
-        let started = Instant::now();
+        let mut progress = Progress::new(ctx.meta.get_progress_token(), question);
         let call = call(options);
         tokio::pin!(call);
         // The first tick a period from now: `interval`'s immediate first
@@ -249,11 +204,6 @@ impl ConnectyMcp {
         // fires only at the next tick, up to 1 ms later, on every call.
         let period = Duration::from_secs(1);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        let mut seen = Seen {
-            asked: question,
-            ..Seen::default()
-        };
-        let mut sent = 0u32;
         loop {
             let note = tokio::select! {
                 r = &mut call => {
@@ -261,49 +211,27 @@ impl ConnectyMcp {
                     // among them) are still queued: they go out before
                     // the result.
                     while let Ok(e) = rx.try_recv() {
-                        if seen.note(&e) {
-                            self.notify(ctx, token.as_ref(), &seen, &mut sent, started).await;
+                        if progress.note(&e) {
+                            progress.send(&ctx.peer).await;
                         }
                     }
                     return Waited::Done(Box::new(r));
                 }
                 () = ctx.ct.cancelled() => {
-                    let what = match seen.asked {
+                    let what = match progress.asked() {
                         Some(q) => format!("question {q} goes on server-side; call results with its question_id to read it"),
                         None => "no question id yet; if it was asked, it goes on server-side".to_string(),
                     };
                     self.log(&ctx.peer, LoggingLevel::Notice, format!("call cancelled by the client: {what}")).await;
                     return Waited::Cancelled;
                 }
-                Some(e) = rx.recv() => seen.note(&e),
+                Some(e) = rx.recv() => progress.note(&e),
                 _ = tick.tick() => true,
             };
             if note {
-                self.notify(ctx, token.as_ref(), &seen, &mut sent, started)
-                    .await;
+                progress.send(&ctx.peer).await;
             }
         }
-    }
-
-    /// Sends one progress notification, when the client asked for them.
-    async fn notify(
-        &self,
-        ctx: &RequestContext<RoleServer>,
-        token: Option<&ProgressToken>,
-        seen: &Seen,
-        sent: &mut u32,
-        started: Instant,
-    ) {
-        let Some(token) = token else { return };
-        *sent += 1;
-        let message = format!(
-            "{}, {:.1} s",
-            seen.message(),
-            started.elapsed().as_secs_f64()
-        );
-        let param =
-            ProgressNotificationParam::new(token.clone(), f64::from(*sent)).with_message(message);
-        let _ = ctx.peer.notify_progress(param).await;
     }
 
     /// Turns a finished wait into the tool result, saving when asked.
@@ -541,68 +469,5 @@ impl ServerHandler for ConnectyMcp {
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(request.level);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_poll_and_the_ask_are_noted_and_a_change_waits_for_its_poll() {
-        let q: QuestionId = "00000000-0000-0000-0000-000000000007".parse().unwrap();
-        let polled = |state: &str, polls| Event::Polled {
-            question_id: q,
-            state: State::from_wire(state),
-            polls,
-            elapsed: Duration::ZERO,
-        };
-        let mut seen = Seen::default();
-        assert_eq!(seen.message(), "asking");
-        let cases = [
-            (
-                Event::Asked { question_id: q },
-                true,
-                format!("question {q}: asked"),
-            ),
-            (
-                Event::StateChanged {
-                    question_id: q,
-                    state: State::from_wire("PENDING"),
-                    elapsed: Duration::ZERO,
-                },
-                false,
-                format!("question {q}: asked"),
-            ),
-            (
-                polled("PENDING", 1),
-                true,
-                format!("question {q}: PENDING, poll 1"),
-            ),
-            (
-                polled("PENDING", 2),
-                true,
-                format!("question {q}: PENDING, poll 2"),
-            ),
-            (
-                Event::Retrying {
-                    endpoint: connecty_proto::request::Endpoint::Results,
-                    attempt: 1,
-                    delay: Duration::from_secs(1),
-                    reason: "503".into(),
-                },
-                true,
-                format!("question {q}: PENDING, poll 2"),
-            ),
-            (
-                polled("COMPLETED", 3),
-                true,
-                format!("question {q}: COMPLETED, poll 3"),
-            ),
-        ];
-        for (event, noted, message) in cases {
-            assert_eq!(seen.note(&event), noted, "{event:?}");
-            assert_eq!(seen.message(), message, "{event:?}");
-        }
     }
 }
