@@ -26,16 +26,18 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
         .iter()
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1));
-    if only.is_none_or(|names| names.split(',').any(|n| n.trim() == "python")) {
-        // The python section measures the release wheel against pandas:
-        // the project's environment must hold both.
+    let wants = |name: &str| only.is_none_or(|names| names.split(',').any(|n| n.trim() == name));
+    // The python section (the release wheel against pandas) and the CLI
+    // section's Python + pandas contender run in the project's
+    // environment, which must hold them.
+    if wants("python") || wants("cli") {
         setup::ensure(setup::Mode::Install)?;
+    }
+    if wants("python") {
         let (python, site) = python::bench_wheel()?;
         cmd.env("CONNECTY_BENCH_PYTHON", python)
             .env("CONNECTY_BENCH_PYTHONPATH", site);
     }
-    // The CLI section's Python + pandas contender, like the python
-    // section, runs in the project's environment.
     cmd.env("PATH", setup::path_with_venv());
     cmd.args(args);
     if !partial {

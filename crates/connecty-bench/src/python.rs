@@ -18,6 +18,9 @@ use serde_json::Value;
 use crate::emu::EmuProc;
 use crate::report::{Report, Table};
 
+/// How both tables say they were made.
+const COMMAND: &str =
+    "cargo xtask bench (connecty-bench, python: crates/connecty-python/bench/to_pandas.py)";
 const SPEED_TARGET: f64 = 3.0;
 const RSS_TARGET: f64 = 0.6;
 
@@ -139,7 +142,7 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
     };
     report.table(Table {
         title: format!("Python: {rows} rows into pandas, end to end (median of {runs} runs each)"),
-        command: "cargo xtask bench (connecty-bench, python: crates/connecty-python/bench/to_pandas.py)".into(),
+        command: COMMAND.into(),
         notes: vec![format!(
             "Each contender is its own `python` process, run alternately: `connecty.Client(...).ask(13, \
              \"SELECT * FROM events ORDER BY id\", max_rows={rows}, include=[\"dataframe\"]).to_pandas()` \
@@ -165,7 +168,7 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
     });
     report.table(Table {
         title: format!("Python: to_arrow() of {arrow_rows} rows"),
-        command: "cargo xtask bench (connecty-bench, python: crates/connecty-python/bench/to_pandas.py)".into(),
+        command: COMMAND.into(),
         notes: vec![format!(
             "One process: `ask(..., max_rows={arrow_rows})` (the request, the parse and the one \
              conversion to Arrow, in Rust with the GIL released), then `to_arrow()` twice. The second \

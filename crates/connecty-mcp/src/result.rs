@@ -5,10 +5,11 @@
 //! connecty-arrow's ladder ([`type_name`]); completeness is the core's
 //! [`Completeness`].
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use connecty_arrow::arrow_schema::{DataType, Field, TimeUnit};
-use connecty_format::{compact_json, escape_markdown_cell};
+use connecty_format::{cell_text, compact_json, escape_markdown_cell};
 use connecty_proto::{
     Answer, CellKind, Completeness, DataFrame, QuestionId, QuestionResults, State,
 };
@@ -283,10 +284,11 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
                         .map(|(c, rule)| cell_value(c.raw(), c.kind(), *rule))
                         .collect(),
                 );
-                let line = markdown_row(row.cells().map(|c| match c.as_str() {
-                    Some(s) if c.kind() == CellKind::String => s.into_owned(),
-                    _ => compact_json(c.raw()).into_owned(),
-                }));
+                // The CLI's text of a cell; a null reads `null`, as in JSON.
+                let line =
+                    markdown_row(row.cells().map(|c| {
+                        cell_text(&c).map_or_else(|| "null".to_string(), Cow::into_owned)
+                    }));
                 let cost = json_len(&value) + 1 + line.len();
                 rendered.push((value, line));
                 cost
