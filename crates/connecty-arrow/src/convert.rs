@@ -65,6 +65,36 @@ pub fn to_record_batch_with(
     convert_in(df, statistics, threads, threads)
 }
 
+/// The schema [`to_record_batch`] gives `df`, decided without building a
+/// single array: each column's cells go once through the ladder's
+/// summary, on one thread. For callers that need only the types (a
+/// listing, an MCP tool result), this costs a fraction of a conversion.
+///
+/// ```
+/// use connecty_proto::DataFrame;
+///
+/// let df = DataFrame::from_json(r#"[["id","price"],[1,0.1],[2,null]]"#)?;
+/// let batch = connecty_arrow::to_record_batch(&df, None)?;
+/// assert_eq!(connecty_arrow::schema(&df, None), *batch.schema());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn schema(df: &DataFrame, statistics: Option<&Statistics>) -> Schema {
+    let names = df.columns();
+    let unique = unique_names(names);
+    let stats = column_statistics(df, statistics);
+    let fields: Vec<_> = (0..df.width())
+        .map(|c| {
+            let mut summary = Summary::default();
+            for cell in block::column_cells(df, c) {
+                summary.add(cell.text);
+            }
+            let ty = summary.decide(stats[c].and_then(hint));
+            field(&unique[c], &names[c], ty)
+        })
+        .collect();
+    Schema::new(fields)
+}
+
 /// The conversion with the rows cut into `blocks`, converted by up to
 /// `threads` threads.
 fn convert_in(
@@ -265,6 +295,7 @@ mod tests {
         let text = format!(r#"[["a","b","c","d","e","f","g"],{}]"#, rows.join(","));
         let df = DataFrame::from_json(&text).unwrap();
         let one = convert_in(&df, None, 1, 1).unwrap();
+        assert_eq!(schema(&df, None), *one.schema());
         for n in 1..=8 {
             for threads in [1, 3] {
                 let got = convert_in(&df, None, n, threads).unwrap();

@@ -193,7 +193,7 @@ mod temporal;
 mod threads;
 mod write;
 
-pub use convert::{to_record_batch, to_record_batch_with};
+pub use convert::{schema, to_record_batch, to_record_batch_with};
 pub use error::Error;
 pub use format::{FileFormat, UnknownFormat};
 pub use ipc::write_ipc;

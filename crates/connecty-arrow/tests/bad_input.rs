@@ -131,6 +131,7 @@ fn statistics_type_columns_the_cells_say_nothing_about() {
         types,
         ["Timestamp(µs, \"UTC\")", "Utf8", "Int64", "Date32", "Null"]
     );
+    assert_eq!(connecty_arrow::schema(&df, Some(&stats)), *b.schema());
     assert!(b.column(0).is_null(0));
     // The cells decide when they say anything.
     let df = DataFrame::from_json(r#"[["at"],["not a date"]]"#).unwrap();

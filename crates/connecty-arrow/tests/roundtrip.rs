@@ -235,6 +235,8 @@ proptest! {
         let df = DataFrame::from_json(&text).unwrap();
         let batch = connecty_arrow::to_record_batch(&df, None).unwrap();
         check_cells(&df, &batch);
+        // The schema alone, without a conversion, is the batch's.
+        prop_assert_eq!(&connecty_arrow::schema(&df, None), batch.schema_ref().as_ref());
         for (c, f) in flavors.iter().enumerate() {
             let cells: Vec<&str> = df.column_at(c).unwrap().cells().map(|x| x.raw()).collect();
             if let Some(want) = expected_type(*f, &cells) {
