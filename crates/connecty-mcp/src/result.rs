@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use connecty_arrow::arrow_schema::{DataType, Field, TimeUnit};
 use connecty_format::{cell_text, compact_json, escape_markdown_cell};
 use connecty_proto::{
-    Answer, CellKind, Completeness, DataFrame, QuestionId, QuestionResults, State,
+    Answer, Cell, CellKind, Completeness, DataFrame, QuestionId, QuestionResults, State,
 };
 use serde_json::{Map, Value, json};
 
@@ -105,10 +105,20 @@ fn rule(type_name: &str) -> CellRule {
     }
 }
 
-fn cell_value(raw: &str, kind: CellKind, rule: CellRule) -> Value {
-    match (rule, kind) {
+fn cell_value(cell: &Cell<'_>, rule: CellRule) -> Value {
+    let raw = cell.raw();
+    match (rule, cell.kind()) {
         (_, CellKind::Null) => Value::Null,
         (CellRule::NumberText, CellKind::Number) => Value::String(raw.to_string()),
+        // The common cells, made directly rather than parsed again.
+        (CellRule::Value, CellKind::Bool) => Value::Bool(raw == "true"),
+        (CellRule::Value, CellKind::String) => Value::String(
+            cell.as_str()
+                .map_or_else(|| raw.to_string(), Cow::into_owned),
+        ),
+        (CellRule::Value, CellKind::Number) => raw
+            .parse::<serde_json::Number>()
+            .map_or_else(|_| Value::String(raw.to_string()), Value::Number),
         (CellRule::Value, _) => {
             serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
         }
@@ -120,38 +130,27 @@ fn cell_value(raw: &str, kind: CellKind, rule: CellRule) -> Value {
 }
 
 /// The columns of `df` as `{name, type}`, by connecty-arrow's ladder (the
-/// statistics type all-null columns). A frame the ladder refuses (no
-/// columns) has none.
+/// statistics type all-null columns). Only the types are decided: no
+/// array is built.
 pub fn columns(df: &DataFrame, answer: &Completed) -> Vec<(String, String)> {
-    // One thread: the server runs on an async executor, and a tool result
-    // holds a small frame (a thread count from the machine would also read
-    // cgroup files on every call).
-    let options = connecty_arrow::Options::new().threads(std::num::NonZeroUsize::MIN);
     let stats = answer.results.dataframe_stats.as_ref();
-    match connecty_arrow::to_record_batch_with(df, stats, &options) {
-        Ok(batch) => df
-            .columns()
-            .iter()
-            .zip(batch.schema_ref().fields().iter())
-            .map(|(name, field)| (name.clone(), type_name(field)))
-            .collect(),
-        Err(_) => df
-            .columns()
-            .iter()
-            .map(|n| (n.clone(), "json".to_string()))
-            .collect(),
-    }
+    let schema = connecty_arrow::schema(df, stats);
+    df.columns()
+        .iter()
+        .zip(schema.fields().iter())
+        .map(|(name, field)| (name.clone(), type_name(field)))
+        .collect()
 }
 
-fn markdown_row(cells: impl Iterator<Item = String>) -> String {
-    let mut line = String::from("|");
+/// Appends one Markdown table row of `cells` (already as text) to `out`.
+fn markdown_row<'a>(out: &mut String, cells: impl Iterator<Item = Cow<'a, str>>) {
+    out.push('|');
     for c in cells {
-        line.push(' ');
-        line.push_str(&escape_markdown_cell(&c));
-        line.push_str(" |");
+        out.push(' ');
+        out.push_str(&escape_markdown_cell(&c));
+        out.push_str(" |");
     }
-    line.push('\n');
-    line
+    out.push('\n');
 }
 
 /// A `COMPLETED` question's results, as a wait or one read gives them.
@@ -265,48 +264,63 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
         .as_ref()
         .map_or_else(Vec::new, |df| columns(df, answer));
     let row_count = r.dataframe.as_ref().map_or(0, DataFrame::len);
-    let header = markdown_row(cols.iter().map(|(n, t)| format!("{n} ({t})")))
-        + &markdown_row(cols.iter().map(|_| "---".to_string()));
+    let mut header = String::new();
+    markdown_row(
+        &mut header,
+        cols.iter().map(|(n, t)| Cow::Owned(format!("{n} ({t})"))),
+    );
+    markdown_row(&mut header, cols.iter().map(|_| Cow::Borrowed("---")));
     let fixed =
         2 * (summary.map_or(0, str::len) + sql.map_or(0, str::len)) + 2 * header.len() + 1024;
     // Rows are rendered (a JSON array and a Markdown line each) only while
     // they fit: an answer of a million rows costs the budget's rows, not a
     // million renderings. `rows_that_fit` pulls one row past the last that
-    // fits, which is dropped.
+    // fits, which is dropped. The lines go straight into one table, and
+    // `ends[i]` is where row i's line ends.
     let rules: Vec<CellRule> = cols.iter().map(|(_, t)| rule(t)).collect();
-    let mut rendered: Vec<(Value, String)> = Vec::new();
+    let mut rows: Vec<Value> = Vec::new();
+    let mut table = header;
+    let mut ends: Vec<usize> = vec![table.len()];
     let shown = match &r.dataframe {
         Some(df) => {
             let costs = df.rows().map(|row| {
-                let value = Value::Array(
-                    row.cells()
-                        .zip(&rules)
-                        .map(|(c, rule)| cell_value(c.raw(), c.kind(), *rule))
-                        .collect(),
-                );
-                // The CLI's text of a cell; a null reads `null`, as in JSON.
-                let line =
-                    markdown_row(row.cells().map(|c| {
-                        cell_text(&c).map_or_else(|| "null".to_string(), Cow::into_owned)
-                    }));
-                let cost = json_len(&value) + 1 + line.len();
-                rendered.push((value, line));
+                let start = table.len();
+                let mut value = Vec::with_capacity(rules.len());
+                table.push('|');
+                // One pass over the row's cells: each is located and its
+                // string decoded once, for its JSON value and its text.
+                for (cell, rule) in row.cells().zip(&rules) {
+                    // The CLI's text of a cell; a null reads `null`, as in
+                    // JSON.
+                    let text = cell_text(&cell);
+                    value.push(match (rule, cell.kind(), &text) {
+                        (CellRule::Value, CellKind::String, Some(t)) => {
+                            Value::String(t.clone().into_owned())
+                        }
+                        _ => cell_value(&cell, *rule),
+                    });
+                    table.push(' ');
+                    table.push_str(&escape_markdown_cell(text.as_deref().unwrap_or("null")));
+                    table.push_str(" |");
+                }
+                table.push('\n');
+                ends.push(table.len());
+                let value = Value::Array(value);
+                let cost = json_len(&value) + 1 + (table.len() - start);
+                rows.push(value);
                 cost
             });
             rows_that_fit(fixed, costs, shape.budget)
         }
         None => 0,
     };
-    rendered.truncate(shown);
-    let (rows, lines): (Vec<Value>, Vec<String>) = rendered.into_iter().unzip();
+    rows.truncate(shown);
+    table.truncate(ends[shown]);
     let omitted = row_count - shown;
     let completeness = answer.completeness();
     if !cols.is_empty() {
         text.push('\n');
-        text.push_str(&header);
-        for line in &lines {
-            text.push_str(line);
-        }
+        text.push_str(&table);
     }
     let _ = write!(
         text,
@@ -565,6 +579,22 @@ mod tests {
         let lines = r.text.lines().filter(|l| l.starts_with("| ")).count();
         assert_eq!(lines, 2 + shown, "{}", r.text); // the header is two lines
         assert_eq!(r.structured["rows"][0], json!([0]));
+    }
+
+    #[test]
+    fn value_cells_are_what_serde_json_reads() {
+        let frame = r#"[["s","n","b"],
+            ["a\"b\\c\u00e9\n", -12, true],
+            ["\ud83d\udc22 żółw", 18446744073709551615, false],
+            ["", 0.1, null],
+            [null, 1e300, true]]"#;
+        let df = DataFrame::from_json(frame).unwrap();
+        for row in df.rows() {
+            for cell in row.cells() {
+                let want: Value = serde_json::from_str(cell.raw()).unwrap();
+                assert_eq!(cell_value(&cell, CellRule::Value), want, "{}", cell.raw());
+            }
+        }
     }
 
     #[test]

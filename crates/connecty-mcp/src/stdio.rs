@@ -1,37 +1,51 @@
-//! stdio with JSON-RPC's answers to bad lines.
+//! stdio: rmcp's transport over stdin and stdout, with JSON-RPC's answers
+//! to bad lines.
 //!
-//! rmcp's stdio transport drops a line that is not JSON, or one over its
-//! size limit, without a word. JSON-RPC 2.0 asks for an error response
-//! with a null id: `-32700` (parse error) for text that is not JSON, and
-//! here `-32600` (invalid request) for a line over [`MAX_LINE`], which is
-//! discarded unread. This module stands between stdin and rmcp: each line
-//! is triaged ([`triage`], pure and table-tested); good lines go on to
-//! rmcp, bad ones are answered on stdout. stdout stays protocol only: the
-//! answers and rmcp's messages are written whole, one line at a time, by
-//! one writer.
+//! rmcp's own stdio transport drops a line that is not JSON, or one over
+//! its size limit, without a word. JSON-RPC 2.0 asks for an error response:
+//! `-32700` (parse error, null id) for text that is not JSON, `-32600`
+//! (invalid request) for a line over [`MAX_LINE`], which is discarded
+//! unread, and for JSON that is not a message (with the request's id when
+//! it has one). Each line is judged once ([`triage`], pure and
+//! table-tested): a message goes to rmcp already parsed, a bad line is
+//! answered on stdout.
+//!
+//! [`Stdio`] is rmcp's [`Transport`] itself, so a message is read, parsed
+//! and answered by the task that serves it: no pipe between us and rmcp,
+//! and no task in between (a relay through an in-memory pipe cost each
+//! tool call two parses, two copies and three task switches).
+//!
+//! stdout stays protocol only: every message and every answer to a bad
+//! line is written whole, one line at a time, under one lock.
 
-use serde::de::IgnoredAny;
+use std::sync::Arc;
+
+use rmcp::RoleServer;
+use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::transport::Transport;
+use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
+use tokio::sync::Mutex;
 
 /// The longest line read from stdin: 16 MiB, rmcp's own limit.
 pub(crate) const MAX_LINE: usize = 16 * 1024 * 1024;
 
 /// What to do with one line from stdin.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Triage {
-    /// Hand it to rmcp.
-    Forward,
+    /// A message for rmcp.
+    Message(Box<RxJsonRpcMessage<RoleServer>>),
     /// Answer it with this JSON-RPC error (a whole line, newline included).
     Reply(Vec<u8>),
-    /// Nothing (an empty line).
+    /// Nothing: an empty line, or a notification that is not one of MCP's
+    /// (JSON-RPC never answers a notification).
     Skip,
 }
 
-fn error_line(code: i32, message: &str) -> Vec<u8> {
+fn error_line(id: &Value, code: i32, message: &str) -> Vec<u8> {
     let reply = serde_json::json!({
         "jsonrpc": "2.0",
-        "id": null,
+        "id": id,
         "error": { "code": code, "message": message },
     });
     let mut line = reply.to_string().into_bytes();
@@ -44,50 +58,122 @@ fn error_line(code: i32, message: &str) -> Vec<u8> {
 fn triage(line: &[u8], too_long: bool) -> Triage {
     if too_long {
         return Triage::Reply(error_line(
+            &Value::Null,
             -32600,
             "Invalid Request: the message is over 16 MiB and was not read",
         ));
     }
+    // As rmcp reads lines: a byte-order mark and a carriage return are not
+    // part of the message.
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.iter().all(u8::is_ascii_whitespace) {
         return Triage::Skip;
     }
-    match serde_json::from_slice::<IgnoredAny>(line) {
-        Ok(_) => Triage::Forward,
-        Err(e) => Triage::Reply(error_line(-32700, &format!("Parse error: {e}"))),
+    let error = match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line) {
+        Ok(message) => return Triage::Message(Box::new(message)),
+        Err(e) => e,
+    };
+    let Ok(value) = serde_json::from_slice::<Value>(line) else {
+        return Triage::Reply(error_line(
+            &Value::Null,
+            -32700,
+            &format!("Parse error: {error}"),
+        ));
+    };
+    // JSON, but not a message rmcp knows. A notification (no id) is not
+    // answered; a request is, with its id when the id is one JSON-RPC
+    // allows.
+    match value.as_object().map(|o| o.get("id")) {
+        Some(None) => Triage::Skip,
+        Some(Some(id)) => {
+            let id = if id.is_string() || id.is_number() {
+                id
+            } else {
+                &Value::Null
+            };
+            Triage::Reply(error_line(id, -32600, &format!("Invalid Request: {error}")))
+        }
+        None => Triage::Reply(error_line(
+            &Value::Null,
+            -32600,
+            "Invalid Request: a message is a JSON object",
+        )),
     }
 }
 
-/// Reads one line of at most [`MAX_LINE`] bytes into `line` (without its
-/// newline). Returns `None` at the end of input, else whether the line was
-/// too long (then `line` holds nothing of it).
-async fn read_line<R: AsyncBufReadExt + Unpin>(
-    input: &mut R,
-    line: &mut Vec<u8>,
-) -> std::io::Result<Option<bool>> {
-    line.clear();
-    let mut too_long = false;
-    let mut any = false;
-    loop {
-        let buf = input.fill_buf().await?;
-        if buf.is_empty() {
-            return Ok(any.then_some(too_long));
+type Output = Arc<Mutex<Box<dyn AsyncWrite + Unpin + Send>>>;
+
+/// Writes `line` whole under the output's lock.
+async fn write_line(out: Output, line: Vec<u8>) -> std::io::Result<()> {
+    let mut out = out.lock().await;
+    out.write_all(&line).await?;
+    out.flush().await
+}
+
+/// rmcp's transport over a line-delimited reader and writer (stdin and
+/// stdout when served).
+pub(crate) struct Stdio<R> {
+    input: BufReader<R>,
+    /// The line being read. It lives here, not in [`Self::read_line`]:
+    /// rmcp polls `receive` in a `select!`, and a cancelled read resumes
+    /// where it stopped.
+    line: Vec<u8>,
+    /// The line being read is over [`MAX_LINE`]; its bytes are skipped.
+    too_long: bool,
+    /// The line being read has begun.
+    started: bool,
+    out: Output,
+    /// The answer to a bad line, not yet written.
+    pending: Option<Vec<u8>>,
+    /// Answers to bad lines being written; [`Transport::close`] waits for
+    /// them.
+    replies: tokio::task::JoinSet<()>,
+}
+
+impl<R: AsyncRead + Unpin + Send> Stdio<R> {
+    pub(crate) fn new(input: R, output: Box<dyn AsyncWrite + Unpin + Send>) -> Self {
+        Self {
+            input: BufReader::new(input),
+            line: Vec::new(),
+            too_long: false,
+            started: false,
+            out: Arc::new(Mutex::new(output)),
+            pending: None,
+            replies: tokio::task::JoinSet::new(),
         }
-        any = true;
-        let (chunk, done) = match newline_at(buf) {
-            Some(i) => (&buf[..i], Some(i + 1)),
-            None => (buf, None),
-        };
-        if !too_long && line.len() + chunk.len() > MAX_LINE {
-            too_long = true;
-            line.clear();
-        }
-        if !too_long {
-            line.extend_from_slice(chunk);
-        }
-        let used = done.unwrap_or(buf.len());
-        input.consume(used);
-        if done.is_some() {
-            return Ok(Some(too_long));
+    }
+
+    /// Reads one line of at most [`MAX_LINE`] bytes into `self.line`
+    /// (without its newline). Returns `None` at the end of input, else
+    /// whether the line was too long (then `self.line` holds nothing of it).
+    /// Cancellation-safe: bytes are consumed only as they are kept.
+    async fn read_line(&mut self) -> std::io::Result<Option<bool>> {
+        loop {
+            let buf = self.input.fill_buf().await?;
+            if buf.is_empty() {
+                let ended = std::mem::take(&mut self.started).then_some(self.too_long);
+                self.too_long = false;
+                return Ok(ended);
+            }
+            self.started = true;
+            let (chunk, done) = match newline_at(buf) {
+                Some(i) => (&buf[..i], Some(i + 1)),
+                None => (buf, None),
+            };
+            if !self.too_long && self.line.len() + chunk.len() > MAX_LINE {
+                self.too_long = true;
+                self.line.clear();
+            }
+            if !self.too_long {
+                self.line.extend_from_slice(chunk);
+            }
+            let used = done.unwrap_or(buf.len());
+            self.input.consume(used);
+            if done.is_some() {
+                self.started = false;
+                return Ok(Some(std::mem::take(&mut self.too_long)));
+            }
         }
     }
 }
@@ -96,40 +182,79 @@ fn newline_at(buf: &[u8]) -> Option<usize> {
     buf.iter().position(|&b| b == b'\n')
 }
 
-/// Copies `input` to `to_rmcp` line by line, answering bad lines through
-/// `replies`; ends at the end of input (then rmcp sees its end too).
-async fn feed<R, W>(input: R, mut to_rmcp: W, replies: mpsc::UnboundedSender<Vec<u8>>)
-where
-    R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
-    let mut input = BufReader::new(input);
-    let mut line = Vec::new();
-    while let Ok(Some(too_long)) = read_line(&mut input, &mut line).await {
-        match triage(&line, too_long) {
-            Triage::Forward => {
-                line.push(b'\n');
-                if to_rmcp.write_all(&line).await.is_err() {
-                    break;
-                }
-            }
-            Triage::Reply(reply) => {
-                log_reply(&reply);
-                if replies.send(reply).is_err() {
-                    break;
-                }
-            }
-            Triage::Skip => {}
-        }
-    }
-    let _ = to_rmcp.shutdown().await;
-}
-
 fn log_reply(reply: &[u8]) {
     eprintln!(
         "connecty mcp: answered a bad line on stdin: {}",
         String::from_utf8_lossy(reply).trim_end()
     );
+}
+
+impl<R: AsyncRead + Unpin + Send> Transport<RoleServer> for Stdio<R> {
+    type Error = std::io::Error;
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let out = Arc::clone(&self.out);
+        async move {
+            let mut line = serde_json::to_vec(&item).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            write_line(out, line).await
+        }
+    }
+
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        loop {
+            if self.pending.is_some() {
+                // The output is taken before the next message goes to rmcp,
+                // so the answer comes out in the order of the lines. The
+                // answer is written by a task of its own: `receive` may be
+                // cancelled (rmcp polls it in a `select!`), and half a line
+                // on stdout would break the stream. Cancelled while
+                // waiting for the lock, the answer is still pending.
+                let out = Arc::clone(&self.out).lock_owned().await;
+                if let Some(reply) = self.pending.take() {
+                    self.replies.spawn(async move {
+                        let mut out = out;
+                        let written = async {
+                            out.write_all(&reply).await?;
+                            out.flush().await
+                        };
+                        if let Err(e) = written.await {
+                            eprintln!("connecty mcp: writing stdout failed: {e}");
+                        }
+                    });
+                }
+            }
+            let too_long = match self.read_line().await {
+                Ok(Some(too_long)) => too_long,
+                Ok(None) => return None,
+                Err(e) => {
+                    eprintln!("connecty mcp: reading stdin failed: {e}");
+                    return None;
+                }
+            };
+            let verdict = triage(&self.line, too_long);
+            self.line.clear();
+            match verdict {
+                Triage::Message(message) => return Some(*message),
+                Triage::Reply(reply) => {
+                    log_reply(&reply);
+                    self.pending = Some(reply);
+                }
+                Triage::Skip => {}
+            }
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        if let Some(reply) = self.pending.take() {
+            write_line(Arc::clone(&self.out), reply).await?;
+        }
+        while self.replies.join_next().await.is_some() {}
+        self.out.lock().await.flush().await
+    }
 }
 
 /// stdin as an async reader. A pipe (as MCP clients start servers) is
@@ -178,64 +303,27 @@ fn stdout() -> Box<dyn AsyncWrite + Unpin + Send> {
 /// Serves `server` over stdin and stdout until the client closes stdin.
 pub(crate) async fn serve(server: crate::ConnectyMcp) -> std::io::Result<()> {
     use rmcp::ServiceExt as _;
-    let (rmcp_end, our_end) = tokio::io::duplex(64 * 1024);
-    let (from_rmcp, to_rmcp) = tokio::io::split(our_end);
-    let (lines, mut out) = mpsc::unbounded_channel::<Vec<u8>>();
-    let writer = tokio::spawn(async move {
-        let mut stdout = stdout();
-        while let Some(line) = out.recv().await {
-            if stdout.write_all(&line).await.is_err() || stdout.flush().await.is_err() {
-                break;
-            }
-        }
-    });
-    let rmcp_lines = lines.clone();
-    let drain = tokio::spawn(async move {
-        let mut from_rmcp = BufReader::new(from_rmcp);
-        loop {
-            let mut line = Vec::new();
-            match from_rmcp.read_until(b'\n', &mut line).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if rmcp_lines.send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    let input = tokio::spawn(feed(stdin(), to_rmcp, lines));
-    let result = async {
-        let running = server
-            .serve(tokio::io::split(rmcp_end))
-            .await
-            .map_err(std::io::Error::other)?;
-        running.waiting().await.map_err(std::io::Error::other)?;
-        Ok(())
-    }
-    .await;
-    // rmcp has finished: whatever it wrote is drained, then written out.
-    input.abort();
-    // The drain ends when rmcp's end of the pipe is dropped; it is, with
-    // the service, but a bound keeps a stuck pipe from hanging the exit.
-    let bound = std::time::Duration::from_secs(5);
-    let _ = tokio::time::timeout(bound, drain).await;
-    let _ = tokio::time::timeout(bound, writer).await;
-    result
+    let running = server
+        .serve(Stdio::new(stdin(), stdout()))
+        .await
+        .map_err(std::io::Error::other)?;
+    running.waiting().await.map_err(std::io::Error::other)?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn reply_code(t: &Triage) -> Option<i64> {
+    /// The error code of a reply, checking that it is one whole JSON-RPC
+    /// error line; `None` for anything else.
+    fn reply(t: &Triage) -> Option<(i64, Value)> {
         match t {
             Triage::Reply(line) => {
-                let v: serde_json::Value = serde_json::from_slice(line).unwrap();
-                assert_eq!(v["id"], serde_json::Value::Null);
+                let v: Value = serde_json::from_slice(line).unwrap();
                 assert_eq!(v["jsonrpc"], "2.0");
                 assert_eq!(*line.last().unwrap(), b'\n');
-                v["error"]["code"].as_i64()
+                Some((v["error"]["code"].as_i64().unwrap(), v["id"].clone()))
             }
             _ => None,
         }
@@ -243,26 +331,86 @@ mod tests {
 
     #[test]
     fn each_kind_of_line_is_triaged() {
-        let cases: &[(&[u8], bool, Option<i64>, bool)] = &[
-            // line, too long, error code, forwarded
+        use serde_json::json;
+        let null = Value::Null;
+        // line, too long, the reply's code and id (None: no reply), a message
+        type Case<'a> = (&'a [u8], bool, Option<(i64, Value)>, bool);
+        let cases: &[Case] = &[
             (
                 br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
                 false,
                 None,
                 true,
             ),
-            (b"[1, 2]", false, None, true),
-            (b"this is not json", false, Some(-32700), false),
-            (br#"{"jsonrpc":"2.0","id":1"#, false, Some(-32700), false),
-            (b"\xff\xfe", false, Some(-32700), false),
-            (b"", true, Some(-32600), false),
+            (
+                b"\xEF\xBB\xBF{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\r",
+                false,
+                None,
+                true,
+            ),
+            (
+                br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                false,
+                None,
+                true,
+            ),
+            (
+                b"this is not json",
+                false,
+                Some((-32700, null.clone())),
+                false,
+            ),
+            (
+                br#"{"jsonrpc":"2.0","id":1"#,
+                false,
+                Some((-32700, null.clone())),
+                false,
+            ),
+            (b"\xff\xfe", false, Some((-32700, null.clone())), false),
+            (b"", true, Some((-32600, null.clone())), false),
+            // JSON, but not a message: a request is answered with its id.
+            (
+                br#"{"jsonrpc":"2.0","id":7,"params":{}}"#,
+                false,
+                Some((-32600, json!(7))),
+                false,
+            ),
+            (
+                br#"{"jsonrpc":"2.0","id":"a","params":{}}"#,
+                false,
+                Some((-32600, json!("a"))),
+                false,
+            ),
+            (
+                br#"{"jsonrpc":"2.0","id":[1],"params":{}}"#,
+                false,
+                Some((-32600, null.clone())),
+                false,
+            ),
+            (b"[1, 2]", false, Some((-32600, null.clone())), false),
+            (b"42", false, Some((-32600, null.clone())), false),
+            // rmcp takes any method, known or not.
+            (
+                br#"{"jsonrpc":"2.0","method":"$/lsp-thing"}"#,
+                false,
+                None,
+                true,
+            ),
+            // JSON without an id that is not a notification is not answered:
+            // JSON-RPC never answers a message without an id.
+            (br#"{"jsonrpc":"2.0","params":{}}"#, false, None, false),
+            (b"  \r", false, None, false),
         ];
-        for (line, too_long, code, forwarded) in cases {
+        for (line, too_long, want, message) in cases {
             let t = triage(line, *too_long);
-            assert_eq!(reply_code(&t), *code, "{line:?}");
-            assert_eq!(t == Triage::Forward, *forwarded, "{line:?}");
+            assert_eq!(reply(&t), *want, "{line:?}");
+            assert_eq!(matches!(t, Triage::Message(_)), *message, "{line:?}");
         }
-        assert_eq!(triage(b"  \r", false), Triage::Skip);
+    }
+
+    fn stdio(input: &'static [u8]) -> (Stdio<&'static [u8]>, tokio::io::DuplexStream) {
+        let (ours, theirs) = tokio::io::duplex(1 << 20);
+        (Stdio::new(input, Box::new(ours)), theirs)
     }
 
     #[tokio::test]
@@ -270,30 +418,37 @@ mod tests {
         let mut text = b"{\"a\":1}\n".to_vec();
         text.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
         text.extend_from_slice(b"\nlast");
-        let mut input = BufReader::with_capacity(4096, &text[..]);
-        let mut line = Vec::new();
-        assert_eq!(read_line(&mut input, &mut line).await.unwrap(), Some(false));
-        assert_eq!(line, b"{\"a\":1}");
-        assert_eq!(read_line(&mut input, &mut line).await.unwrap(), Some(true));
-        assert!(line.is_empty());
-        assert_eq!(read_line(&mut input, &mut line).await.unwrap(), Some(false));
-        assert_eq!(line, b"last");
-        assert_eq!(read_line(&mut input, &mut line).await.unwrap(), None);
+        let text: &'static [u8] = Box::leak(text.into_boxed_slice());
+        let (mut s, _out) = stdio(text);
+        assert_eq!(s.read_line().await.unwrap(), Some(false));
+        assert_eq!(s.line, b"{\"a\":1}");
+        s.line.clear();
+        assert_eq!(s.read_line().await.unwrap(), Some(true));
+        assert!(s.line.is_empty());
+        assert_eq!(s.read_line().await.unwrap(), Some(false));
+        assert_eq!(s.line, b"last");
+        s.line.clear();
+        assert_eq!(s.read_line().await.unwrap(), None);
     }
 
     #[tokio::test]
-    async fn bad_lines_are_answered_and_good_ones_go_on_in_order() {
-        let input: &[u8] = b"garbage\n{\"id\":1}\n\n{\"id\":2}\n";
-        let (to_rmcp, mut rmcp_side) = tokio::io::duplex(1024);
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        feed(input, to_rmcp, tx).await;
-        let mut forwarded = String::new();
-        tokio::io::AsyncReadExt::read_to_string(&mut rmcp_side, &mut forwarded)
-            .await
-            .unwrap();
-        assert_eq!(forwarded, "{\"id\":1}\n{\"id\":2}\n");
-        let reply = rx.recv().await.unwrap();
-        assert_eq!(reply_code(&Triage::Reply(reply)), Some(-32700));
-        assert!(rx.recv().await.is_none());
+    async fn bad_lines_are_answered_and_messages_go_on_in_order() {
+        use tokio::io::AsyncReadExt as _;
+        let input: &[u8] = b"garbage\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n\n\
+            {\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\n";
+        let (mut s, mut out) = stdio(input);
+        let mut ids = Vec::new();
+        while let Some(message) = s.receive().await {
+            ids.push(serde_json::to_value(&message).unwrap()["id"].clone());
+        }
+        assert_eq!(ids, [1, 2]);
+        s.close().await.unwrap();
+        drop(s);
+        let mut written = String::new();
+        out.read_to_string(&mut written).await.unwrap();
+        let lines: Vec<&str> = written.lines().collect();
+        assert_eq!(lines.len(), 1, "{written}");
+        let v: Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(v["error"]["code"], -32700);
     }
 }
