@@ -8,7 +8,7 @@
 //! binary on the system allocator; peak heap comes from separate runs in
 //! this process, under the counting allocator.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::report::{Report, Table};
@@ -46,43 +46,6 @@ fn sizes(quick: bool) -> &'static [(usize, usize, usize)] {
         &[(200_000, 3, 3)]
     } else {
         &[(200_000, 5, 5), (1_000_000, 3, 3)]
-    }
-}
-
-/// Builds `target/release/arrow-timing` through cargo in the bench profile,
-/// the profile every contender is measured in (a no-op when fresh).
-fn timing_binary() -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
-    let bin = exe.with_file_name("arrow-timing");
-    if let Some(cargo) = std::env::var_os("CARGO") {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--profile",
-                "bench",
-                "--quiet",
-                "-p",
-                "connecty-bench",
-            ])
-            .args(["--bin", "arrow-timing"])
-            .current_dir(workspace)
-            .stdout(Stdio::null())
-            .status()
-            .map_err(|e| format!("running cargo: {e}"))?;
-        if !status.success() {
-            return Err(
-                "`cargo build --profile bench -p connecty-bench --bin arrow-timing` failed".into(),
-            );
-        }
-    }
-    if bin.exists() {
-        Ok(bin)
-    } else {
-        Err(format!(
-            "{} is missing; build it with `cargo build --profile bench -p connecty-bench --bin arrow-timing`",
-            bin.display()
-        ))
     }
 }
 
@@ -133,7 +96,7 @@ fn peak<I, O>(make: impl FnOnce() -> I, f: impl FnOnce(I) -> O) -> usize {
 }
 
 pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
-    let bin = timing_binary()?;
+    let bin = crate::timing::binary("arrow-timing")?;
     let mut rows_out = Vec::new();
     let mut whole_out = Vec::new();
     let mut thread_note = String::new();

@@ -29,6 +29,7 @@ mod polling;
 mod python;
 mod raw;
 mod report;
+mod timing;
 mod transport;
 
 #[global_allocator]
@@ -105,7 +106,7 @@ fn main() {
         std::process::exit(emu::serve(&args[1..]));
     }
     if args.first().map(String::as_str) == Some("--serve-mcp") {
-        std::process::exit(mcp::serve(&args[1..]));
+        std::process::exit(mcp::child::serve(&args[1..]));
     }
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!("{USAGE}");

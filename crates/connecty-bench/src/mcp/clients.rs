@@ -8,13 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 
+use super::child::{DW, QUESTION, TOKEN};
 use crate::emu::EmuProc;
-use crate::transport::QUESTION;
-
-/// The workspace every call asks.
-pub(super) const DW: u64 = 13;
-/// The bearer token between this process and its child server.
-pub(super) const TOKEN: &str = "bench-mcp-token-not-a-secret";
 
 pub(super) struct ServerProc {
     child: Child,

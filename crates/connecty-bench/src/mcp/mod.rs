@@ -1,45 +1,39 @@
 //! MCP: what `connecty mcp` adds to a question, and whether it holds up.
 //!
-//! The MCP server runs in a child process (`connecty-bench --serve-mcp
-//! stdio|http ...`: connecty-mcp's `ConnectyMcp` over a connecty-hyper
+//! The MCP server runs in a child process (`--serve-mcp stdio|http ...`,
+//! [`child::serve`]: connecty-mcp's `ConnectyMcp` over a connecty-hyper
 //! client, as `connecty mcp` builds it, with the bench's fast poll
-//! schedule), so its memory is its own. This process is the MCP client:
+//! schedule), so its memory is its own. The bench is the MCP client:
 //! newline-delimited JSON-RPC on the child's stdin/stdout, or Streamable
 //! HTTP POSTs with ureq. The baseline is the library's own `ask_and_wait`
 //! with the same client settings, against the same emulator.
 //!
 //! - overhead: sequential `ask` tool calls, stdio and HTTP, against
-//!   sequential `ask_and_wait` (target at most 1.2x);
+//!   sequential `ask_and_wait` (target at most 1.2x). Timed by
+//!   `mcp-timing` (src/bin/mcp-timing.rs), whose processes all run on the
+//!   system allocator;
 //! - 100 concurrent `ask` calls over one HTTP session make 1 token exchange;
 //! - the soak: 5,000 `ask` calls over HTTP (2 at a time) with 2 s access
 //!   tokens: failures, and the server's resident memory after warm-up and
 //!   at the end (target: 0 failures, growth under 10%).
 
-use std::io::Write;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use connecty_mcp::{BearerToken, ConnectyMcp, HttpOptions, HttpServer, ServerConfig};
-use connecty_proto::{IncludeSet, PollSchedule, WaitOptions};
-use serde_json::json;
-
+pub mod child;
+// Shared with src/bin/mcp-timing.rs, which also uses the stdio client and
+// ping; this binary drives the HTTP client only (concurrency, soak).
+#[allow(dead_code)]
 mod clients;
 
-use clients::{DW, HttpClient, ServerProc, StdioClient, TOKEN, ask_params, completed};
+use child::QUESTION;
+use clients::{HttpClient, ServerProc};
 
 use crate::emu::EmuProc;
 use crate::report::{Report, Table};
-use crate::transport::{QUESTION, hyper_builder};
 
-/// As in the concurrency section: the emulator answers at once, so the
-/// default 250 ms first poll would measure sleeping.
-const POLL: PollSchedule = PollSchedule {
-    first: Duration::from_millis(5),
-    factor: 1.5,
-    cap: Duration::from_millis(100),
-    max_fraction: 0.25,
-};
 const OVERHEAD_TARGET: f64 = 1.2;
 const CONCURRENT: usize = 100;
 /// Two at a time.
@@ -79,153 +73,121 @@ fn soak_calls(quick: bool) -> usize {
 }
 
 // ---------------------------------------------------------------------------
-// The child: the server.
 
-/// `connecty-bench --serve-mcp stdio|http <base_url> <client_id> <secret>`.
-pub fn serve(args: &[String]) -> i32 {
-    let [mode, url, id, secret] = args else {
-        eprintln!("usage: --serve-mcp stdio|http BASE_URL CLIENT_ID CLIENT_SECRET");
-        return 2;
-    };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            return 1;
-        }
-    };
-    let served: Result<(), String> = rt.block_on(async {
-        let client = connecty_hyper::ClientBuilder::new()
-            .base_url(url)
-            .and_then(|b| b.credentials(id, secret))
-            .map(|b| b.poll(POLL))
-            .and_then(|b| b.build())
-            .map_err(|e| e.to_string())?;
-        let server = ConnectyMcp::new(client, ServerConfig::default());
-        if mode == "stdio" {
-            return connecty_mcp::serve_stdio(server)
-                .await
-                .map_err(|e| e.to_string());
-        }
-        let options = HttpOptions {
-            addr: ([127, 0, 0, 1], 0).into(),
-            allow_remote: false,
-            token: BearerToken::new(TOKEN).ok_or("no token")?,
-        };
-        let http = HttpServer::bind(server, options)
-            .await
-            .map_err(|e| e.to_string())?;
-        let addr = http.local_addr().map_err(|e| e.to_string())?;
-        println!("ready http://{addr}/mcp");
-        let _ = std::io::stdout().flush();
-        http.run().await.map_err(|e| e.to_string())
-    });
-    match served {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("serve-mcp: {e}");
-            1
-        }
+/// Per-run means from `mcp-timing CALLS RUNS`, in seconds: library, ask
+/// over stdio, ask over HTTP, ping over stdio, ping over HTTP.
+fn timings(calls: usize, runs: usize) -> Result<Vec<[f64; 5]>, String> {
+    let bin = crate::timing::binary("mcp-timing")?;
+    let out = Command::new(bin)
+        .args([calls.to_string(), runs.to_string()])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("running mcp-timing: {e}"))?;
+    if !out.status.success() {
+        return Err("mcp-timing failed".into());
     }
+    let rows: Vec<[f64; 5]> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: Vec<f64> = l.split(' ').filter_map(|x| x.parse().ok()).collect();
+            <[f64; 5]>::try_from(v.iter().map(|ns| ns / 1e9).collect::<Vec<_>>())
+                .map_err(|_| format!("mcp-timing printed {l:?}"))
+        })
+        .collect::<Result<_, _>>()?;
+    if rows.is_empty() {
+        return Err("mcp-timing printed no run".into());
+    }
+    Ok(rows)
 }
 
-// ---------------------------------------------------------------------------
-
-fn per_call(n: usize, mut f: impl FnMut() -> Result<(), String>) -> Result<Duration, String> {
-    for _ in 0..5 {
-        f()?;
-    }
-    let start = Instant::now();
-    for _ in 0..n {
-        f()?;
-    }
-    Ok(start.elapsed() / n as u32)
+/// The median of `v` (not empty).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+/// The runs' (library + column `i`) / library: the least a tool call can
+/// cost when column `i` is the transport's bare round trip. Median first.
+fn ratios_sum(rows: &[[f64; 5]], i: usize) -> (f64, f64, f64) {
+    let mut v: Vec<f64> = rows.iter().map(|r| (r[0] + r[i]) / r[0]).collect();
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+fn ms(d: f64) -> String {
+    format!("{:.3} ms", d * 1000.0)
 }
 
 /// Runs the MCP measurements.
 pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
-    let n = if quick { 50 } else { 200 };
-    let mut emu = EmuProc::start(0)?;
-    // The library's own ask_and_wait, same client settings, all four parts
-    // included as `ask` does by default.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("runtime: {e}"))?;
-    let client = {
-        let _guard = rt.enter();
-        hyper_builder(&emu)?
-            .poll(POLL)
-            .build()
-            .map_err(|e| e.to_string())?
+    let (calls, runs) = if quick { (50, 3) } else { (200, 7) };
+    let rows = timings(calls, runs)?;
+    let column = |i: usize| median(rows.iter().map(|r| r[i]).collect());
+    let library = column(0);
+    // Each run's own ratio, then their median and range: the sides of a
+    // ratio were measured minutes apart at most.
+    let ratios = |i: usize| {
+        let mut v: Vec<f64> = rows.iter().map(|r| r[i] / r[0]).collect();
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
     };
-    let options = WaitOptions::new().include(IncludeSet::ALL);
-    let library = per_call(n, || {
-        rt.block_on(client.ask_and_wait(DW, QUESTION, &options))
-            .map(drop)
-            .map_err(|e| e.to_string())
-    })?;
-    let mut stdio = StdioClient::start(&emu)?;
-    let over_stdio = per_call(n, || {
-        let v = stdio.request("tools/call", ask_params())?;
-        completed(&v)
-    })?;
-    let ping_stdio = per_call(n, || stdio.request("ping", json!({})).map(drop))?;
-    drop(stdio);
-    let mut server = ServerProc::start("http", &emu)?;
-    let http = HttpClient::start(&mut server)?;
-    let over_http = per_call(n, || http.ask())?;
-    let ping_http = per_call(n, || http.ping())?;
-    drop(server);
-    let ratio = |d: Duration| d.as_secs_f64() / library.as_secs_f64();
-    for (name, d, ping) in [
-        ("stdio", over_stdio, ping_stdio),
-        ("HTTP", over_http, ping_http),
-    ] {
+    let sides = [("stdio", 1, 3), ("HTTP", 2, 4)];
+    for (name, call, ping) in sides {
+        let (r, lo, hi) = ratios(call);
+        let (floor, ..) = ratios_sum(&rows, ping);
         report.target(
             overhead_target(name),
-            ratio(d) <= OVERHEAD_TARGET,
+            r <= OVERHEAD_TARGET,
             format!(
-                "{:.2}x ({} against {}; a ping's round trip over {name} alone: {})",
-                ratio(d),
-                ms(d),
+                "{r:.2}x, runs {lo:.2}–{hi:.2}x ({} against {}; a ping's round trip over {name} alone: {}, so \
+                 no tool call can be under {floor:.2}x)",
+                ms(column(call)),
                 ms(library),
-                ms(ping)
+                ms(column(ping)),
             ),
         );
     }
+    let row = |label: &str, i: usize| {
+        let (against, runs) = if i == 0 {
+            ("1.00x".to_string(), "(the baseline)".to_string())
+        } else {
+            let (r, lo, hi) = ratios(i);
+            (format!("{r:.2}x"), format!("{lo:.2}–{hi:.2}x"))
+        };
+        vec![label.to_string(), ms(column(i)), against, runs]
+    };
     report.table(Table {
-        title: format!("MCP: one ask tool call against the library's ask_and_wait ({n} sequential calls each)"),
-        command: "cargo xtask bench (connecty-bench, mcp)".into(),
+        title: format!(
+            "MCP: one ask tool call against the library's ask_and_wait ({runs} runs of {calls} sequential calls each)"
+        ),
+        command: "cargo xtask bench (connecty-bench, mcp; timings from target/release/mcp-timing)".into(),
         notes: vec![format!(
             "Question `{QUESTION}` (41 rows, every part included) on the emulator (`Schedule::IMMEDIATE`), \
              polls every 5 ms rising to 100 ms on both sides. The MCP server is connecty-mcp in a child \
-             process over a connecty-hyper client; this process is its client (JSON-RPC lines on the \
-             child's stdin/stdout, or Streamable HTTP POSTs with ureq on one session). The call's time \
-             includes the server's JSON-RPC, the type ladder, the budget and the text block. A `ping` \
+             process over the same connecty-hyper client settings as the library's; the timing process is \
+             its client (JSON-RPC lines on the child's stdin/stdout, or Streamable HTTP POSTs with ureq on \
+             one session) and parses every response. Every process here (client, server, emulator) runs on \
+             the system allocator: `mcp-timing` (src/bin/mcp-timing.rs) starts itself as each of them. The \
+             five rows take turns in blocks of {calls} calls, the order rotating from run to run; the figure \
+             is the median of the runs' means, the ratio the median of the runs' own ratios. A tool call's \
+             time includes the server's JSON-RPC, the type ladder, the budget and the text block. A `ping` \
              (a request with no tool behind it) measures the protocol's round trip between the two \
-             processes, the floor under any tool call."
+             processes, the floor under any tool call: library + ping is the least a call can cost."
         )],
-        header: ["path", "per call", "against the library"].map(String::from).to_vec(),
+        header: ["path", "per call (median)", "against the library", "runs"]
+            .map(String::from)
+            .to_vec(),
         rows: vec![
-            vec!["library ask_and_wait (in process)".into(), ms(library), "1.00x".into()],
-            vec!["MCP ask over stdio".into(), ms(over_stdio), format!("{:.2}x", ratio(over_stdio))],
-            vec!["MCP ask over Streamable HTTP".into(), ms(over_http), format!("{:.2}x", ratio(over_http))],
-            vec!["MCP ping over stdio (no tool)".into(), ms(ping_stdio), format!("{:.2}x", ratio(ping_stdio))],
-            vec!["MCP ping over Streamable HTTP (no tool)".into(), ms(ping_http), format!("{:.2}x", ratio(ping_http))],
+            row("library ask_and_wait (in process)", 0),
+            row("MCP ask over stdio", 1),
+            row("MCP ask over Streamable HTTP", 2),
+            row("MCP ping over stdio (no tool)", 3),
+            row("MCP ping over Streamable HTTP (no tool)", 4),
         ],
     });
-    drop(emu);
 
     // 100 concurrent asks over one session: a fresh emulator and server.
-    emu = EmuProc::start(0)?;
+    let mut emu = EmuProc::start(0)?;
     let before = emu.stats()?;
     let mut server = ServerProc::start("http", &emu)?;
     let http = Arc::new(HttpClient::start(&mut server)?);
@@ -254,7 +216,7 @@ pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
             "{} token exchange(s), {failed} failures, {} in {}",
             after.token_requests,
             CONCURRENT,
-            ms(wall)
+            ms(wall.as_secs_f64())
         ),
     );
     drop(server);
