@@ -36,6 +36,11 @@ impl Progress {
         }
     }
 
+    /// Whether the client asked for progress notifications.
+    pub fn wanted(&self) -> bool {
+        self.token.is_some()
+    }
+
     /// The question, once asked.
     pub fn asked(&self) -> Option<QuestionId> {
         self.asked

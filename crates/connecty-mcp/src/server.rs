@@ -35,6 +35,9 @@ pub const GO_ON_WAITING: &str = "call results with this question_id to go on wai
 pub struct ConnectyMcp {
     client: connecty_hyper::Client,
     config: Arc<ServerConfig>,
+    /// The tools, made once (their schemas are shared, not rebuilt on
+    /// every `tools/list`).
+    tools: Arc<Vec<rmcp::model::Tool>>,
     log_level: Arc<Mutex<Option<LoggingLevel>>>,
 }
 
@@ -122,6 +125,7 @@ impl ConnectyMcp {
     pub fn new(client: connecty_hyper::Client, config: ServerConfig) -> Self {
         Self {
             client,
+            tools: Arc::new(tools::tools(&config)),
             config: Arc::new(config),
             log_level: Arc::new(Mutex::new(None)),
         }
@@ -202,8 +206,12 @@ impl ConnectyMcp {
         // The first tick a period from now: `interval`'s immediate first
         // tick is a timer entry at `now`, which tokio's millisecond wheel
         // fires only at the next tick, up to 1 ms later, on every call.
+        // No timer at all when no notification is wanted: registering one
+        // wakes the runtime's driver (a syscall) on every call.
         let period = Duration::from_secs(1);
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let mut tick = progress
+            .wanted()
+            .then(|| tokio::time::interval_at(tokio::time::Instant::now() + period, period));
         loop {
             let note = tokio::select! {
                 r = &mut call => {
@@ -226,7 +234,12 @@ impl ConnectyMcp {
                     return Waited::Cancelled;
                 }
                 Some(e) = rx.recv() => progress.note(&e),
-                _ = tick.tick() => true,
+                Some(_) = async {
+                    match tick.as_mut() {
+                        Some(t) => Some(t.tick().await),
+                        None => None,
+                    }
+                }, if tick.is_some() => true,
             };
             if note {
                 progress.send(&ctx.peer).await;
@@ -436,7 +449,7 @@ impl ServerHandler for ConnectyMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(tools::tools(&self.config)))
+        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
     }
 
     async fn call_tool(
