@@ -214,6 +214,9 @@ impl<R: AsyncRead + Unpin + Send> Transport<RoleServer> for Stdio<R> {
                 // on stdout would break the stream. Cancelled while
                 // waiting for the lock, the answer is still pending.
                 let out = Arc::clone(&self.out).lock_owned().await;
+                // Answers already written leave the set, so a client that
+                // sends bad line after bad line does not grow it.
+                while self.replies.try_join_next().is_some() {}
                 if let Some(reply) = self.pending.take() {
                     self.replies.spawn(async move {
                         let mut out = out;
