@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::report::{Report, Table};
+use crate::report::{Report, Table, spread};
 use crate::{heap, reset_peak};
 
 // The Parquet workloads run only in `arrow-timing`.
@@ -76,12 +76,6 @@ fn timings(
             }
         })
         .collect()
-}
-
-/// Median, min and max.
-fn spread(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
 /// Peak heap of one call above the heap before it; the input is made

@@ -14,7 +14,7 @@ use connecty_arrow::arrow_array::{
 use connecty_arrow::arrow_schema::{DataType, Field, Schema, TimeUnit};
 use connecty_chart::{Chart, Outcome, Request, TextOptions};
 
-use crate::report::{Report, Table};
+use crate::report::{Report, Table, spread};
 
 /// The points drawn.
 const POINTS: usize = 1_000_000;
@@ -112,12 +112,6 @@ fn time(f: &mut dyn FnMut()) -> f64 {
     let started = Instant::now();
     f();
     started.elapsed().as_secs_f64()
-}
-
-/// Median and min–max of `v`.
-fn spread(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
 pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {

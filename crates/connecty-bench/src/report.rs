@@ -1,5 +1,11 @@
 //! Collects tables and renders docs/benchmarks.md.
 
+/// The median, min and max of figures from several runs (`v` not empty).
+pub fn spread(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
 /// One measurement's table.
 pub struct Table {
     pub title: String,

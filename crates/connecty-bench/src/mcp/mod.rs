@@ -32,7 +32,7 @@ use child::QUESTION;
 use clients::{HttpClient, ServerProc};
 
 use crate::emu::EmuProc;
-use crate::report::{Report, Table};
+use crate::report::{Report, Table, spread};
 
 const OVERHEAD_TARGET: f64 = 1.2;
 const CONCURRENT: usize = 100;
@@ -100,20 +100,6 @@ fn timings(calls: usize, runs: usize) -> Result<Vec<[f64; 5]>, String> {
     Ok(rows)
 }
 
-/// The median of `v` (not empty).
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// The runs' (library + column `i`) / library: the least a tool call can
-/// cost when column `i` is the transport's bare round trip. Median first.
-fn ratios_sum(rows: &[[f64; 5]], i: usize) -> (f64, f64, f64) {
-    let mut v: Vec<f64> = rows.iter().map(|r| (r[0] + r[i]) / r[0]).collect();
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], v[0], v[v.len() - 1])
-}
-
 fn ms(d: f64) -> String {
     format!("{:.3} ms", d * 1000.0)
 }
@@ -122,25 +108,24 @@ fn ms(d: f64) -> String {
 pub fn run(report: &mut Report, quick: bool) -> Result<(), String> {
     let (calls, runs) = if quick { (50, 3) } else { (200, 7) };
     let rows = timings(calls, runs)?;
-    let column = |i: usize| median(rows.iter().map(|r| r[i]).collect());
+    let column = |i: usize| spread(rows.iter().map(|r| r[i]).collect()).0;
     let library = column(0);
     // Each run's own ratio, then their median and range: the sides of a
     // ratio were measured minutes apart at most.
-    let ratios = |i: usize| {
-        let mut v: Vec<f64> = rows.iter().map(|r| r[i] / r[0]).collect();
-        v.sort_by(f64::total_cmp);
-        (v[v.len() / 2], v[0], v[v.len() - 1])
-    };
+    let ratios = |i: usize| spread(rows.iter().map(|r| r[i] / r[0]).collect());
+    // (library + a bare round trip) / library: the least a tool call can
+    // cost when column `i` is the transport's ping.
+    let floor = |i: usize| spread(rows.iter().map(|r| (r[0] + r[i]) / r[0]).collect()).0;
     let sides = [("stdio", 1, 3), ("HTTP", 2, 4)];
     for (name, call, ping) in sides {
         let (r, lo, hi) = ratios(call);
-        let (floor, ..) = ratios_sum(&rows, ping);
+        let least = floor(ping);
         report.target(
             overhead_target(name),
             r <= OVERHEAD_TARGET,
             format!(
                 "{r:.2}x, runs {lo:.2}–{hi:.2}x ({} against {}; a ping's round trip over {name} alone: {}, so \
-                 no tool call can be under {floor:.2}x)",
+                 no tool call can be under {least:.2}x)",
                 ms(column(call)),
                 ms(library),
                 ms(column(ping)),
