@@ -105,17 +105,16 @@ fn rule(type_name: &str) -> CellRule {
     }
 }
 
-fn cell_value(cell: &Cell<'_>, rule: CellRule) -> Value {
+/// A cell's JSON value under its column's rule; `text` is the cell's text
+/// ([`cell_text`]), already decoded for the Markdown line.
+fn cell_value(cell: &Cell<'_>, text: Option<&str>, rule: CellRule) -> Value {
     let raw = cell.raw();
     match (rule, cell.kind()) {
         (_, CellKind::Null) => Value::Null,
         (CellRule::NumberText, CellKind::Number) => Value::String(raw.to_string()),
         // The common cells, made directly rather than parsed again.
         (CellRule::Value, CellKind::Bool) => Value::Bool(raw == "true"),
-        (CellRule::Value, CellKind::String) => Value::String(
-            cell.as_str()
-                .map_or_else(|| raw.to_string(), Cow::into_owned),
-        ),
+        (CellRule::Value, CellKind::String) => Value::String(text.unwrap_or(raw).to_string()),
         (CellRule::Value, CellKind::Number) => raw
             .parse::<serde_json::Number>()
             .map_or_else(|_| Value::String(raw.to_string()), Value::Number),
@@ -293,12 +292,7 @@ pub fn completed(answer: &Completed, saved: Option<&Saved>, shape: Shape) -> Ren
                     // The CLI's text of a cell; a null reads `null`, as in
                     // JSON.
                     let text = cell_text(&cell);
-                    value.push(match (rule, cell.kind(), &text) {
-                        (CellRule::Value, CellKind::String, Some(t)) => {
-                            Value::String(t.clone().into_owned())
-                        }
-                        _ => cell_value(&cell, *rule),
-                    });
+                    value.push(cell_value(&cell, text.as_deref(), *rule));
                     table.push(' ');
                     table.push_str(&escape_markdown_cell(text.as_deref().unwrap_or("null")));
                     table.push_str(" |");
@@ -592,7 +586,13 @@ mod tests {
         for row in df.rows() {
             for cell in row.cells() {
                 let want: Value = serde_json::from_str(cell.raw()).unwrap();
-                assert_eq!(cell_value(&cell, CellRule::Value), want, "{}", cell.raw());
+                let text = cell_text(&cell);
+                assert_eq!(
+                    cell_value(&cell, text.as_deref(), CellRule::Value),
+                    want,
+                    "{}",
+                    cell.raw()
+                );
             }
         }
     }

@@ -104,11 +104,18 @@ fn triage(line: &[u8], too_long: bool) -> Triage {
 
 type Output = Arc<Mutex<Box<dyn AsyncWrite + Unpin + Send>>>;
 
+/// Writes `line` whole and flushes it, with the output's lock held.
+async fn write_locked(
+    out: &mut (dyn AsyncWrite + Unpin + Send),
+    line: &[u8],
+) -> std::io::Result<()> {
+    out.write_all(line).await?;
+    out.flush().await
+}
+
 /// Writes `line` whole under the output's lock.
 async fn write_line(out: Output, line: Vec<u8>) -> std::io::Result<()> {
-    let mut out = out.lock().await;
-    out.write_all(&line).await?;
-    out.flush().await
+    write_locked(out.lock().await.as_mut(), &line).await
 }
 
 /// rmcp's transport over a line-delimited reader and writer (stdin and
@@ -220,11 +227,7 @@ impl<R: AsyncRead + Unpin + Send> Transport<RoleServer> for Stdio<R> {
                 if let Some(reply) = self.pending.take() {
                     self.replies.spawn(async move {
                         let mut out = out;
-                        let written = async {
-                            out.write_all(&reply).await?;
-                            out.flush().await
-                        };
-                        if let Err(e) = written.await {
+                        if let Err(e) = write_locked(out.as_mut(), &reply).await {
                             eprintln!("connecty mcp: writing stdout failed: {e}");
                         }
                     });

@@ -140,13 +140,7 @@ fn install_commands(missing: &[Need]) -> Vec<String> {
             python.join(" ")
         ));
     }
-    let npm: Vec<String> = missing
-        .iter()
-        .filter_map(|n| match n.source {
-            Source::Npm { package, version } => Some(format!("{package}@{version}")),
-            _ => None,
-        })
-        .collect();
+    let npm = npm_pins(missing);
     if !npm.is_empty() {
         out.push(format!(
             "npm install --prefix target/node --no-audit --no-fund {}",
@@ -173,6 +167,17 @@ fn python_pins(needs: &[Need]) -> Vec<String> {
                 version,
                 ..
             } => Some(format!("{distribution}=={version}")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `package@version` for each npm package among `needs`.
+fn npm_pins(needs: &[Need]) -> Vec<String> {
+    needs
+        .iter()
+        .filter_map(|n| match n.source {
+            Source::Npm { package, version } => Some(format!("{package}@{version}")),
             _ => None,
         })
         .collect()
@@ -280,13 +285,7 @@ fn install_python(needs: &[Need]) -> Result<(), String> {
 }
 
 fn install_npm(needs: &[Need]) -> Result<(), String> {
-    let pins: Vec<String> = needs
-        .iter()
-        .filter_map(|n| match n.source {
-            Source::Npm { package, version } => Some(format!("{package}@{version}")),
-            _ => None,
-        })
-        .collect();
+    let pins = npm_pins(needs);
     if pins.is_empty() {
         return Ok(());
     }
